@@ -1,0 +1,41 @@
+"""The one clock of the service; tests move it instead of sleeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class Clock:
+    """Wall-clock time. "Today" is always the date in Asia/Tokyo."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(TOKYO).date()
+
+
+class MovableClock(Clock):
+    """A clock that stands still until told to move; for tests and demos."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = start or dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def set(self, moment: dt.datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("MovableClock needs an aware datetime")
+        self._now = moment
+
+    def advance(self, **delta: float) -> None:
+        self._now += dt.timedelta(**delta)
+
+
+def end_of_day_tokyo(day: dt.date) -> dt.datetime:
+    """The last instant of `day` in Tokyo, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=TOKYO)

@@ -1,0 +1,63 @@
+"""Errors a use case can end with.
+
+`UserErrors` are the user's to fix and end up in a mutation payload's `errors`; the others
+become top-level GraphQL errors with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable codes of `UserError`; clients branch on these, never on messages."""
+
+    REQUIRED = "REQUIRED"
+    INVALID_FORMAT = "INVALID_FORMAT"
+    NOT_HALF_WIDTH = "NOT_HALF_WIDTH"
+    TOO_LONG = "TOO_LONG"
+    MISMATCH = "MISMATCH"
+    PASSWORD_POLICY = "PASSWORD_POLICY"  # noqa: S105 - a code, not a password
+    TERMS_VERSION_OUTDATED = "TERMS_VERSION_OUTDATED"
+    REGISTRATION_DETAILS_INVALID = "REGISTRATION_DETAILS_INVALID"
+    ACCOUNT_CREATION_CODE_VOID = "ACCOUNT_CREATION_CODE_VOID"
+    ACCOUNT_CREATION_CODE_EXPIRED = "ACCOUNT_CREATION_CODE_EXPIRED"
+    AUTH_KEY_INVALID = "AUTH_KEY_INVALID"
+    AUTH_KEY_EXPIRED = "AUTH_KEY_EXPIRED"
+    AUTH_KEY_VOID = "AUTH_KEY_VOID"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    LOGIN_LIMIT_REACHED = "LOGIN_LIMIT_REACHED"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    OTP_INVALID = "OTP_INVALID"
+    OTP_EXPIRED = "OTP_EXPIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    MAIL_DELIVERY_FAILED = "MAIL_DELIVERY_FAILED"
+
+
+@dataclass(frozen=True)
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+class UserErrors(Exception):
+    """The input cannot be accepted; nothing was changed (beyond counting a wrong try)."""
+
+    def __init__(self, *errors: UserError) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = list(errors)
+
+
+def user_error(code: ErrorCode, message: str, field: str | None = None) -> UserErrors:
+    return UserErrors(UserError(code=code, message=message, field=field))
+
+
+class NotAuthenticated(Exception):
+    """No valid session; the client must log in."""
+
+
+class Forbidden(Exception):
+    """The viewer is logged in but may not do this."""

@@ -1,0 +1,99 @@
+"""Outgoing mail: a local maildir for development, SMTP (aiosmtplib) for production."""
+
+from __future__ import annotations
+
+import logging
+import mailbox
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlparse
+
+import aiosmtplib
+import anyio.to_thread
+
+log = logging.getLogger(__name__)
+
+
+class MailDeliveryError(RuntimeError):
+    """The mail could not be handed over; the caller must tell the user."""
+
+
+class Mailer(Protocol):
+    async def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message.set_content(body)
+    return message
+
+
+class MaildirMailer:
+    """Writes every mail into a maildir folder and logs it; nothing leaves the machine."""
+
+    def __init__(self, directory: Path, sender: str) -> None:
+        self.directory = directory
+        self.sender = sender
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        message = compose(self.sender, to, subject, body)
+        try:
+            key = await anyio.to_thread.run_sync(self._store, message)
+        except OSError as exc:
+            raise MailDeliveryError(str(exc)) from exc
+        log.info(
+            "mail to %s 「%s」 written to %s/new/%s\n%s", to, subject, self.directory, key, body
+        )
+
+    def _store(self, message: EmailMessage) -> str:
+        box = mailbox.Maildir(self.directory, create=True)
+        try:
+            return box.add(message)
+        finally:
+            box.close()
+
+
+class SmtpMailer:
+    """Sends through an SMTP server, with STARTTLS whenever the server offers it."""
+
+    def __init__(self, url: str, sender: str, timeout: float = 15) -> None:
+        parsed = urlparse(url)
+        self.hostname = parsed.hostname or "localhost"
+        self.use_tls = parsed.scheme == "smtps"
+        self.port = parsed.port or (465 if self.use_tls else 25)
+        self.username = unquote(parsed.username) if parsed.username else None
+        self.password = unquote(parsed.password) if parsed.password else None
+        self.sender = sender
+        self.timeout = timeout
+
+    async def send(self, to: str, subject: str, body: str) -> None:
+        message = compose(self.sender, to, subject, body)
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.hostname,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                use_tls=self.use_tls,
+                timeout=self.timeout,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailDeliveryError(str(exc)) from exc
+        log.info("mail to %s 「%s」 sent through %s:%s", to, subject, self.hostname, self.port)
+
+
+def mailer_from_url(url: str, sender: str) -> Mailer:
+    parsed = urlparse(url)
+    if parsed.scheme == "maildir":
+        return MaildirMailer(Path(parsed.netloc + parsed.path), sender)
+    if parsed.scheme in ("smtp", "smtps"):
+        return SmtpMailer(url, sender)
+    raise ValueError(f"MAIL_URL must be maildir:// or smtp://, got {url!r}")

@@ -1,0 +1,97 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from tortoise import connections
+
+from app.clock import Clock
+from app.db import close_db, init_db
+from app.resolvers.accounts import viewer_for_token
+from app.runtime import Runtime
+from app.schema import build_schema
+from app.schema.context import SESSION_COOKIE, Context
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def bearer_token(request: Request | WebSocket) -> str | None:
+    """The session token from `Authorization: Bearer …`, else from the session cookie."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, rt: Runtime) -> None:
+        settings = rt.settings
+        super().__init__(
+            build_schema(production=settings.is_production),
+            graphql_ide=None if settings.is_production else "graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.allowed_origins,
+        )
+        self.rt = rt
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:  # type: ignore[override]
+        viewer = await viewer_for_token(self.rt, bearer_token(request))
+        return Context(request=request, response=response, rt=self.rt, viewer=viewer)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # any failure to answer means not healthy
+        log.exception("health check: database does not answer")
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    rt = Runtime.from_settings(settings, clock)
+    graphql = GraphQLApp(rt)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await init_db(settings)
+        try:
+            yield
+        finally:
+            await close_db()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    return app
+
+
+def __getattr__(name: str) -> Starlette:
+    # `uvicorn app.main:app` builds the app on first access, after the environment is read.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

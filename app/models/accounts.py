@@ -1,0 +1,137 @@
+"""Logins of every portal, their sessions, and the employer registration in progress."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.establishments import AccountCreationCode, Establishment
+from app.models.offices import Office
+
+
+class Portal(StrEnum):
+    """Which My Page a login belongs to."""
+
+    STAFF = "STAFF"
+    EMPLOYER = "EMPLOYER"
+    SEEKER = "SEEKER"
+
+
+class User(Model):
+    """A login: staff of an office, an employer of an establishment, or a job seeker."""
+
+    id = fields.IntField(primary_key=True)
+    portal = fields.CharEnumField(Portal, max_length=10)
+    email = fields.CharField(max_length=100)
+    password_hash = fields.CharField(max_length=100)
+    office: fields.ForeignKeyNullableRelation[Office] = fields.ForeignKeyField(
+        "models.Office", related_name="staff", null=True, on_delete=fields.RESTRICT
+    )
+    office_id: int | None
+    establishment: fields.ForeignKeyNullableRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment", related_name="users", null=True, on_delete=fields.RESTRICT
+    )
+    establishment_id: int | None
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField()
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "user"
+        unique_together = (("portal", "email"),)
+
+
+class Session(Model):
+    """A logged-in session. The bearer token is kept only as a hash."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "session"
+
+
+class OtpChallenge(Model):
+    """A one-time password (ワンタイムパスワード) mailed after a correct password."""
+
+    id = fields.UUIDField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="otp_challenges", on_delete=fields.CASCADE
+    )
+    user_id: int
+    otp_hash = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    failed_attempts = fields.IntField(default=0)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "otp_challenge"
+
+
+class RememberedDevice(Model):
+    """A browser that may skip the one-time password until `expires_at`."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="remembered_devices", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "remembered_device"
+
+
+class TermsAgreement(Model):
+    """Which version of a terms document a user agreed to, and when."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="terms_agreements", on_delete=fields.CASCADE
+    )
+    user_id: int
+    kind = fields.CharField(max_length=20)
+    version = fields.CharField(max_length=20)
+    agreed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "terms_agreement"
+
+
+class RegistrationStatus(StrEnum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    VOID = "VOID"
+
+
+class EmployerRegistration(Model):
+    """A password registration application (パスワード登録申込) waiting for its 認証キー."""
+
+    id = fields.IntField(primary_key=True)
+    account_creation_code: fields.ForeignKeyRelation[AccountCreationCode] = fields.ForeignKeyField(
+        "models.AccountCreationCode", related_name="registrations", on_delete=fields.CASCADE
+    )
+    account_creation_code_id: int
+    email = fields.CharField(max_length=100, db_index=True)
+    auth_key_hash = fields.CharField(max_length=64)
+    status = fields.CharEnumField(RegistrationStatus, max_length=10)
+    failed_attempts = fields.IntField(default=0)
+    privacy_policy_version = fields.CharField(max_length=20)
+    terms_of_use_version = fields.CharField(max_length=20)
+    agreed_at = fields.DatetimeField()
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "employer_registration"

@@ -1,0 +1,29 @@
+"""What every use case runs with: settings, the clock and the mailer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.clock import Clock
+from app.mail import Mailer, mailer_from_url
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    mailer: Mailer
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        return cls(
+            settings=settings,
+            clock=clock or Clock(),
+            mailer=mailer_from_url(settings.mail_url, settings.mail_from),
+        )
+
+    def secret_hash(self, purpose: str, value: str) -> str:
+        from app.security import keyed_hash
+
+        return keyed_hash(self.settings.secret_key, purpose, value)

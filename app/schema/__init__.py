@@ -1,0 +1,72 @@
+"""The GraphQL schema: the root types merged from each domain, and its extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.relay.types import GlobalIDValueError
+from strawberry.schema.config import StrawberryConfig
+
+from app.schema.accounts import AccountMutation, AccountQuery
+from app.schema.context import Info
+from app.schema.errors import CodedErrors
+from app.schema.establishments import (
+    Establishment,
+    EstablishmentMutation,
+    EstablishmentQuery,
+    Office,
+)
+from app.schema.terms import TermsQuery
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+
+@strawberry.type
+class Query(AccountQuery, EstablishmentQuery, TermsQuery):
+    @strawberry.field(description="Any object the viewer may see, by its global ID.")
+    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+        try:
+            return await id.resolve_node(info, required=False)
+        except (KeyError, ValueError, GlobalIDValueError):
+            return None
+
+
+@strawberry.type
+class Mutation(AccountMutation, EstablishmentMutation):
+    pass
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        CodedErrors,
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Establishment, Office],
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+schema = build_schema(production=False)

@@ -1,0 +1,51 @@
+"""The per-request context every field sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from app.runtime import Runtime
+from app.schema.dataloaders import Loaders
+from app.viewer import Viewer
+
+SESSION_COOKIE = "hw_session"
+DEVICE_COOKIE = "hw_device"
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket
+    rt: Runtime
+    viewer: Viewer
+    loaders: Loaders = field(default_factory=Loaders)
+
+    def set_cookie(self, name: str, value: str, max_age: int) -> None:
+        if isinstance(self.response, Response):
+            self.response.set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.rt.settings.is_production,
+            )
+
+    def delete_cookie(self, name: str) -> None:
+        if isinstance(self.response, Response):
+            self.response.delete_cookie(
+                name,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.rt.settings.is_production,
+            )
+
+
+Info = StrawberryInfo[Context, None]

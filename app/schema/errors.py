@@ -1,0 +1,73 @@
+"""How failures reach clients: `UserError` in payloads, coded top-level errors otherwise."""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors
+
+log = logging.getLogger(__name__)
+
+UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
+
+
+@strawberry.type(description="A problem with the input; `message` is for people, `code` for code.")
+class UserError:
+    field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    code: UserErrorCode
+    message: str
+
+
+def user_errors(exc: UserErrors) -> list[UserError]:
+    return [UserError(field=e.field, code=e.code, message=e.message) for e in exc.errors]
+
+
+class TopLevelCode(Enum):
+    UNAUTHENTICATED = "ログインしてください。"
+    FORBIDDEN = "この操作を行う権限がありません。"
+    INTERNAL_SERVER_ERROR = "システムエラーが発生しました。時間をおいて再度お試しください。"
+
+
+_KNOWN = {NotAuthenticated: TopLevelCode.UNAUTHENTICATED, Forbidden: TopLevelCode.FORBIDDEN}
+
+
+def _coded(error: GraphQLError, code: TopLevelCode) -> GraphQLError:
+    return GraphQLError(
+        message=code.value,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code.name},
+    )
+
+
+class CodedErrors(MaskErrors):
+    """Every top-level error carries `extensions.code`; unexpected ones are logged and masked.
+
+    Errors in the document (parse and validation) keep their message, which names the
+    problem in the query, with the code `GRAPHQL_VALIDATION_FAILED`.
+    """
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._process_error(error) for error in errors]
+
+    def _process_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None:
+            if error.extensions and "code" in error.extensions:
+                return error
+            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
+            return error
+        for exc_type, code in _KNOWN.items():
+            if isinstance(original, exc_type):
+                return _coded(error, code)
+        if isinstance(original, GraphQLError) and original.extensions:
+            return error
+        log.error("unexpected error at %s", error.path, exc_info=original)
+        return _coded(error, TopLevelCode.INTERNAL_SERVER_ERROR)

@@ -1,0 +1,103 @@
+"""Settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
+
+Environment = Literal["development", "production"]
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something the service refuses to run with."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _database_url(raw: str) -> str:
+    """Tortoise wants `postgres://`; accept the `postgresql://` spelling too."""
+    if raw.startswith("postgresql://"):
+        return "postgres://" + raw.removeprefix("postgresql://")
+    if raw.startswith(("postgres://", "sqlite://")):
+        return raw
+    raise ConfigurationError(f"DATABASE_URL must be sqlite:// or postgres://, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: Environment = "development"
+    database_url: str = "sqlite://var/hellowork.sqlite3"
+    redis_url: str | None = None
+    mail_url: str = "maildir://var/mail"
+    mail_from: str = "hellowork-mypage@localhost"
+    secret_key: str = DEVELOPMENT_SECRET
+    port: int = 8000
+    bcrypt_rounds: int = 12
+    account_code_valid_days: int = 30
+    session_ttl_minutes: int = 12 * 60
+    otp_ttl_minutes: int = 10
+    remembered_device_days: int = 30
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith("postgres://")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        app_env = env.get("APP_ENV", "development")
+        if app_env not in ("development", "production"):
+            raise ConfigurationError(f"APP_ENV must be development or production, got {app_env!r}")
+        production = app_env == "production"
+        base_dir = Path(env.get("APP_VAR_DIR", "var"))
+        settings = cls(
+            app_env=app_env,  # type: ignore[arg-type]
+            database_url=_database_url(
+                env.get("DATABASE_URL") or f"sqlite://{base_dir / 'hellowork.sqlite3'}"
+            ),
+            redis_url=env.get("REDIS_URL") or None,
+            mail_url=env.get("MAIL_URL") or f"maildir://{base_dir / 'mail'}",
+            mail_from=env.get("MAIL_FROM", cls.mail_from),
+            secret_key=env.get("SECRET_KEY", DEVELOPMENT_SECRET),
+            port=_int(env, "PORT", 8000),
+            bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12),
+            account_code_valid_days=_int(env, "ACCOUNT_CODE_VALID_DAYS", 30),
+            session_ttl_minutes=_int(env, "SESSION_TTL_MINUTES", 12 * 60),
+            otp_ttl_minutes=_int(env, "OTP_TTL_MINUTES", 10),
+            remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
+            allowed_origins=tuple(
+                origin.strip()
+                for origin in env.get("ALLOWED_ORIGINS", "").split(",")
+                if origin.strip()
+            ),
+        )
+        if production:
+            settings.check_production()
+        return settings
+
+    def check_production(self) -> None:
+        """Refuse to serve the public with development secrets or without real mail."""
+        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
+            raise ConfigurationError("production needs SECRET_KEY of at least 32 characters")
+        if urlparse(self.mail_url).scheme not in ("smtp", "smtps"):
+            raise ConfigurationError("production needs MAIL_URL=smtp://user:pass@host:port")
+        if self.bcrypt_rounds < 12:
+            raise ConfigurationError("production needs BCRYPT_ROUNDS of 12 or more")

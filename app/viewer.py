@@ -1,0 +1,36 @@
+"""Who is acting: a logged-in user with their session, or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Portal, Session, User
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User | None = None
+    session: Session | None = None
+
+    @classmethod
+    def anonymous(cls) -> Viewer:
+        return cls()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None
+
+    def require(self, portal: Portal) -> User:
+        """The user, if logged in to `portal`; otherwise the matching top-level error."""
+        if self.user is None:
+            raise NotAuthenticated
+        if self.user.portal != portal:
+            raise Forbidden
+        return self.user
+
+    def require_staff(self) -> User:
+        return self.require(Portal.STAFF)
+
+    def require_employer(self) -> User:
+        return self.require(Portal.EMPLOYER)
