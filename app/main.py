@@ -15,9 +15,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
 
 from app.clock import Clock
-from app.db import close_db, init_db
+from app.db import tortoise_config
 from app.resolvers.accounts import viewer_for_token
 from app.runtime import Runtime
 from app.schema import build_schema
@@ -71,12 +72,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     graphql = GraphQLApp(rt)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await init_db(settings)
-        try:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Global fallback: uvicorn runs the lifespan in a task of its own, and every request
+        # task must still find the connections it opened.
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
             yield
-        finally:
-            await close_db()
 
     app = Starlette(
         routes=[

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.clock import Clock
 from app.mail import Mailer, mailer_from_url
+from app.security import keyed_hash
 from app.settings import Settings
 
 
@@ -24,6 +25,5 @@ class Runtime:
         )
 
     def secret_hash(self, purpose: str, value: str) -> str:
-        from app.security import keyed_hash
-
+        """The keyed hash under which a secret of this kind (`purpose`) is stored."""
         return keyed_hash(self.settings.secret_key, purpose, value)
