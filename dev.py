@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The two commands of the README, on a machine with nothing but Python 3.11+.
 
-    python3 dev.py run    set up, migrate, load demo data, serve http://127.0.0.1:8000/graphql
-    python3 dev.py test   set up and run the whole test suite (extra arguments go to pytest)
+python3 dev.py run    set up, migrate, load demo data, serve http://127.0.0.1:8000/graphql
+python3 dev.py test   set up and run the whole test suite (extra arguments go to pytest)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def set_up() -> None:
     """Create .venv and install the project with its dev extras when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         sys.exit("Python 3.11 or newer is needed")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:

@@ -1,4 +1,4 @@
-"""Command line: `python -m app migrate | staff create | demo | export-schema`."""
+"""Command line: `python -m app migrate | staff create | demo | expire | export-schema`."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     commands.add_parser("demo", help="demo office, staff, establishment and a fresh code")
+    commands.add_parser(
+        "expire", help="end postings past their referral deadline, renewing reserved ones"
+    )
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")
     args = parser.parse_args(argv)
@@ -46,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
     from app import demo
-    from app.resolvers import accounts
+    from app.resolvers import accounts, postings
 
     rt = Runtime.from_settings(settings)
     await init_db(settings)
@@ -62,6 +65,9 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
             print(f"staff login {user.email} created for office {args.office_code}")
         elif args.command == "demo":
             print(await demo.load(rt))
+        elif args.command == "expire":
+            result = await postings.expire_postings(rt)
+            print(f"{result.expired} postings expired, {result.renewed} renewed")
     except UserErrors as exc:
         for error in exc.errors:
             print(f"error: {error.field or '-'}: {error.message} ({error.code})", file=sys.stderr)

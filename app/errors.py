@@ -34,6 +34,12 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     MAIL_DELIVERY_FAILED = "MAIL_DELIVERY_FAILED"
+    INVALID_STATE = "INVALID_STATE"
+    """The object's current status does not allow this move."""
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    BELOW_MINIMUM_WAGE = "BELOW_MINIMUM_WAGE"
+    RENEWAL_NOT_OPEN = "RENEWAL_NOT_OPEN"
+    """Too early: a renewal is reserved from 14 days before the referral deadline."""
 
 
 @dataclass(frozen=True)

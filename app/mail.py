@@ -53,6 +53,8 @@ class MaildirMailer:
         )
 
     def _store(self, message: EmailMessage) -> str:
+        # Maildir(create=True) makes only the last directory: make its parents (./var) too.
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self.directory, create=True)
         try:
             return box.add(message)

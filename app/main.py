@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -57,10 +58,16 @@ class GraphQLApp(GraphQL[Context, None]):
         return orjson.dumps(data)
 
 
+# A database that accepts connections but never answers would hold the probe for the
+# driver's connect timeout (60 s with asyncpg); a probe must answer quickly.
+HEALTH_CHECK_TIMEOUT_SECONDS = 3.0
+
+
 async def healthz(request: Request) -> Response:
     try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception:  # any failure to answer means not healthy
+        async with asyncio.timeout(HEALTH_CHECK_TIMEOUT_SECONDS):
+            await connections.get("default").execute_query("SELECT 1")
+    except Exception:  # any failure to answer (TimeoutError included) means not healthy
         log.exception("health check: database does not answer")
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})

@@ -50,6 +50,7 @@ class Settings:
     session_ttl_minutes: int = 12 * 60
     otp_ttl_minutes: int = 10
     remembered_device_days: int = 30
+    minimum_hourly_wage: int = 1000
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -83,12 +84,16 @@ class Settings:
             session_ttl_minutes=_int(env, "SESSION_TTL_MINUTES", 12 * 60),
             otp_ttl_minutes=_int(env, "OTP_TTL_MINUTES", 10),
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
+            minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in env.get("ALLOWED_ORIGINS", "").split(",")
                 if origin.strip()
             ),
         )
+        if not 4 <= settings.bcrypt_rounds <= 31:
+            # bcrypt accepts no other cost: the service would start and fail every login.
+            raise ConfigurationError("BCRYPT_ROUNDS must be between 4 and 31")
         if production:
             settings.check_production()
         return settings

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import mailbox
 from dataclasses import dataclass
+from email.header import decode_header, make_header
+from email.message import Message
 from typing import Any
+
+import httpx
 
 from app.models import User
 from app.resolvers import accounts
@@ -203,3 +208,130 @@ async def open_employer_account(
     payload = await complete_registration(client, email, auth_key_from_mail(server, email))
     assert payload["errors"] == [], payload
     return await log_in(server, client, "EMPLOYER", email, EMPLOYER_PASSWORD)
+
+
+# --- Helpers of the boundary tests (registration, login, staff permissions) ------------------
+
+VIEWER = """{ viewer { portal email establishment { establishmentNumber name }
+  office { code name } } }"""
+
+
+def mail_count(server: Server, address: str) -> int:
+    """How many mails the service has written to `address` so far."""
+    box = mailbox.Maildir(server.mail_dir, create=True)
+    try:
+        return sum(1 for message in box if message["To"] == address)
+    finally:
+        box.close()
+
+
+def mail_subject(message: Message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def otp_from_mail(server: Server, email: str) -> str:
+    return find_in_mail(server.last_mail_to(email), r"ワンタイムパスワード: (\d{6})")
+
+
+def top_level_codes(response: httpx.Response) -> list[str]:
+    """The `extensions.code` of every top-level error of a GraphQL response."""
+    assert response.status_code == 200, response.text
+    errors = response.json().get("errors") or []
+    return [error.get("extensions", {}).get("code") for error in errors]
+
+
+async def register_employer(
+    server: Server,
+    client: GraphQLClient,
+    counter: Counter,
+    email: str = "hr@care.example.jp",
+    password: str = EMPLOYER_PASSWORD,
+) -> None:
+    """Request and complete the registration (no login yet)."""
+    payload = await request_registration(client, counter, email)
+    assert payload["errors"] == [], payload
+    payload = await complete_registration(
+        client, email, auth_key_from_mail(server, email), password
+    )
+    assert payload["errors"] == [], payload
+
+
+# --- Helpers of the posting tests -------------------------------------------------------------
+
+POSTING_FIELDS = """id status postingNumber referralDeadline renewalOpensOn renewalReservedAt
+  submittedAt acceptedAt returnReason stopReason changeRequestedAt
+  content { category jobTitle numberToHire wageForm baseWageMin baseWageMax publicationRange }
+  pendingContent { jobTitle numberToHire }
+  renewedFrom { id postingNumber } reusedFrom { id }
+  history { action actorPortal fromStatus toStatus reason }"""
+
+
+def posting_content(**overrides: Any) -> dict[str, Any]:
+    """A complete, valid posting form (求人票) as `PostingContentInput`."""
+    content: dict[str, Any] = {
+        "category": "GENERAL",
+        "workStyle": "FULL_TIME",
+        "employmentType": "REGULAR",
+        "publicationRange": "WITH_NAME",
+        "acceptsOnlineApplications": True,
+        "jobTitle": "介護職員",
+        "jobDescription": "特別養護老人ホームでの入居者の生活支援、食事・入浴の介助。",
+        "workplacePostalCode": "112-8577",
+        "workplacePrefecture": "東京都",
+        "workplaceAddress": "東京都文京区後楽1-9-20",
+        "employmentPeriod": "INDEFINITE",
+        "numberToHire": 2,
+        "wageForm": "MONTHLY",
+        "baseWageMin": 220000,
+        "baseWageMax": 280000,
+        "allowances": "資格手当 10,000円",
+        "payDay": "月末締切 翌月25日支払",
+        "workingHours": "8時30分〜17時30分（休憩60分）",
+        "hasOvertime": True,
+        "overtimeDetail": "月平均10時間",
+        "annualHolidays": 120,
+        "weeklyTwoDaysOff": "EVERY_WEEK",
+        "insurance": "雇用・労災・健康・厚生",
+        "retirementAge": 65,
+        "selectionMethod": "書類選考、面接",
+        "documents": "履歴書",
+        "contact": "人事課 山田 03-3812-0001",
+    }
+    content.update(overrides)
+    return content
+
+
+async def posting_mutation(
+    client: GraphQLClient, name: str, input: dict[str, Any]
+) -> dict[str, Any]:
+    """Run `name` (e.g. `postingSubmit`) and return its payload."""
+    type_name = name[0].upper() + name[1:]
+    data = await client.execute(
+        f"""mutation ($input: {type_name}Input!) {{
+          {name}(input: $input) {{ posting {{ {POSTING_FIELDS} }} errors {{ field code message }} }}
+        }}""",
+        {"input": input},
+    )
+    payload: dict[str, Any] = data[name]
+    return payload
+
+
+async def posting_step(client: GraphQLClient, name: str, input: dict[str, Any]) -> dict[str, Any]:
+    """Run a posting mutation that must succeed; the posting."""
+    payload = await posting_mutation(client, name, input)
+    assert payload["errors"] == [], payload
+    posting: dict[str, Any] = payload["posting"]
+    return posting
+
+
+async def create_posting(client: GraphQLClient, **overrides: Any) -> dict[str, Any]:
+    return await posting_step(client, "postingCreate", {"content": posting_content(**overrides)})
+
+
+async def active_posting(
+    employer: GraphQLClient, staff: GraphQLClient, **overrides: Any
+) -> dict[str, Any]:
+    """Drafted, submitted and accepted; the active posting."""
+    posting = await create_posting(employer, **overrides)
+    await posting_step(employer, "postingSubmit", {"id": posting["id"]})
+    return await posting_step(staff, "postingAccept", {"id": posting["id"]})

@@ -12,7 +12,7 @@ from app.models.accounts import (
 from app.models.establishments import AccountCreationCode, Establishment
 from app.models.messages import Message
 from app.models.offices import Office
-from app.models.postings import Posting
+from app.models.postings import Posting, PostingEvent, PostingNumberSerial
 
 __all__ = [
     "AccountCreationCode",
@@ -23,6 +23,8 @@ __all__ = [
     "OtpChallenge",
     "Portal",
     "Posting",
+    "PostingEvent",
+    "PostingNumberSerial",
     "RememberedDevice",
     "Session",
     "TermsAgreement",

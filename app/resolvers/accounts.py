@@ -47,14 +47,12 @@ DEVICE_PURPOSE = "remembered-device"
 REGISTRATION_MAIL_SUBJECT = "パスワード登録申込受付通知"
 OTP_MAIL_SUBJECT = "ワンタイムパスワードのお知らせ"
 
-_MAIL_FAILED = user_error(
-    ErrorCode.MAIL_DELIVERY_FAILED,
-    "メールを送信できませんでした。時間をおいて、もう一度お試しください。",
-)
-
 
 def _mail_failed() -> UserErrors:
-    return UserErrors(*_MAIL_FAILED.errors)
+    return user_error(
+        ErrorCode.MAIL_DELIVERY_FAILED,
+        "メールを送信できませんでした。時間をおいて、もう一度お試しください。",
+    )
 
 
 # --- Step 3: パスワード登録申込 -------------------------------------------------------------
@@ -99,6 +97,7 @@ async def request_employer_registration(
 
     account_code = await _match_account_code(rt, number=number, phone=phone, code=code)
     await _check_email_free(address)
+    await _check_login_limit(account_code.establishment_id)
 
     now = rt.clock.now()
     auth_key = new_auth_key()
@@ -161,6 +160,7 @@ async def _match_account_code(
     candidate = await AccountCreationCode.get_or_none(code_hash=code_hash).select_related(
         "establishment"
     )
+    found_by_code = candidate is not None
     if candidate is None:
         # The code is wrong: the try counts against the code of the establishment named.
         candidate = (
@@ -176,7 +176,9 @@ async def _match_account_code(
     if candidate is None:
         raise mismatch
     if candidate.status != AccountCodeStatus.ACTIVE:
-        raise _code_void()
+        # Only someone holding the code learns that it is void; to anyone else an
+        # establishment number with a spent code looks like any wrong entry.
+        raise _code_void() if found_by_code else mismatch
     matches = (
         hashes_match(candidate.code_hash, code_hash)
         and candidate.establishment.number == number
@@ -218,6 +220,15 @@ def _code_void() -> UserErrors:
         "このアカウント作成コードは無効です。ハローワークの窓口で再度発行を受けてください。",
         "accountCreationCode",
     )
+
+
+async def _check_login_limit(establishment_id: int) -> None:
+    logins = await User.filter(establishment_id=establishment_id, is_active=True).count()
+    if logins >= LOGINS_PER_ESTABLISHMENT:
+        raise user_error(
+            ErrorCode.LOGIN_LIMIT_REACHED,
+            f"1事業所に登録できるログインは{LOGINS_PER_ESTABLISHMENT}件までです。",
+        )
 
 
 async def _check_email_free(address: str) -> None:
@@ -280,14 +291,7 @@ async def complete_employer_registration(
     async with in_transaction():
         # Serialise openings of the same establishment so the login limit holds.
         await Establishment.select_for_update().get(id=account_code.establishment_id)
-        logins = await User.filter(
-            establishment_id=account_code.establishment_id, is_active=True
-        ).count()
-        if logins >= LOGINS_PER_ESTABLISHMENT:
-            raise user_error(
-                ErrorCode.LOGIN_LIMIT_REACHED,
-                f"1事業所に登録できるログインは{LOGINS_PER_ESTABLISHMENT}件までです。",
-            )
+        await _check_login_limit(account_code.establishment_id)
         await _check_email_free(address)
         claimed = await AccountCreationCode.filter(
             id=account_code.id, status=AccountCodeStatus.ACTIVE

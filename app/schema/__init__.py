@@ -27,6 +27,7 @@ from app.schema.establishments import (
     EstablishmentQuery,
     Office,
 )
+from app.schema.postings import Posting, PostingMutation, PostingQuery
 from app.schema.terms import TermsQuery
 
 MAX_DEPTH = 10
@@ -35,17 +36,19 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(AccountQuery, EstablishmentQuery, TermsQuery):
+class Query(AccountQuery, EstablishmentQuery, PostingQuery, TermsQuery):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
-    async def node(self, info: Info, id: relay.GlobalID) -> relay.Node | None:
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        # A malformed or unknown ID is simply nothing the viewer can see.
         try:
-            return await id.resolve_node(info, required=False)
+            global_id = relay.GlobalID.from_id(id)
+            return await global_id.resolve_node(info, required=False)
         except (KeyError, ValueError, GlobalIDValueError):
             return None
 
 
 @strawberry.type
-class Mutation(AccountMutation, EstablishmentMutation):
+class Mutation(AccountMutation, EstablishmentMutation, PostingMutation):
     pass
 
 
@@ -63,7 +66,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Establishment, Office],
+        types=[Establishment, Office, Posting],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

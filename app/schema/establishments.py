@@ -145,7 +145,8 @@ class EstablishmentRegisterPayload:
 
 @strawberry.input
 class AccountCreationCodeIssueInput:
-    establishment_id: relay.GlobalID
+    # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
+    establishment_id: strawberry.ID
 
 
 @strawberry.type(description="A new account creation code; the plaintext is shown only here.")

@@ -1,0 +1,714 @@
+"""Job postings (求人): the form, staff review, validity, renewal, reuse and the public search."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Self, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from app import models
+from app.errors import UserErrors
+from app.models import postings as enums
+from app.resolvers import postings
+from app.schema.accounts import Portal
+from app.schema.context import Info
+from app.schema.errors import UserError, user_errors
+from app.schema.establishments import Establishment, PostingCategory
+from app.schema.nodes import decode_id
+
+PostingStatus = strawberry.enum(
+    enums.PostingStatus,
+    description=(
+        "DRAFT 仮登録, SUBMITTED 提出, ACTIVE 有効中 (受理), RETURNED 修正依頼, INVALID 無効."
+    ),
+)
+WorkStyle = strawberry.enum(enums.WorkStyle, description="フルタイム / パート.")
+EmploymentType = strawberry.enum(
+    enums.EmploymentType, description="雇用形態: 正社員, 正社員以外, 派遣, パート労働者."
+)
+EmploymentPeriod = strawberry.enum(
+    enums.EmploymentPeriod, description="雇用期間: 定めなし / 定めあり."
+)
+WageForm = strawberry.enum(enums.WageForm, description="賃金形態: 月給, 日給, 時給.")
+WeeklyTwoDaysOff = strawberry.enum(
+    enums.WeeklyTwoDaysOff, description="週休二日制: 毎週, その他, なし."
+)
+PublicationRange = strawberry.enum(
+    enums.PublicationRange,
+    description=(
+        "公開範囲: WITH_NAME 事業所名等を含めて公開, NAME_TO_SEEKERS_ONLY 事業所名等は"
+        "求職者マイページの求職者にのみ公開, WITHOUT_NAME 事業所名等を含めずに公開."
+    ),
+)
+AgeLimitReason = strawberry.enum(
+    enums.AgeLimitReason,
+    description="年齢制限の例外事由 (1号, 2号イ・ロ・ハ, 3号イ・ロ・ハ・ニ).",
+)
+PostingAction = strawberry.enum(enums.PostingAction, description="What a history entry records.")
+
+
+@strawberry.type(description="The posting form (求人票), in the form's groups.")
+class PostingContent:
+    # 求人区分
+    category: PostingCategory
+    work_style: WorkStyle
+    employment_type: EmploymentType
+    publication_range: PublicationRange
+    accepts_online_applications: bool = strawberry.field(description="オンライン自主応募.")
+    # 仕事内容
+    job_title: str = strawberry.field(description="職種.")
+    job_description: str = strawberry.field(description="仕事内容.")
+    workplace_postal_code: str
+    workplace_prefecture: str = strawberry.field(description="就業場所の都道府県: 東京都.")
+    workplace_address: str = strawberry.field(description="就業場所.")
+    employment_period: EmploymentPeriod
+    employment_period_detail: str
+    number_to_hire: int = strawberry.field(description="採用人数.")
+    required_experience: str = strawberry.field(description="必要な経験等.")
+    required_licenses: str = strawberry.field(description="必要な免許・資格.")
+    age_limit: int | None = strawberry.field(description="年齢制限: 上限年齢 (以下).")
+    age_limit_reason: AgeLimitReason | None
+    # 賃金・手当
+    wage_form: WageForm
+    base_wage_min: int = strawberry.field(description="基本給 下限 (円).")
+    base_wage_max: int = strawberry.field(description="基本給 上限 (円).")
+    allowances: str = strawberry.field(description="手当.")
+    pay_day: str = strawberry.field(description="賃金締切日・支払日.")
+    # 労働時間
+    working_hours: str = strawberry.field(description="就業時間.")
+    has_overtime: bool = strawberry.field(description="時間外労働.")
+    overtime_detail: str
+    annual_holidays: int = strawberry.field(description="年間休日数.")
+    weekly_two_days_off: WeeklyTwoDaysOff
+    holidays_detail: str = strawberry.field(description="休日等.")
+    # 保険・年金・定年等
+    insurance: str = strawberry.field(description="加入保険等.")
+    retirement_age: int | None = strawberry.field(description="定年年齢.")
+    # 求人PR
+    pr: str = strawberry.field(description="求人PR.")
+    # 選考方法
+    selection_method: str = strawberry.field(description="選考方法.")
+    documents: str = strawberry.field(description="応募書類等.")
+    contact: str = strawberry.field(description="担当者・連絡先.")
+
+    @classmethod
+    def from_content(cls, content: postings.PostingContent) -> Self:
+        return cls(**content.values())
+
+
+@strawberry.input(description="The posting form (求人票); every field is sent, always whole.")
+class PostingContentInput:
+    category: PostingCategory
+    work_style: WorkStyle
+    employment_type: EmploymentType
+    publication_range: PublicationRange
+    accepts_online_applications: bool
+    job_title: str = strawberry.field(description="Up to 50 characters.")
+    job_description: str = strawberry.field(description="Up to 1000 characters.")
+    workplace_postal_code: str = strawberry.field(description="123-4567.")
+    workplace_prefecture: str = strawberry.field(description="東京都, 大阪府 …")
+    workplace_address: str
+    employment_period: EmploymentPeriod
+    number_to_hire: int = strawberry.field(description="1 or more.")
+    wage_form: WageForm
+    base_wage_min: int = strawberry.field(
+        description="Not below the minimum wage: hourly as is, daily ×8, monthly ×8×21."
+    )
+    base_wage_max: int
+    pay_day: str
+    working_hours: str
+    has_overtime: bool
+    annual_holidays: int
+    weekly_two_days_off: WeeklyTwoDaysOff
+    selection_method: str
+    contact: str
+    employment_period_detail: str = strawberry.field(
+        default="", description="Required when the period is fixed."
+    )
+    required_experience: str = ""
+    required_licenses: str = ""
+    age_limit: int | None = strawberry.field(
+        default=None, description="An age limit needs `ageLimitReason`."
+    )
+    age_limit_reason: AgeLimitReason | None = None
+    allowances: str = ""
+    overtime_detail: str = ""
+    holidays_detail: str = ""
+    insurance: str = ""
+    retirement_age: int | None = None
+    pr: str = ""
+    documents: str = ""
+
+    def to_content(self) -> postings.PostingContent:
+        return postings.PostingContent(
+            **{name: getattr(self, name) for name in models.postings.CONTENT_FIELDS}
+        )
+
+
+@strawberry.type(description="One entry of a posting's history.")
+class PostingEvent:
+    action: PostingAction
+    actor_portal: Portal | None = strawberry.field(
+        description="Who acted: staff or the employer; null when the referral deadline did."
+    )
+    from_status: PostingStatus | None
+    to_status: PostingStatus
+    reason: str | None
+    at: dt.datetime
+
+    @classmethod
+    def from_model(cls, event: models.PostingEvent) -> Self:
+        return cls(
+            action=event.action,
+            actor_portal=event.actor.portal if event.actor is not None else None,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            at=event.created_at,
+        )
+
+
+@strawberry.type(description="A job posting (求人) of an establishment.")
+class Posting(relay.Node):
+    id: relay.NodeID[int]
+    status: PostingStatus
+    posting_number: str | None = strawberry.field(description="求人番号 NNNNN-NNNNNNNN.")
+    referral_deadline: dt.date | None = strawberry.field(
+        description="紹介期限日 (inclusive, Asia/Tokyo)."
+    )
+    renewal_opens_on: dt.date | None = strawberry.field(
+        description="First day a renewal can be reserved: 14 days before the deadline."
+    )
+    renewal_reserved_at: dt.datetime | None = strawberry.field(description="有効中求人更新予約.")
+    submitted_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    invalidated_at: dt.datetime | None
+    return_reason: str | None = strawberry.field(description="修正依頼の理由.")
+    stop_reason: str | None = strawberry.field(description="募集停止の理由.")
+    content: PostingContent = strawberry.field(description="What the posting shows now.")
+    pending_content: PostingContent | None = strawberry.field(
+        description="A change waiting for staff review; `content` stays until it is accepted."
+    )
+    change_requested_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    establishment_id: strawberry.Private[int]
+    renewed_from_id: strawberry.Private[int | None]
+    reused_from_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, posting: models.Posting) -> Self:
+        return cls(
+            id=posting.id,
+            status=posting.status,
+            posting_number=posting.posting_number,
+            referral_deadline=posting.referral_deadline,
+            renewal_opens_on=(
+                postings.renewal_opens_on(posting.referral_deadline)
+                if posting.referral_deadline is not None
+                else None
+            ),
+            renewal_reserved_at=posting.renewal_reserved_at,
+            submitted_at=posting.submitted_at,
+            accepted_at=posting.accepted_at,
+            invalidated_at=posting.invalidated_at,
+            return_reason=posting.return_reason,
+            stop_reason=posting.stop_reason,
+            content=PostingContent.from_content(postings.PostingContent.of(posting)),
+            pending_content=(
+                PostingContent.from_content(
+                    postings.PostingContent.from_json(posting.pending_content)
+                )
+                if posting.pending_content is not None
+                else None
+            ),
+            change_requested_at=posting.change_requested_at,
+            created_at=posting.created_at,
+            updated_at=posting.updated_at,
+            establishment_id=posting.establishment_id,
+            renewed_from_id=posting.renewed_from_id,
+            reused_from_id=posting.reused_from_id,
+        )
+
+    @strawberry.field(description="The establishment (事業所) the posting belongs to.")
+    async def establishment(self, info: Info) -> Establishment:
+        loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
+        return Establishment.from_model(loaded)
+
+    @strawberry.field(description="Every state change: who, when, from, to and why.")
+    async def history(self, info: Info) -> list[PostingEvent]:
+        events = await info.context.loaders.posting_events_by_posting_id.load(self.id)
+        return [PostingEvent.from_model(event) for event in events]
+
+    @strawberry.field(description="The posting this one renews (更新前の求人).")
+    async def renewed_from(self, info: Info) -> Posting | None:
+        return await _linked(info, self.renewed_from_id)
+
+    @strawberry.field(description="The posting this draft was copied from (転用元).")
+    async def reused_from(self, info: Info) -> Posting | None:
+        return await _linked(info, self.reused_from_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        node_ids = list(node_ids)
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        visible = await postings.visible_postings(info.context.viewer, ids)
+        return [
+            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
+            for i in node_ids
+        ]
+
+
+async def _linked(info: Info, posting_id: int | None) -> Posting | None:
+    """A renewal or reuse link: always within one establishment, so visible with its posting."""
+    if posting_id is None:
+        return None
+    return Posting.from_model(await info.context.loaders.posting_by_id.load(posting_id))
+
+
+@strawberry.type(description="An active posting as job seekers find it (求人検索).")
+class PostingSearchResult:
+    posting_number: str = strawberry.field(description="求人番号.")
+    referral_deadline: dt.date = strawberry.field(description="紹介期限日.")
+    establishment_name: str | None = strawberry.field(
+        description="Null when the publication range (公開範囲) hides it from this viewer."
+    )
+    workplace_address: str | None = strawberry.field(
+        description="Null when the establishment name is hidden; the prefecture is always shown."
+    )
+    contact: str | None = strawberry.field(description="Null when the name is hidden.")
+    category: PostingCategory
+    work_style: WorkStyle
+    employment_type: EmploymentType
+    job_title: str
+    job_description: str
+    workplace_prefecture: str
+    employment_period: EmploymentPeriod
+    number_to_hire: int
+    wage_form: WageForm
+    base_wage_min: int
+    base_wage_max: int
+    working_hours: str
+    annual_holidays: int
+    weekly_two_days_off: WeeklyTwoDaysOff
+    accepts_online_applications: bool
+    pr: str
+    selection_method: str
+
+    @classmethod
+    def from_model(cls, posting: models.Posting, *, show_name: bool) -> Self:
+        assert posting.posting_number is not None
+        assert posting.referral_deadline is not None
+        return cls(
+            posting_number=posting.posting_number,
+            referral_deadline=posting.referral_deadline,
+            establishment_name=posting.establishment.name if show_name else None,
+            workplace_address=posting.workplace_address if show_name else None,
+            contact=posting.contact if show_name else None,
+            category=posting.category,
+            work_style=posting.work_style,
+            employment_type=posting.employment_type,
+            job_title=posting.job_title,
+            job_description=posting.job_description,
+            workplace_prefecture=posting.workplace_prefecture,
+            employment_period=posting.employment_period,
+            number_to_hire=posting.number_to_hire,
+            wage_form=posting.wage_form,
+            base_wage_min=posting.base_wage_min,
+            base_wage_max=posting.base_wage_max,
+            working_hours=posting.working_hours,
+            annual_holidays=posting.annual_holidays,
+            weekly_two_days_off=posting.weekly_two_days_off,
+            accepts_online_applications=posting.accepts_online_applications,
+            pr=posting.pr,
+            selection_method=posting.selection_method,
+        )
+
+
+@strawberry.type
+class PostingSearchResultEdge:
+    cursor: str
+    node: PostingSearchResult
+
+
+@strawberry.type(description="A page of search results; `first` is at most 100.")
+class PostingSearchResultConnection:
+    page_info: relay.PageInfo
+    edges: list[PostingSearchResultEdge]
+
+
+# --- Paging -------------------------------------------------------------------------------
+
+_CURSOR_PREFIX = "posting:"
+
+
+def _cursor(posting_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{posting_id}".encode()).decode()
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _page_args(first: int, after: str | None) -> int | None:
+    """Check `first` and decode `after` into the id to continue from."""
+    if not 0 <= first <= postings.MAX_PAGE_SIZE:
+        raise _bad_input(f"first は0以上{postings.MAX_PAGE_SIZE}以下で指定してください。")
+    if after is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(after.encode()).decode()
+    except ValueError as exc:
+        raise _bad_input("after に指定されたカーソルが正しくありません。") from exc
+    node_id = decoded.removeprefix(_CURSOR_PREFIX)
+    if not decoded.startswith(_CURSOR_PREFIX) or not node_id.isdigit():
+        raise _bad_input("after に指定されたカーソルが正しくありません。")
+    return int(node_id)
+
+
+def _page_info(page: postings.Page) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=False,
+        start_cursor=_cursor(page.items[0].id) if page.items else None,
+        end_cursor=_cursor(page.items[-1].id) if page.items else None,
+    )
+
+
+def _connection(page: postings.Page) -> relay.Connection[Posting]:
+    return relay.Connection(
+        page_info=_page_info(page),
+        edges=[
+            relay.Edge(cursor=_cursor(item.id), node=Posting.from_model(item))
+            for item in page.items
+        ],
+    )
+
+
+@strawberry.type
+class PostingQuery:
+    @strawberry.field(
+        description=(
+            "Employer: the establishment's postings, newest first. `renewable` keeps the "
+            "active postings whose renewal can be reserved today."
+        )
+    )
+    async def postings(
+        self,
+        info: Info,
+        status: PostingStatus | None = None,
+        category: PostingCategory | None = None,
+        renewable: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> relay.Connection[Posting]:
+        ctx = info.context
+        after_id = _page_args(first, after)
+        page = await postings.establishment_postings(
+            ctx.viewer,
+            status=status,
+            category=category,
+            renewable_on=ctx.rt.clock.today() if renewable else None,
+            first=first,
+            after_id=after_id,
+        )
+        return _connection(page)
+
+    @strawberry.field(
+        description="Staff: submitted postings and changes to active ones, oldest first."
+    )
+    async def posting_review_queue(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> relay.Connection[Posting]:
+        after_id = _page_args(first, after)
+        page = await postings.review_queue(info.context.viewer, first=first, after_id=after_id)
+        return _connection(page)
+
+    @strawberry.field(description="Anyone: search the active postings (求人検索).")
+    async def posting_search(
+        self,
+        info: Info,
+        keyword: str | None = None,
+        category: PostingCategory | None = None,
+        prefecture: str | None = None,
+        employment_type: EmploymentType | None = None,
+        work_style: WorkStyle | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> PostingSearchResultConnection:
+        viewer = info.context.viewer
+        after_id = _page_args(first, after)
+        filters = postings.SearchFilters(
+            keyword=keyword,
+            category=category,
+            prefecture=prefecture,
+            employment_type=employment_type,
+            work_style=work_style,
+        )
+        page = await postings.search_postings(filters, first=first, after_id=after_id)
+        return PostingSearchResultConnection(
+            page_info=_page_info(page),
+            edges=[
+                PostingSearchResultEdge(
+                    cursor=_cursor(item.id),
+                    node=PostingSearchResult.from_model(
+                        item, show_name=postings.shows_establishment(viewer, item)
+                    ),
+                )
+                for item in page.items
+            ],
+        )
+
+
+# --- Mutations ----------------------------------------------------------------------------
+
+
+@strawberry.input
+class PostingCreateInput:
+    content: PostingContentInput
+
+
+@strawberry.input
+class PostingUpdateInput:
+    id: relay.GlobalID = strawberry.field(description="A DRAFT or RETURNED posting.")
+    content: PostingContentInput
+
+
+@strawberry.input
+class PostingSubmitInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class PostingWithdrawInput:
+    id: relay.GlobalID = strawberry.field(description="A SUBMITTED posting.")
+
+
+@strawberry.input
+class PostingStopInput:
+    id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
+    reason: str = strawberry.field(description="募集停止の理由, up to 500 characters.")
+
+
+@strawberry.input
+class PostingChangeRequestInput:
+    id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
+    content: PostingContentInput
+
+
+@strawberry.input
+class PostingRenewalReserveInput:
+    id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
+
+
+@strawberry.input
+class PostingReuseInput:
+    id: relay.GlobalID = strawberry.field(description="Any posting of the establishment.")
+
+
+@strawberry.input
+class PostingAcceptInput:
+    id: relay.GlobalID = strawberry.field(
+        description="A SUBMITTED posting, or an ACTIVE one with a change waiting."
+    )
+
+
+@strawberry.input
+class PostingReturnInput:
+    id: relay.GlobalID
+    reason: str = strawberry.field(description="修正依頼の理由, up to 500 characters.")
+
+
+@strawberry.type
+class PostingCreatePayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingUpdatePayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingSubmitPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingWithdrawPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingStopPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingChangeRequestPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingRenewalReservePayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingReusePayload:
+    posting: Posting | None = strawberry.field(default=None, description="The new draft.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingAcceptPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingReturnPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+P = TypeVar("P")
+
+
+async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.Posting]]) -> P:
+    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
+    try:
+        posting = await change()
+    except UserErrors as exc:
+        return payload(errors=user_errors(exc))
+    return payload(posting=Posting.from_model(posting))
+
+
+def _posting_id(global_id: relay.GlobalID) -> int:
+    return decode_id(global_id, "Posting", "id")
+
+
+@strawberry.type
+class PostingMutation:
+    @strawberry.mutation(description="Employer: a new draft posting (仮登録).")
+    async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingCreatePayload:
+        ctx = info.context
+        return await _run(
+            PostingCreatePayload,
+            lambda: postings.create_posting(ctx.rt, ctx.viewer, input.content.to_content()),
+        )
+
+    @strawberry.mutation(description="Employer: rewrite a draft or a returned posting.")
+    async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingUpdatePayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingUpdatePayload,
+            lambda: postings.update_posting(
+                ctx.rt, ctx.viewer, _posting_id(input.id), input.content.to_content()
+            ),
+        )
+
+    @strawberry.mutation(description="Employer: submit a draft for review (提出).")
+    async def posting_submit(self, info: Info, input: PostingSubmitInput) -> PostingSubmitPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingSubmitPayload,
+            lambda: postings.submit_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(description="Employer: take a submitted posting back to draft.")
+    async def posting_withdraw(
+        self, info: Info, input: PostingWithdrawInput
+    ) -> PostingWithdrawPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingWithdrawPayload,
+            lambda: postings.withdraw_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(description="Employer: stop recruiting (募集停止); the posting ends.")
+    async def posting_stop(self, info: Info, input: PostingStopInput) -> PostingStopPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingStopPayload,
+            lambda: postings.stop_posting(ctx.rt, ctx.viewer, _posting_id(input.id), input.reason),
+        )
+
+    @strawberry.mutation(
+        description="Employer: propose a change to an active posting; staff review it."
+    )
+    async def posting_change_request(
+        self, info: Info, input: PostingChangeRequestInput
+    ) -> PostingChangeRequestPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingChangeRequestPayload,
+            lambda: postings.request_change(
+                ctx.rt, ctx.viewer, _posting_id(input.id), input.content.to_content()
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Employer: reserve the renewal (更新予約), from 14 days before the deadline."
+    )
+    async def posting_renewal_reserve(
+        self, info: Info, input: PostingRenewalReserveInput
+    ) -> PostingRenewalReservePayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingRenewalReservePayload,
+            lambda: postings.reserve_renewal(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(description="Employer: a new draft copied from an earlier posting (転用).")
+    async def posting_reuse(self, info: Info, input: PostingReuseInput) -> PostingReusePayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            PostingReusePayload,
+            lambda: postings.reuse_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(
+        description="Staff: accept (受理) a submitted posting, or a change to an active one."
+    )
+    async def posting_accept(self, info: Info, input: PostingAcceptInput) -> PostingAcceptPayload:
+        ctx = info.context
+        ctx.viewer.require_staff()
+        return await _run(
+            PostingAcceptPayload,
+            lambda: postings.accept_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(
+        description="Staff: return a posting for correction (修正依頼), or refuse a change."
+    )
+    async def posting_return(self, info: Info, input: PostingReturnInput) -> PostingReturnPayload:
+        ctx = info.context
+        ctx.viewer.require_staff()
+        return await _run(
+            PostingReturnPayload,
+            lambda: postings.return_posting(
+                ctx.rt, ctx.viewer, _posting_id(input.id), input.reason
+            ),
+        )
