@@ -114,9 +114,6 @@ def test_staff_create_refuses_a_bad_office_code(migrated: dict[str, str]) -> Non
         assert db.execute("SELECT count(*) FROM user").fetchone() == (0,)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="accounts.create_staff checks str.isdigit(): full-width digits pass"
-)
 def test_staff_create_refuses_full_width_digits_in_the_office_code(
     migrated: dict[str, str],
 ) -> None:

@@ -164,12 +164,6 @@ async def test_two_pending_applicants_on_one_code_open_one_account(
     assert code.status == AccountCodeStatus.USED
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason="race: issue_account_creation_code does not lock the establishment, so on "
-    "PostgreSQL concurrent issues each insert an ACTIVE code; remove this mark with the fix",
-)
 async def test_concurrent_issues_leave_one_active_code(server: Server, new_client: Any) -> None:
     staff, counter = await staff_and_counter(server, new_client)
     clients = []

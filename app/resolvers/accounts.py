@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from app.models import (
 )
 from app.models.accounts import RegistrationStatus
 from app.models.establishments import AccountCodeStatus
-from app.resolvers import validation
+from app.resolvers import attempts, validation
 from app.resolvers.establishments import ACCOUNT_CODE_PURPOSE
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key, new_otp, new_token
@@ -102,6 +103,10 @@ async def request_employer_registration(
     now = rt.clock.now()
     auth_key = new_auth_key()
     async with in_transaction():
+        # One pending application per code: concurrent ones wait here for each other.
+        locked = await AccountCreationCode.select_for_update().get(id=account_code.id)
+        if locked.status != AccountCodeStatus.ACTIVE:
+            raise _code_void()
         await EmployerRegistration.filter(
             account_creation_code_id=account_code.id, status=RegistrationStatus.PENDING
         ).update(status=RegistrationStatus.VOID, closed_at=now)
@@ -199,19 +204,14 @@ async def _match_account_code(
 
 
 async def _count_failed_try(rt: Runtime, account_code: AccountCreationCode) -> bool:
-    """Count one failed try, durably; True when this try voided the code."""
-    async with in_transaction():
-        locked = await AccountCreationCode.select_for_update().get(id=account_code.id)
-        if locked.status != AccountCodeStatus.ACTIVE:
-            return True
-        locked.failed_attempts += 1
-        update_fields = ["failed_attempts"]
-        if locked.failed_attempts >= ACCOUNT_CODE_MAX_FAILED_TRIES:
-            locked.status = AccountCodeStatus.VOID
-            locked.closed_at = rt.clock.now()
-            update_fields += ["status", "closed_at"]
-        await locked.save(update_fields=update_fields)
-    return locked.status == AccountCodeStatus.VOID
+    """Count one failed try, durably; True when the code is void after it."""
+    return await attempts.count_failed_try(
+        AccountCreationCode,
+        account_code.id,
+        still_open={"status": AccountCodeStatus.ACTIVE},
+        limit=ACCOUNT_CODE_MAX_FAILED_TRIES,
+        close={"status": AccountCodeStatus.VOID, "closed_at": rt.clock.now()},
+    )
 
 
 def _code_void() -> UserErrors:
@@ -333,19 +333,14 @@ async def complete_employer_registration(
 
 
 async def _count_wrong_key(rt: Runtime, registration: EmployerRegistration) -> bool:
-    """Count one wrong key; True when this try voided the registration."""
-    async with in_transaction():
-        locked = await EmployerRegistration.select_for_update().get(id=registration.id)
-        if locked.status != RegistrationStatus.PENDING:
-            return True
-        locked.failed_attempts += 1
-        update_fields = ["failed_attempts"]
-        if locked.failed_attempts >= AUTH_KEY_MAX_FAILED_TRIES:
-            locked.status = RegistrationStatus.VOID
-            locked.closed_at = rt.clock.now()
-            update_fields += ["status", "closed_at"]
-        await locked.save(update_fields=update_fields)
-    return locked.status == RegistrationStatus.VOID
+    """Count one wrong key; True when the registration is void after it."""
+    return await attempts.count_failed_try(
+        EmployerRegistration,
+        registration.id,
+        still_open={"status": RegistrationStatus.PENDING},
+        limit=AUTH_KEY_MAX_FAILED_TRIES,
+        close={"status": RegistrationStatus.VOID, "closed_at": rt.clock.now()},
+    )
 
 
 def _auth_key_void() -> UserErrors:
@@ -455,12 +450,13 @@ async def verify_otp(
             "otp",
         )
     if not hashes_match(challenge.otp_hash, rt.secret_hash(OTP_PURPOSE, otp.strip())):
-        async with in_transaction():
-            locked = await OtpChallenge.select_for_update().get(id=challenge.id)
-            locked.failed_attempts += 1
-            if locked.failed_attempts >= OTP_MAX_FAILED_TRIES:
-                locked.closed_at = now
-            await locked.save(update_fields=["failed_attempts", "closed_at"])
+        await attempts.count_failed_try(
+            OtpChallenge,
+            challenge.id,
+            still_open={"closed_at__isnull": True},
+            limit=OTP_MAX_FAILED_TRIES,
+            close={"closed_at": now},
+        )
         raise invalid
 
     async with in_transaction():
@@ -530,7 +526,7 @@ async def create_staff(
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     form.check(lambda: validation.password("password", password))
-    if not (len(office_code) == 5 and office_code.isdigit()):
+    if not re.fullmatch(r"[0-9]{5}", office_code):
         form.errors.append(
             user_error(
                 ErrorCode.INVALID_FORMAT, "安定所番号は半角数字5桁です。", "officeCode"

@@ -98,6 +98,8 @@ async def issue_account_creation_code(
     now = rt.clock.now()
     code = new_account_creation_code()
     async with in_transaction():
+        # Concurrent issues for one establishment wait here, so exactly one code stays active.
+        await Establishment.select_for_update().get(id=establishment.id)
         await AccountCreationCode.filter(
             establishment_id=establishment.id, status=AccountCodeStatus.ACTIVE
         ).update(status=AccountCodeStatus.REPLACED, closed_at=now)
