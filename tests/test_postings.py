@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 import re
 
 import pytest
@@ -485,6 +486,31 @@ async def test_expiry_at_the_deadline_renews_reserved_postings_once(
     )
     assert old["node"]["status"] == "INVALID"
     assert actions(old["node"])[-1] == ("EXPIRED", None, "ACTIVE", "INVALID")
+
+
+async def test_home_lists_active_invalid_and_renewable_postings(
+    server: Server, staff: GraphQLClient, employer: GraphQLClient
+) -> None:
+    kept = await flows.active_posting(employer, staff, jobTitle="看護師")
+    stopped = await flows.active_posting(employer, staff, jobTitle="調理補助")
+    await flows.posting_step(employer, "postingStop", {"id": stopped["id"], "reason": "充足"})
+    await flows.create_posting(employer, jobTitle="下書き")
+    home_lists = """{ employerHome {
+      allActivePostings(first: 10) { edges { node { id } } }
+      invalidPostings(first: 10) { edges { node { id } } }
+      renewablePostings(first: 10) { edges { node { id } } } } }"""
+
+    def ids(home: dict[str, Any], field: str) -> list[str]:
+        return [e["node"]["id"] for e in home["employerHome"][field]["edges"]]
+
+    home = await employer.execute(home_lists)
+    assert ids(home, "allActivePostings") == [kept["id"]]
+    assert ids(home, "invalidPostings") == [stopped["id"]]
+    assert ids(home, "renewablePostings") == []
+
+    await move_clock(server, tokyo(2027, 1, 17, 0), employer)  # 14 days before the deadline
+    home = await employer.execute(home_lists)
+    assert ids(home, "renewablePostings") == [kept["id"]]
 
 
 # --- Posting numbers ------------------------------------------------------------------------

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Posting',
             name='age_limit_reason',
-            field=fields.CharEnumField(null=True, description='ITEM_1: ITEM_1\nITEM_2_I: ITEM_2_I\nITEM_2_RO: ITEM_2_RO\nITEM_2_HA: ITEM_2_HA\nITEM_3_I: ITEM_3_I\nITEM_3_RO: ITEM_3_RO\nITEM_3_HA: ITEM_3_HA\nITEM_3_NI: ITEM_3_NI', enum_type=AgeLimitReason, max_length=10),
+            field=fields.CharEnumField(null=True, description='ITEM_1: ITEM_1\nITEM_2: ITEM_2\nITEM_3_I: ITEM_3_I\nITEM_3_RO: ITEM_3_RO\nITEM_3_HA: ITEM_3_HA\nITEM_3_NI: ITEM_3_NI', enum_type=AgeLimitReason, max_length=10),
         ),
         ops.AddField(
             model_name='Posting',

@@ -106,16 +106,12 @@ class PublicationRange(StrEnum):
 
 
 class AgeLimitReason(StrEnum):
-    """年齢制限の例外事由 (雇用対策法施行規則第1条の3第1項)."""
+    """年齢制限の例外事由 (労働施策総合推進法施行規則第1条の3第1項)."""
 
     ITEM_1 = "ITEM_1"
     """1号: 定年年齢を上限として、その上限年齢未満の労働者を募集"""
-    ITEM_2_I = "ITEM_2_I"
-    """2号イ"""
-    ITEM_2_RO = "ITEM_2_RO"
-    """2号ロ"""
-    ITEM_2_HA = "ITEM_2_HA"
-    """2号ハ"""
+    ITEM_2 = "ITEM_2"
+    """2号: 法令の規定により年齢制限が設けられている"""
     ITEM_3_I = "ITEM_3_I"
     """3号イ: 長期勤続によるキャリア形成のため若年者等を募集"""
     ITEM_3_RO = "ITEM_3_RO"

@@ -24,9 +24,9 @@ from app.schema.errors import CodedErrors
 from app.schema.establishments import (
     Establishment,
     EstablishmentMutation,
-    EstablishmentQuery,
     Office,
 )
+from app.schema.home import HomeQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
 from app.schema.terms import TermsQuery
 
@@ -36,7 +36,7 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(AccountQuery, EstablishmentQuery, PostingQuery, TermsQuery):
+class Query(AccountQuery, HomeQuery, PostingQuery, TermsQuery):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A malformed or unknown ID is simply nothing the viewer can see.

@@ -88,45 +88,6 @@ class Establishment(relay.Node):
         ]
 
 
-@strawberry.type(description="Active postings of one category on the home page.")
-class CategorySummary:
-    category: PostingCategory
-    posting_count: int = strawberry.field(description="求人件数.")
-    hiring_count: int = strawberry.field(description="採用人数.")
-
-
-@strawberry.type(description="求人者マイページホーム.")
-class EmployerHome:
-    establishment_name: str = strawberry.field(description="Shown as 「〇〇 様」.")
-    office_name: str = strawberry.field(description="管轄安定所名.")
-    unread_message_count: int = strawberry.field(description="メッセージ 新着.")
-    active_postings: list[CategorySummary] = strawberry.field(
-        description="有効中求人: 一般, 学卒, 障害者."
-    )
-    establishment: Establishment
-    office: Office
-
-
-@strawberry.type
-class EstablishmentQuery:
-    @strawberry.field(description="The logged-in employer's home page.")
-    async def employer_home(self, info: Info) -> EmployerHome:
-        home = await establishments.employer_home(info.context.viewer)
-        return EmployerHome(
-            establishment_name=home.establishment.name,
-            office_name=home.office.name,
-            unread_message_count=home.unread_message_count,
-            active_postings=[
-                CategorySummary(
-                    category=s.category, posting_count=s.posting_count, hiring_count=s.hiring_count
-                )
-                for s in home.active_postings
-            ],
-            establishment=Establishment.from_model(home.establishment),
-            office=Office.from_model(home.office),
-        )
-
-
 @strawberry.input(description="事業所登録 at the counter.")
 class EstablishmentRegisterInput:
     establishment_number: str = strawberry.field(description="事業所番号 NNNN-NNNNNN-N.")

@@ -47,7 +47,7 @@ PublicationRange = strawberry.enum(
 )
 AgeLimitReason = strawberry.enum(
     enums.AgeLimitReason,
-    description="年齢制限の例外事由 (1号, 2号イ・ロ・ハ, 3号イ・ロ・ハ・ニ).",
+    description="年齢制限の例外事由 (1号, 2号, 3号イ・ロ・ハ・ニ).",
 )
 PostingAction = strawberry.enum(enums.PostingAction, description="What a history entry records.")
 
@@ -392,6 +392,28 @@ def _connection(page: postings.Page) -> relay.Connection[Posting]:
     )
 
 
+async def establishment_postings(
+    info: Info,
+    status: enums.PostingStatus | None,
+    category: enums.PostingCategory | None,
+    renewable: bool,
+    first: int,
+    after: str | None,
+) -> relay.Connection[Posting]:
+    """A page of the viewer's establishment's postings; the root field and the home use it."""
+    ctx = info.context
+    after_id = _page_args(first, after)
+    page = await postings.establishment_postings(
+        ctx.viewer,
+        status=status,
+        category=category,
+        renewable_on=ctx.rt.clock.today() if renewable else None,
+        first=first,
+        after_id=after_id,
+    )
+    return _connection(page)
+
+
 @strawberry.type
 class PostingQuery:
     @strawberry.field(
@@ -409,17 +431,7 @@ class PostingQuery:
         first: int = 20,
         after: str | None = None,
     ) -> relay.Connection[Posting]:
-        ctx = info.context
-        after_id = _page_args(first, after)
-        page = await postings.establishment_postings(
-            ctx.viewer,
-            status=status,
-            category=category,
-            renewable_on=ctx.rt.clock.today() if renewable else None,
-            first=first,
-            after_id=after_id,
-        )
-        return _connection(page)
+        return await establishment_postings(info, status, category, renewable, first, after)
 
     @strawberry.field(
         description="Staff: submitted postings and changes to active ones, oldest first."
