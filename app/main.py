@@ -25,6 +25,7 @@ from app.runtime import Runtime
 from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
 from app.settings import Settings
+from app.tasks import periodic_tasks
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Global fallback: uvicorn runs the lifespan in a task of its own, and every request
         # task must still find the connections it opened.
-        async with RegisterTortoise(app, config=tortoise_config(settings)):
+        async with RegisterTortoise(app, config=tortoise_config(settings)), periodic_tasks(rt):
             yield
 
     app = Starlette(

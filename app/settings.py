@@ -51,6 +51,7 @@ class Settings:
     otp_ttl_minutes: int = 10
     remembered_device_days: int = 30
     minimum_hourly_wage: int = 1000
+    expiry_interval_seconds: int = 300
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -85,6 +86,7 @@ class Settings:
             otp_ttl_minutes=_int(env, "OTP_TTL_MINUTES", 10),
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
             minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
+            expiry_interval_seconds=_int(env, "EXPIRY_INTERVAL_SECONDS", 300),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in env.get("ALLOWED_ORIGINS", "").split(",")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 import re
+from typing import Any
 
 import pytest
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from enum import Enum
 
 import strawberry
@@ -10,8 +9,6 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors
-
-log = logging.getLogger(__name__)
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
 
@@ -48,7 +45,7 @@ def _coded(error: GraphQLError, code: TopLevelCode) -> GraphQLError:
 
 
 class CodedErrors(MaskErrors):
-    """Every top-level error carries `extensions.code`; unexpected ones are logged and masked.
+    """Every top-level error carries `extensions.code`; unexpected ones are masked.
 
     Errors in the document (parse and validation) keep their message, which names the
     problem in the query, with the code `GRAPHQL_VALIDATION_FAILED`.
@@ -69,5 +66,14 @@ class CodedErrors(MaskErrors):
                 return _coded(error, code)
         if isinstance(original, GraphQLError) and original.extensions:
             return error
-        log.error("unexpected error at %s", error.path, exc_info=original)
         return _coded(error, TopLevelCode.INTERNAL_SERVER_ERROR)
+
+
+def is_expected(error: GraphQLError) -> bool:
+    """Errors that are the client's doing; they are answered, not logged as failures."""
+    original = error.original_error
+    if original is None:
+        return True  # the document itself: syntax, validation, variables
+    if isinstance(original, tuple(_KNOWN)):
+        return True
+    return isinstance(original, GraphQLError) and bool(original.extensions)

@@ -1,0 +1,50 @@
+"""Work the service does by itself, on a timer, in every server process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from app.resolvers import postings
+from app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def run_periodically(
+    name: str, interval: float, job: Callable[[], Awaitable[object]]
+) -> None:
+    """Run `job` now and then every `interval` seconds; a failure is logged, never fatal."""
+    while True:
+        try:
+            outcome = await job()
+        except Exception:  # the next round may well succeed; the loop must live on
+            log.exception("periodic task %s failed", name)
+        else:
+            log.debug("periodic task %s: %s", name, outcome)
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def periodic_tasks(rt: Runtime) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """Start the periodic tasks for the life of the app; `EXPIRY_INTERVAL_SECONDS=0` stops it.
+
+    Running them in every process is safe: each posting is claimed by a conditional UPDATE,
+    so two processes never expire or renew the same one twice. They start at once, so work
+    that fell due while the service was down is done on restart.
+    """
+    tasks: list[asyncio.Task[None]] = []
+    interval = rt.settings.expiry_interval_seconds
+    if interval > 0:
+        job = run_periodically("posting-expiry", interval, lambda: postings.expire_postings(rt))
+        tasks.append(asyncio.create_task(job, name="posting-expiry"))
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
