@@ -1,9 +1,10 @@
-"""What every use case runs with: settings, the clock and the mailer."""
+"""What every use case runs with: settings, the clock, the mailer and the event broker."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.broker import Broker, InProcessBroker
 from app.clock import Clock
 from app.mail import Mailer, mailer_from_url
 from app.security import keyed_hash
@@ -15,6 +16,7 @@ class Runtime:
     settings: Settings
     clock: Clock
     mailer: Mailer
+    broker: Broker = field(default_factory=InProcessBroker)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import mailbox
 import os
 import re
@@ -22,7 +23,9 @@ import httpx
 import pytest
 import uvicorn
 from tortoise import Tortoise, connections
+from tortoise.models import Model
 
+from app import models
 from app.clock import MovableClock
 from app.db import apply_migrations
 from app.main import create_app
@@ -122,21 +125,13 @@ async def server(settings: Settings, clock: MovableClock) -> AsyncIterator[Serve
     await task
 
 
-TABLES_IN_DELETE_ORDER = (
-    "terms_agreement",
-    "employer_registration",
-    "remembered_device",
-    "otp_challenge",
-    "session",
-    "message",
-    "posting_event",
-    "posting",
-    "posting_number_serial",
-    "account_creation_code",
-    '"user"',
-    "establishment",
-    "office",
-)
+def _tables() -> list[str]:
+    """Every table of the models, quoted (`user` is a reserved word in PostgreSQL)."""
+    return sorted(
+        f'"{cls._meta.db_table}"'
+        for _, cls in inspect.getmembers(models, inspect.isclass)
+        if issubclass(cls, Model) and cls.__module__.startswith("app.models")
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -144,13 +139,15 @@ async def clean_database(server: Server) -> None:
     """Each test starts with empty tables and the clock at START."""
     server.clock.set(START)
     connection = connections.get("default")
+    tables = _tables()
     if server.settings.uses_postgres:
-        await connection.execute_script(
-            f"TRUNCATE {', '.join(TABLES_IN_DELETE_ORDER)} RESTART IDENTITY CASCADE"
-        )
+        await connection.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
-        for table in TABLES_IN_DELETE_ORDER:
-            await connection.execute_script(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        # Outside a transaction, so the pragma applies: rows go in any order.
+        statements = [f"DELETE FROM {table};" for table in tables]  # noqa: S608 - model names
+        await connection.execute_script(
+            "PRAGMA foreign_keys = OFF;\n" + "\n".join(statements) + "\nPRAGMA foreign_keys = ON;"
+        )
     assert Tortoise._inited
 
 

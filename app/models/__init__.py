@@ -9,16 +9,23 @@ from app.models.accounts import (
     TermsAgreement,
     User,
 )
+from app.models.applications import Application, ApplicationEvent
 from app.models.establishments import AccountCreationCode, Establishment
-from app.models.messages import Message
+from app.models.events import Event
+from app.models.messages import Message, MessageThread
 from app.models.offices import Office
 from app.models.postings import Posting, PostingEvent, PostingNumberSerial
+from app.models.seekers import SeekerProfile, SeekerRegistration, SeekerRequest
 
 __all__ = [
     "AccountCreationCode",
+    "Application",
+    "ApplicationEvent",
     "EmployerRegistration",
     "Establishment",
+    "Event",
     "Message",
+    "MessageThread",
     "Office",
     "OtpChallenge",
     "Portal",
@@ -26,6 +33,9 @@ __all__ = [
     "PostingEvent",
     "PostingNumberSerial",
     "RememberedDevice",
+    "SeekerProfile",
+    "SeekerRegistration",
+    "SeekerRequest",
     "Session",
     "TermsAgreement",
     "User",
