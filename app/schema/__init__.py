@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from app.schema.accounts import AccountMutation, AccountQuery
+from app.schema.applications import ApplicationMutation, ApplicationQuery
 from app.schema.context import Info
 from app.schema.errors import CodedErrors, is_expected
 from app.schema.establishments import (
@@ -29,7 +30,9 @@ from app.schema.establishments import (
     Office,
 )
 from app.schema.home import HomeQuery
+from app.schema.messages import MessageMutation, MessageQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
+from app.schema.seekers import SeekerMutation, SeekerQuery
 from app.schema.terms import TermsQuery
 
 MAX_DEPTH = 10
@@ -38,7 +41,15 @@ MAX_TOKENS = 2000
 
 
 @strawberry.type
-class Query(AccountQuery, HomeQuery, PostingQuery, TermsQuery):
+class Query(
+    AccountQuery,
+    HomeQuery,
+    PostingQuery,
+    SeekerQuery,
+    ApplicationQuery,
+    MessageQuery,
+    TermsQuery,
+):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         # A malformed or unknown ID is simply nothing the viewer can see.
@@ -50,7 +61,14 @@ class Query(AccountQuery, HomeQuery, PostingQuery, TermsQuery):
 
 
 @strawberry.type
-class Mutation(AccountMutation, EstablishmentMutation, PostingMutation):
+class Mutation(
+    AccountMutation,
+    EstablishmentMutation,
+    PostingMutation,
+    SeekerMutation,
+    ApplicationMutation,
+    MessageMutation,
+):
     pass
 
 
