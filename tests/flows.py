@@ -291,7 +291,7 @@ def posting_content(**overrides: Any) -> dict[str, Any]:
         "overtimeDetail": "月平均10時間",
         "annualHolidays": 120,
         "weeklyTwoDaysOff": "EVERY_WEEK",
-        "insurance": "雇用・労災・健康・厚生",
+        "insurances": ["EMPLOYMENT", "WORKERS_ACCIDENT", "HEALTH", "PENSION"],
         "retirementAge": 65,
         "selectionMethod": "書類選考、面接",
         "documents": "履歴書",
@@ -301,17 +301,18 @@ def posting_content(**overrides: Any) -> dict[str, Any]:
     return content
 
 
+def posting_mutation_document(name: str) -> str:
+    type_name = name[0].upper() + name[1:]
+    return f"""mutation ($input: {type_name}Input!) {{
+      {name}(input: $input) {{ posting {{ {POSTING_FIELDS} }} errors {{ field code message }} }}
+    }}"""
+
+
 async def posting_mutation(
     client: GraphQLClient, name: str, input: dict[str, Any]
 ) -> dict[str, Any]:
     """Run `name` (e.g. `postingSubmit`) and return its payload."""
-    type_name = name[0].upper() + name[1:]
-    data = await client.execute(
-        f"""mutation ($input: {type_name}Input!) {{
-          {name}(input: $input) {{ posting {{ {POSTING_FIELDS} }} errors {{ field code message }} }}
-        }}""",
-        {"input": input},
-    )
+    data = await client.execute(posting_mutation_document(name), {"input": input})
     payload: dict[str, Any] = data[name]
     return payload
 

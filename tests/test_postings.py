@@ -416,6 +416,35 @@ async def test_age_limit_with_its_legal_reason_is_accepted(employer: GraphQLClie
     assert [e["field"] for e in payload["errors"]] == ["content.ageLimitReason"]
 
 
+async def test_insurances_are_a_closed_list_kept_once_each_in_form_order(
+    employer: GraphQLClient,
+) -> None:
+    payload = await flows.posting_mutation(
+        employer,
+        "postingCreate",
+        {
+            "content": flows.posting_content(
+                insurances=["PENSION", "EMPLOYMENT", "PENSION"], insurance="退職金共済"
+            )
+        },
+    )
+    assert payload["errors"] == []
+    posting = await employer.execute(
+        "query ($id: ID!) { node(id: $id) { ... on Posting { content { insurances insurance } } } }",  # noqa: E501
+        {"id": payload["posting"]["id"]},
+    )
+    assert posting["node"]["content"] == {
+        "insurances": ["EMPLOYMENT", "PENSION"],
+        "insurance": "退職金共済",
+    }
+
+    unknown = await employer.post(
+        flows.posting_mutation_document("postingCreate"),
+        {"input": {"content": flows.posting_content(insurances=["UNEMPLOYMENT"])}},
+    )
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
 # --- Renewal and expiry ---------------------------------------------------------------------
 
 

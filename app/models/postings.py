@@ -83,6 +83,23 @@ class WageForm(StrEnum):
     """時給"""
 
 
+class Insurance(StrEnum):
+    """加入保険等, as ticked on the posting form."""
+
+    EMPLOYMENT = "EMPLOYMENT"
+    """雇用保険"""
+    WORKERS_ACCIDENT = "WORKERS_ACCIDENT"
+    """労災保険"""
+    PUBLIC_SERVICE_ACCIDENT = "PUBLIC_SERVICE_ACCIDENT"
+    """公務災害補償"""
+    HEALTH = "HEALTH"
+    """健康保険"""
+    PENSION = "PENSION"
+    """厚生年金"""
+    ASSET_FORMATION = "ASSET_FORMATION"
+    """財形"""
+
+
 class WeeklyTwoDaysOff(StrEnum):
     """週休二日制."""
 
@@ -180,6 +197,7 @@ CONTENT_FIELDS = (
     "weekly_two_days_off",
     "holidays_detail",
     # 保険・年金・定年等
+    "insurances",
     "insurance",
     "retirement_age",
     # 求人PR
@@ -238,7 +256,8 @@ class Posting(Model):
     holidays_detail = fields.CharField(max_length=200, default="", description="休日等")
 
     # 保険・年金・定年等
-    insurance = fields.CharField(max_length=200, default="", description="加入保険等")
+    insurances = fields.JSONField(default=list, description="加入保険等: Insurance values")
+    insurance = fields.CharField(max_length=200, default="", description="その他の保険・制度")
     retirement_age = fields.IntField(null=True, description="定年年齢")
 
     # 求人PR

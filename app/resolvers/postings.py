@@ -25,6 +25,7 @@ from app.models.postings import (
     AgeLimitReason,
     EmploymentPeriod,
     EmploymentType,
+    Insurance,
     PostingAction,
     PostingCategory,
     PostingStatus,
@@ -93,6 +94,7 @@ class PostingContent:
     weekly_two_days_off: WeeklyTwoDaysOff
     holidays_detail: str
     # 保険・年金・定年等
+    insurances: list[Insurance]
     insurance: str
     retirement_age: int | None
     # 求人PR
@@ -105,7 +107,9 @@ class PostingContent:
     @classmethod
     def of(cls, posting: Posting) -> PostingContent:
         """The content a posting shows now (not a change waiting for review)."""
-        return cls(**{f.name: getattr(posting, f.name) for f in dataclasses.fields(cls)})
+        values = {f.name: getattr(posting, f.name) for f in dataclasses.fields(cls)}
+        values["insurances"] = [Insurance(i) for i in values["insurances"]]
+        return cls(**values)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PostingContent:
@@ -123,6 +127,7 @@ class PostingContent:
             name: enums[name](value) if name in enums and value is not None else value
             for name, value in data.items()
         }
+        values["insurances"] = [Insurance(i) for i in values.get("insurances", [])]
         return cls(**values)
 
     def values(self) -> dict[str, Any]:
@@ -275,7 +280,9 @@ def validate_content(rt: Runtime, content: PostingContent) -> PostingContent:
     holidays = form.check(
         lambda: _optional_text("holidays_detail", c.holidays_detail, "休日等", 200)
     )
-    insurance = form.check(lambda: _optional_text("insurance", c.insurance, "加入保険等", 200))
+    insurance = form.check(
+        lambda: _optional_text("insurance", c.insurance, "その他の保険・制度", 200)
+    )
     if c.retirement_age is not None:
         form.check(lambda: _number("retirement_age", c.retirement_age or 0, "定年年齢", 60, 99))
     pr = form.check(lambda: _optional_text("pr", c.pr, "求人PR", 1000))
@@ -299,6 +306,7 @@ def validate_content(rt: Runtime, content: PostingContent) -> PostingContent:
         working_hours=hours,
         overtime_detail=overtime,
         holidays_detail=holidays,
+        insurances=[i for i in Insurance if i in c.insurances],  # once each, in form order
         insurance=insurance,
         pr=pr,
         selection_method=selection,

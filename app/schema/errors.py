@@ -56,15 +56,13 @@ class CodedErrors(MaskErrors):
 
     def _process_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if original is None:
-            if error.extensions and "code" in error.extensions:
-                return error
-            error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
-            return error
         for exc_type, code in _KNOWN.items():
             if isinstance(original, exc_type):
                 return _coded(error, code)
-        if isinstance(original, GraphQLError) and original.extensions:
+        # The document or its variables (graphql-core), or an error raised with its own code.
+        if original is None or isinstance(original, GraphQLError):
+            if not (error.extensions and "code" in error.extensions):
+                error.extensions = {**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"}
             return error
         return _coded(error, TopLevelCode.INTERNAL_SERVER_ERROR)
 
@@ -74,6 +72,4 @@ def is_expected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return True  # the document itself: syntax, validation, variables
-    if isinstance(original, tuple(_KNOWN)):
-        return True
-    return isinstance(original, GraphQLError) and bool(original.extensions)
+    return isinstance(original, (GraphQLError, *_KNOWN))

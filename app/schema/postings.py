@@ -35,6 +35,9 @@ EmploymentPeriod = strawberry.enum(
     enums.EmploymentPeriod, description="雇用期間: 定めなし / 定めあり."
 )
 WageForm = strawberry.enum(enums.WageForm, description="賃金形態: 月給, 日給, 時給.")
+Insurance = strawberry.enum(
+    enums.Insurance, description="加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形."
+)
 WeeklyTwoDaysOff = strawberry.enum(
     enums.WeeklyTwoDaysOff, description="週休二日制: 毎週, その他, なし."
 )
@@ -87,7 +90,8 @@ class PostingContent:
     weekly_two_days_off: WeeklyTwoDaysOff
     holidays_detail: str = strawberry.field(description="休日等.")
     # 保険・年金・定年等
-    insurance: str = strawberry.field(description="加入保険等.")
+    insurances: list[Insurance] = strawberry.field(description="加入保険等.")
+    insurance: str = strawberry.field(description="その他の保険・制度.")
     retirement_age: int | None = strawberry.field(description="定年年齢.")
     # 求人PR
     pr: str = strawberry.field(description="求人PR.")
@@ -139,7 +143,8 @@ class PostingContentInput:
     allowances: str = ""
     overtime_detail: str = ""
     holidays_detail: str = ""
-    insurance: str = ""
+    insurances: list[Insurance] = strawberry.field(default_factory=list)
+    insurance: str = strawberry.field(default="", description="その他の保険・制度.")
     retirement_age: int | None = None
     pr: str = ""
     documents: str = ""
