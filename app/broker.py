@@ -2,16 +2,29 @@
 
 Only a notice travels (the event's id, kind and audience); subscriptions read the event
 itself from the database, which is also where a reconnecting client's replay comes from.
-Without `REDIS_URL` an in-process broker serves one process.
+Without `REDIS_URL` an in-process broker serves one process; with it, `RedisBroker` carries
+the notices to every server process through Redis pub/sub.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+import orjson
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "hellowork:events"
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,8 @@ class BrokerUnavailable(RuntimeError):
 
 
 class Broker(Protocol):
+    async def start(self) -> None: ...
+
     async def publish(self, notice: Notice) -> None: ...
 
     def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]: ...
@@ -34,29 +49,222 @@ class Broker(Protocol):
     async def close(self) -> None: ...
 
 
+@contextlib.asynccontextmanager
+async def running(broker: Broker) -> AsyncIterator[Broker]:
+    """The broker, started for the lifetime of the application."""
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
+@dataclass(frozen=True)
+class _Lost:
+    reason: str
+
+
+class _Fanout:
+    """The listeners of this process, each with its own queue, fed in arrival order."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[Notice | _Lost]] = set()
+
+    def __len__(self) -> int:
+        return len(self._queues)
+
+    @contextlib.asynccontextmanager
+    async def listener(self) -> AsyncIterator[AsyncIterator[Notice]]:
+        queue: asyncio.Queue[Notice | _Lost] = asyncio.Queue()
+        self._queues.add(queue)
+        try:
+            yield _receive(queue)
+        finally:
+            self._queues.discard(queue)
+
+    def deliver(self, notice: Notice) -> None:
+        for queue in self._queues:
+            queue.put_nowait(notice)
+
+    def fail(self, reason: str) -> None:
+        """End every current listener with `BrokerUnavailable` (after what it already has)."""
+        for queue in self._queues:
+            queue.put_nowait(_Lost(reason))
+        self._queues.clear()
+
+
+async def _receive(queue: asyncio.Queue[Notice | _Lost]) -> AsyncIterator[Notice]:
+    while True:
+        item = await queue.get()
+        if isinstance(item, _Lost):
+            raise BrokerUnavailable(item.reason)
+        yield item
+
+
 class InProcessBroker:
     """Fans notices out to the listeners of this process, in publish order."""
 
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[Notice]] = set()
+        self._fanout = _Fanout()
+
+    async def start(self) -> None:
+        pass
 
     async def publish(self, notice: Notice) -> None:
-        for queue in self._queues:
-            queue.put_nowait(notice)
+        self._fanout.deliver(notice)
+
+    def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
+        return self._fanout.listener()
+
+    async def close(self) -> None:
+        self._fanout.fail("the broker was closed")
+
+
+def encode_notice(notice: Notice) -> bytes:
+    return orjson.dumps(dataclasses.asdict(notice))
+
+
+def decode_notice(data: bytes | str) -> Notice:
+    fields: dict[str, Any] = orjson.loads(data)
+    return Notice(
+        event_id=int(fields["event_id"]),
+        kind=str(fields["kind"]),
+        establishment_id=int(fields["establishment_id"]),
+        seeker_id=int(fields["seeker_id"]),
+    )
+
+
+class RedisBroker:
+    """Notices through one Redis pub/sub channel, to every server process.
+
+    Each process holds ONE subscriber connection, read by one task that hands every notice
+    to the local listeners (the subscriptions of this process). Pub/sub is at-most-once: what
+    is published while the connection is down is gone. So when the connection drops, every
+    listener ends with `BrokerUnavailable` (its client reconnects with its cursor and replays
+    from the stored events), and `listen()` refuses until the connection is back; the task
+    reconnects by itself, with a growing delay. Publishing uses a separate connection and
+    raises `BrokerUnavailable` on failure; the event is stored all the same.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        channel: str = CHANNEL,
+        timeout: float = 2.0,
+        reconnect_delay: float = 0.1,
+        max_reconnect_delay: float = 2.0,
+    ) -> None:
+        self.url = url
+        self.channel = channel
+        self._timeout = timeout
+        self._reconnect_delay = reconnect_delay
+        self._max_reconnect_delay = max_reconnect_delay
+        self._fanout = _Fanout()
+        self._publisher: Redis | None = None
+        self._subscriber: Redis | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the subscriber connection is up (and notices reach listeners)."""
+        return self._connected.is_set()
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._fanout)
+
+    async def start(self) -> None:
+        """Connect in the background; wait a moment for the first connection, never fail:
+        the service serves without Redis, subscriptions are refused until it answers."""
+        # No silent retries: a dropped connection must be seen, so listeners learn of the gap.
+        self._subscriber = Redis.from_url(
+            self.url, socket_connect_timeout=self._timeout, retry=Retry(NoBackoff(), 0)
+        )
+        self._publisher = Redis.from_url(
+            self.url,
+            socket_connect_timeout=self._timeout,
+            socket_timeout=self._timeout,
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._task = asyncio.create_task(self._run(), name="redis-broker")
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._connected.wait()
+        except TimeoutError:
+            log.warning("Redis at %s does not answer yet; subscriptions wait for it", self.url)
+
+    async def publish(self, notice: Notice) -> None:
+        if self._publisher is None:
+            raise BrokerUnavailable("the broker is not started")
+        try:
+            await self._publisher.publish(self.channel, encode_notice(notice))
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"could not publish event {notice.event_id}: {exc}") from exc
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[AsyncIterator[Notice]]:
-        queue: asyncio.Queue[Notice] = asyncio.Queue()
-        self._queues.add(queue)
-        try:
-            yield _drain(queue)
-        finally:
-            self._queues.discard(queue)
+        if not self.connected:
+            raise BrokerUnavailable("Redis is not connected")
+        async with self._fanout.listener() as notices:
+            yield notices
 
     async def close(self) -> None:
-        self._queues.clear()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._connected.clear()
+        self._fanout.fail("the broker was closed")
+        for client in (self._subscriber, self._publisher):
+            if client is not None:
+                await client.aclose()
+        self._subscriber = self._publisher = None
 
+    async def _run(self) -> None:
+        delay = self._reconnect_delay
+        while True:
+            try:
+                await self._subscribe_and_read()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure of the connection: tell, then reconnect
+                if self.connected:
+                    log.warning("lost the Redis connection (%s); closing subscriptions", exc)
+                    delay = self._reconnect_delay
+                else:
+                    log.debug("Redis still unavailable: %s", exc)
+            finally:
+                self._connected.clear()
+                self._fanout.fail("the connection to Redis was lost")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._max_reconnect_delay)
 
-async def _drain(queue: asyncio.Queue[Notice]) -> AsyncIterator[Notice]:
-    while True:
-        yield await queue.get()
+    async def _subscribe_and_read(self) -> None:
+        assert self._subscriber is not None
+        pubsub = self._subscriber.pubsub()
+        try:
+            await pubsub.subscribe(self.channel)
+            # Listeners are accepted only once Redis confirmed the subscription: a notice
+            # published before that would otherwise be missed without anyone knowing.
+            async with asyncio.timeout(self._timeout):
+                while (await pubsub.get_message(timeout=self._timeout) or {}).get(
+                    "type"
+                ) != "subscribe":
+                    pass
+            self._connected.set()
+            log.info("subscribed to Redis channel %s", self.channel)
+            while True:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+                if message is None or message.get("type") != "message":
+                    continue
+                try:
+                    notice = decode_notice(message["data"])
+                except (ValueError, KeyError, TypeError):
+                    log.exception("ignoring a malformed notice on %s", self.channel)
+                    continue
+                self._fanout.deliver(notice)
+        finally:
+            await pubsub.aclose()

@@ -48,6 +48,8 @@ class ErrorCode(StrEnum):
     VERIFICATION_KEY_INVALID = "VERIFICATION_KEY_INVALID"
     VERIFICATION_KEY_EXPIRED = "VERIFICATION_KEY_EXPIRED"
     """Too early: a renewal is reserved from 14 days before the referral deadline."""
+    VERIFICATION_KEY_VOID = "VERIFICATION_KEY_VOID"
+    """A seeker's verification key after 5 wrong tries, or replaced by a newer one."""
 
 
 @dataclass(frozen=True)

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
 from app.resolvers.accounts import viewer_for_token
@@ -26,6 +31,7 @@ from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
 from app.settings import Settings
 from app.tasks import periodic_tasks
+from app.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,39 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def connection_token(params: Mapping[str, object], websocket: WebSocket) -> str | None:
+    """The session token of a WebSocket: from the `connection_init` payload
+    (`{"authorization": "Bearer …"}` or `{"token": …}`), else from the session cookie."""
+    authorization = params.get("authorization")
+    if isinstance(authorization, str):
+        scheme, _, credentials = authorization.partition(" ")
+        return credentials.strip() if scheme.lower() == "bearer" else None
+    token = params.get("token")
+    if isinstance(token, str):
+        return token
+    return websocket.cookies.get(SESSION_COOKIE)
+
+
+@dataclass
+class WebSocketContext(Context):
+    """The context of one WebSocket; strawberry puts the `connection_init` payload here."""
+
+    connection_params: dict[str, object] = field(default_factory=dict)
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends graphql-transport-ws messages as text frames, which browser clients expect."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLApp(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocketAdapter
+
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
         super().__init__(
@@ -52,8 +90,25 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:  # type: ignore[override]
+        if isinstance(request, WebSocket):
+            # The viewer of a WebSocket comes with `connection_init` (see `on_ws_connect`).
+            return WebSocketContext(
+                request=request, response=response, rt=self.rt, viewer=Viewer.anonymous()
+            )
         viewer = await viewer_for_token(self.rt, bearer_token(request))
         return Context(request=request, response=response, rt=self.rt, viewer=viewer)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate the WebSocket at `connection_init`; strawberry closes it with 4403
+        (Forbidden) when the token is missing or invalid."""
+        assert isinstance(context, WebSocketContext)
+        assert isinstance(context.request, WebSocket)
+        token = connection_token(context.connection_params, context.request)
+        viewer = await viewer_for_token(self.rt, token)
+        if not viewer.is_authenticated:
+            raise ConnectionRejectionError
+        context.viewer = viewer
+        return UNSET
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -83,7 +138,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Global fallback: uvicorn runs the lifespan in a task of its own, and every request
         # task must still find the connections it opened.
-        async with RegisterTortoise(app, config=tortoise_config(settings)), periodic_tasks(rt):
+        async with (
+            RegisterTortoise(app, config=tortoise_config(settings)),
+            periodic_tasks(rt),
+            running(rt.broker),
+        ):
             yield
 
     app = Starlette(

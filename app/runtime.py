@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.broker import Broker, InProcessBroker
+from app.broker import Broker, InProcessBroker, RedisBroker
 from app.clock import Clock
 from app.mail import Mailer, mailer_from_url
 from app.security import keyed_hash
@@ -24,6 +24,7 @@ class Runtime:
             settings=settings,
             clock=clock or Clock(),
             mailer=mailer_from_url(settings.mail_url, settings.mail_from),
+            broker=RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker(),
         )
 
     def secret_hash(self, purpose: str, value: str) -> str:

@@ -198,3 +198,15 @@ async def new_client(server: Server) -> AsyncIterator[Any]:
     yield make
     for client in clients:
         await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis of the run (`REDIS_URL`). Skipped without it on a developer's machine; in CI
+    (`CI` set) a missing Redis fails, so the Redis tests can never silently not run there."""
+    url = os.environ.get("REDIS_URL", "")
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail("REDIS_URL is not set in CI: the Redis tests must run there")
+    pytest.skip("REDIS_URL is not set (start redis-server and set it to run the Redis tests)")

@@ -20,6 +20,7 @@ class SeekerRegistration(Model):
 
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=100, db_index=True)
+    display_name = fields.CharField(max_length=50, default="", description="氏名, for the profile")
     password_hash = fields.CharField(max_length=100)
     verification_key_hash = fields.CharField(max_length=64)
     status = fields.CharEnumField(SeekerRegistrationStatus, max_length=10)

@@ -33,6 +33,7 @@ from app.schema.home import HomeQuery
 from app.schema.messages import MessageMutation, MessageQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery
+from app.schema.subscriptions import Subscription
 from app.schema.terms import TermsQuery
 
 MAX_DEPTH = 10
@@ -96,6 +97,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Establishment, Office, Posting],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),

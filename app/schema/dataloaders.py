@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Subquery
+from tortoise.functions import Count, Max
 
 from app import models
+from app.models.messages import MessageSender
 
 
 async def _offices(ids: Sequence[int]) -> list[models.Office]:
@@ -35,6 +39,87 @@ async def _posting_events(posting_ids: Sequence[int]) -> list[list[models.Postin
     return [history[i] for i in posting_ids]
 
 
+# --- Messages -------------------------------------------------------------------------------
+
+
+async def _message_threads(ids: Sequence[int]) -> list[models.MessageThread]:
+    by_id = {thread.id: thread for thread in await models.MessageThread.filter(id__in=list(ids))}
+    return [by_id[i] for i in ids]
+
+
+async def _last_messages(thread_ids: Sequence[int]) -> list[models.Message | None]:
+    """The newest message of each thread (ids grow with time), in one statement."""
+    newest = (
+        models.Message.filter(thread_id__in=list(thread_ids))
+        .annotate(newest_id=Max("id"))
+        .group_by("thread_id")
+        .values("newest_id")
+    )
+    found = await models.Message.filter(id__in=Subquery(newest))
+    by_thread = {message.thread_id: message for message in found}
+    return [by_thread.get(i) for i in thread_ids]
+
+
+async def _unread_message_counts(keys: Sequence[tuple[int, MessageSender]]) -> list[int]:
+    """Per (thread, sender): how many of that sender's messages the other side has not read."""
+    rows = (
+        await models.Message.filter(
+            thread_id__in=list({thread_id for thread_id, _ in keys}), read_at__isnull=True
+        )
+        .annotate(unread=Count("id"))
+        .group_by("thread_id", "sender")
+        .values("thread_id", "sender", "unread")
+    )
+    counts = {(row["thread_id"], MessageSender(row["sender"])): row["unread"] for row in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+async def _conversation_relations(
+    pairs: Sequence[tuple[int, int]],
+) -> list[list[models.Application | models.SeekerRequest]]:
+    """Per (establishment, seeker): the applications and requests that let them talk, with
+    their postings, oldest first."""
+    establishment_ids = list({establishment_id for establishment_id, _ in pairs})
+    seeker_ids = list({seeker_id for _, seeker_id in pairs})
+    found: dict[tuple[int, int], list[models.Application | models.SeekerRequest]] = {
+        pair: [] for pair in pairs
+    }
+    for model in (models.Application, models.SeekerRequest):
+        rows = await model.filter(
+            posting__establishment_id__in=establishment_ids, seeker_id__in=seeker_ids
+        ).select_related("posting")
+        for row in rows:
+            pair = (row.posting.establishment_id, row.seeker_id)
+            if pair in found:
+                found[pair].append(row)
+    return [sorted(found[pair], key=_relation_order) for pair in pairs]
+
+
+def _relation_order(row: models.Application | models.SeekerRequest) -> tuple[Any, ...]:
+    """Oldest first; a request before the application that answers it, even in one instant."""
+    return (row.created_at, isinstance(row, models.Application), row.id)
+
+
+# --- Seekers and applications ---------------------------------------------------------------
+
+
+async def _seeker_profiles(user_ids: Sequence[int]) -> list[models.SeekerProfile | None]:
+    found = await models.SeekerProfile.filter(user_id__in=list(user_ids))
+    by_user = {profile.user_id: profile for profile in found}
+    return [by_user.get(i) for i in user_ids]
+
+
+async def _application_events(
+    application_ids: Sequence[int],
+) -> list[list[models.ApplicationEvent]]:
+    """The status history of each application, oldest first, with who acted."""
+    history: dict[int, list[models.ApplicationEvent]] = {i: [] for i in application_ids}
+    events = models.ApplicationEvent.filter(application_id__in=list(application_ids))
+    for event in await events.order_by("id").select_related("actor"):
+        history[event.application_id].append(event)
+    return [history[i] for i in application_ids]
+
+
 @dataclass
 class Loaders:
     office_by_id: DataLoader[int, models.Office] = field(
@@ -48,4 +133,22 @@ class Loaders:
     )
     posting_by_id: DataLoader[int, models.Posting] = field(
         default_factory=lambda: DataLoader(load_fn=_postings)
+    )
+    message_thread_by_id: DataLoader[int, models.MessageThread] = field(
+        default_factory=lambda: DataLoader(load_fn=_message_threads)
+    )
+    last_message_by_thread_id: DataLoader[int, models.Message | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_last_messages)
+    )
+    unread_count_by_thread_and_sender: DataLoader[tuple[int, MessageSender], int] = field(
+        default_factory=lambda: DataLoader(load_fn=_unread_message_counts)
+    )
+    conversation_relations_by_pair: DataLoader[
+        tuple[int, int], list[models.Application | models.SeekerRequest]
+    ] = field(default_factory=lambda: DataLoader(load_fn=_conversation_relations))
+    seeker_profile_by_user_id: DataLoader[int, models.SeekerProfile | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_seeker_profiles)
+    )
+    application_events_by_application_id: DataLoader[int, list[models.ApplicationEvent]] = field(
+        default_factory=lambda: DataLoader(load_fn=_application_events)
     )

@@ -1,15 +1,413 @@
-"""Seekers: types, inputs, payloads and root fields (see DESIGN.md)."""
+"""Job seekers (求職者): registration, the profile, the seeker search and direct requests."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, Self
+
 import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from app import models
+from app.errors import UserErrors
+from app.resolvers import postings, seekers
+from app.schema.context import Info
+from app.schema.errors import UserError, user_errors
+from app.schema.nodes import decode_id
+from app.schema.postings import EmploymentType, PostingSearchResult, WorkStyle
+
+PROFILE_TYPE = "SeekerProfile"
+
+
+# --- Paging, shared with applications -----------------------------------------------------
+
+
+def encode_cursor(kind: str, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{row_id}".encode()).decode()
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def page_args(kind: str, first: int, after: str | None) -> int | None:
+    """Check `first` and decode `after` (a cursor of `kind`) into the id to continue from."""
+    if not 0 <= first <= postings.MAX_PAGE_SIZE:
+        raise _bad_input(f"first は0以上{postings.MAX_PAGE_SIZE}以下で指定してください。")
+    if after is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(after.encode()).decode()
+    except ValueError as exc:
+        raise _bad_input("after に指定されたカーソルが正しくありません。") from exc
+    prefix, _, row_id = decoded.partition(":")
+    if prefix != kind or not row_id.isdigit():
+        raise _bad_input("after に指定されたカーソルが正しくありません。")
+    return int(row_id)
+
+
+def page_info(kind: str, page: seekers.Page[Any]) -> relay.PageInfo:
+    ids = [item.pk for item in page.items]
+    return relay.PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=False,
+        start_cursor=encode_cursor(kind, ids[0]) if ids else None,
+        end_cursor=encode_cursor(kind, ids[-1]) if ids else None,
+    )
+
+
+async def posting_summary(info: Info, posting_id: int) -> PostingSearchResult:
+    """A posting as job seekers see it, its publication range (公開範囲) applied."""
+    loaders = info.context.loaders
+    posting = await loaders.posting_by_id.load(posting_id)
+    posting.establishment = await loaders.establishment_by_id.load(posting.establishment_id)
+    show_name = postings.shows_establishment(info.context.viewer, posting)
+    return PostingSearchResult.from_model(posting, show_name=show_name)
+
+
+# --- Types --------------------------------------------------------------------------------
+
+
+@strawberry.type(
+    description=(
+        "A seeker's profile as employers see it: desired work, experience and licences; "
+        "never the name or any contact (氏名・連絡先は表示されない)."
+    )
+)
+class ApplicantProfile:
+    profile_id: strawberry.ID = strawberry.field(
+        description="The `SeekerProfile` global ID, for `seekerRequestSend`."
+    )
+    desired_job: str = strawberry.field(description="希望職種.")
+    desired_prefecture: str = strawberry.field(description="希望勤務地 (都道府県).")
+    desired_employment_type: EmploymentType | None = strawberry.field(description="希望雇用形態.")
+    desired_work_style: WorkStyle | None = strawberry.field(description="フルタイム / パート.")
+    experience: str = strawberry.field(description="職務経験.")
+    licenses: str = strawberry.field(description="免許・資格.")
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, profile: models.SeekerProfile) -> Self:
+        return cls(
+            profile_id=strawberry.ID(relay.to_base64(PROFILE_TYPE, profile.id)),
+            desired_job=profile.desired_job,
+            desired_prefecture=profile.desired_prefecture,
+            desired_employment_type=profile.desired_employment_type,
+            desired_work_style=profile.desired_work_style,
+            experience=profile.experience,
+            licenses=profile.licenses,
+            updated_at=profile.updated_at,
+        )
+
+
+@strawberry.type(description="The seeker's own profile, with name and contact; only they see it.")
+class SeekerProfile(relay.Node):
+    id: relay.NodeID[int]
+    display_name: str = strawberry.field(description="氏名.")
+    email: str
+    phone_number: str = strawberry.field(description="Empty when not given.")
+    desired_job: str = strawberry.field(description="希望職種.")
+    desired_prefecture: str = strawberry.field(description="希望勤務地 (都道府県).")
+    desired_employment_type: EmploymentType | None
+    desired_work_style: WorkStyle | None
+    experience: str = strawberry.field(description="職務経験.")
+    licenses: str = strawberry.field(description="免許・資格.")
+    published: bool = strawberry.field(
+        description="公開希望: employers with an active posting can find the profile, anonymised."
+    )
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, profile: models.SeekerProfile) -> Self:
+        return cls(
+            id=profile.id,
+            display_name=profile.display_name,
+            email=profile.user.email,
+            phone_number=profile.phone_number,
+            desired_job=profile.desired_job,
+            desired_prefecture=profile.desired_prefecture,
+            desired_employment_type=profile.desired_employment_type,
+            desired_work_style=profile.desired_work_style,
+            experience=profile.experience,
+            licenses=profile.licenses,
+            published=profile.published,
+            updated_at=profile.updated_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        node_ids = list(node_ids)
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        visible = await seekers.visible_profiles(info.context.viewer, ids)
+        return [
+            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
+            for i in node_ids
+        ]
+
+
+@strawberry.type(description="A direct request (直接リクエスト): an invitation to one posting.")
+class SeekerRequest:
+    posting_id: strawberry.ID = strawberry.field(
+        description="The posting's global ID: the seeker answers with `applicationCreate`."
+    )
+    message: str
+    created_at: dt.datetime
+    posting_pk: strawberry.Private[int]
+    seeker_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, request: models.SeekerRequest) -> Self:
+        return cls(
+            posting_id=strawberry.ID(relay.to_base64("Posting", request.posting_id)),
+            message=request.message,
+            created_at=request.created_at,
+            posting_pk=request.posting_id,
+            seeker_id=request.seeker_id,
+        )
+
+    @strawberry.field(description="The posting as seekers see it (公開範囲 applied).")
+    async def posting(self, info: Info) -> PostingSearchResult:
+        return await posting_summary(info, self.posting_pk)
+
+    @strawberry.field(description="The seeker invited, anonymised.")
+    async def seeker(self, info: Info) -> ApplicantProfile:
+        profile = await info.context.loaders.seeker_profile_by_user_id.load(self.seeker_id)
+        assert profile is not None
+        return ApplicantProfile.from_model(profile)
+
+
+@strawberry.type
+class ApplicantProfileEdge:
+    cursor: str
+    node: ApplicantProfile
+
+
+@strawberry.type(description="A page of the seeker search; `first` is at most 100.")
+class ApplicantProfileConnection:
+    page_info: relay.PageInfo
+    edges: list[ApplicantProfileEdge]
+
+
+@strawberry.type
+class SeekerRequestEdge:
+    cursor: str
+    node: SeekerRequest
+
+
+@strawberry.type(description="A page of direct requests; `first` is at most 100.")
+class SeekerRequestConnection:
+    page_info: relay.PageInfo
+    edges: list[SeekerRequestEdge]
+
+
+_PROFILE_CURSOR = "seeker-profile"
+_REQUEST_CURSOR = "seeker-request"
 
 
 @strawberry.type
 class SeekerQuery:
-    pass
+    @strawberry.field(description="Seeker: their own profile, with name and contact.")
+    async def seeker_profile(self, info: Info) -> SeekerProfile:
+        return SeekerProfile.from_model(await seekers.my_profile(info.context.viewer))
+
+    @strawberry.field(
+        description=(
+            "Employer: 求職者情報検索, published profiles (公開希望) only, anonymised, newest "
+            "first. Only an establishment with an active posting may search (else FORBIDDEN)."
+        )
+    )
+    async def seeker_search(
+        self,
+        info: Info,
+        keyword: str | None = None,
+        prefecture: str | None = None,
+        employment_type: EmploymentType | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> ApplicantProfileConnection:
+        after_id = page_args(_PROFILE_CURSOR, first, after)
+        filters = seekers.SearchFilters(
+            keyword=keyword, prefecture=prefecture, employment_type=employment_type
+        )
+        page = await seekers.search_seekers(
+            info.context.viewer, filters, first=first, after_id=after_id
+        )
+        return ApplicantProfileConnection(
+            page_info=page_info(_PROFILE_CURSOR, page),
+            edges=[
+                ApplicantProfileEdge(
+                    cursor=encode_cursor(_PROFILE_CURSOR, item.id),
+                    node=ApplicantProfile.from_model(item),
+                )
+                for item in page.items
+            ],
+        )
+
+    @strawberry.field(description="Seeker: the direct requests they received, newest first.")
+    async def my_requests(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> SeekerRequestConnection:
+        after_id = page_args(_REQUEST_CURSOR, first, after)
+        page = await seekers.my_requests(info.context.viewer, first=first, after_id=after_id)
+        return SeekerRequestConnection(
+            page_info=page_info(_REQUEST_CURSOR, page),
+            edges=[
+                SeekerRequestEdge(
+                    cursor=encode_cursor(_REQUEST_CURSOR, item.id),
+                    node=SeekerRequest.from_model(item),
+                )
+                for item in page.items
+            ],
+        )
+
+
+# --- Mutations ----------------------------------------------------------------------------
+
+
+@strawberry.input(description="求職者マイページ 仮登録.")
+class SeekerRegisterInput:
+    email: str = strawberry.field(description="Half-width, up to 100 characters.")
+    email_confirmation: str
+    password: str = strawberry.field(
+        description="8 to 32 half-width characters with letters, digits and symbols."
+    )
+    password_confirmation: str
+    display_name: str = strawberry.field(description="氏名, up to 50 characters.")
+
+
+@strawberry.type
+class SeekerRegisterPayload:
+    verification_key_expires_at: dt.datetime | None = strawberry.field(
+        default=None, description="The mailed 認証キー is valid until then (50 minutes)."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="本登録: the 認証キー from the mail; 5 wrong keys void it.")
+class SeekerVerifyEmailInput:
+    email: str
+    key: str
+
+
+@strawberry.type
+class SeekerVerifyEmailPayload:
+    seeker_profile: SeekerProfile | None = strawberry.field(
+        default=None, description="The new, empty profile; log in with portal SEEKER."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="The profile, sent whole.")
+class SeekerProfileUpdateInput:
+    desired_job: str = strawberry.field(description="希望職種, up to 100 characters.")
+    desired_prefecture: str = strawberry.field(description="東京都, 大阪府 … or empty.")
+    desired_employment_type: EmploymentType | None
+    desired_work_style: WorkStyle | None
+    experience: str = strawberry.field(description="職務経験, up to 2000 characters.")
+    licenses: str = strawberry.field(description="免許・資格, up to 1000 characters.")
+    published: bool = strawberry.field(description="公開希望.")
+    display_name: str | None = strawberry.field(default=None, description="氏名; null keeps it.")
+    phone_number: str | None = strawberry.field(
+        default=None, description="03-1234-5678; empty clears it, null keeps it."
+    )
+
+
+@strawberry.type
+class SeekerProfileUpdatePayload:
+    seeker_profile: SeekerProfile | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="直接リクエスト: at most 10 seekers per posting, once each.")
+class SeekerRequestSendInput:
+    posting_id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
+    seeker_profile_id: strawberry.ID = strawberry.field(
+        description="`profileId` from `seekerSearch`."
+    )
+    message: str = strawberry.field(default="", description="Up to 1000 characters.")
+
+
+@strawberry.type
+class SeekerRequestSendPayload:
+    request: SeekerRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class SeekerMutation:
-    pass
+    @strawberry.mutation(description="求職者マイページ 仮登録: mails a 認証キー valid 50 minutes.")
+    async def seeker_register(
+        self, info: Info, input: SeekerRegisterInput
+    ) -> SeekerRegisterPayload:
+        try:
+            registration = await seekers.register_seeker(
+                info.context.rt,
+                email=input.email,
+                email_confirmation=input.email_confirmation,
+                password=input.password,
+                password_confirmation=input.password_confirmation,
+                display_name=input.display_name,
+            )
+        except UserErrors as exc:
+            return SeekerRegisterPayload(errors=user_errors(exc))
+        return SeekerRegisterPayload(verification_key_expires_at=registration.expires_at)
+
+    @strawberry.mutation(description="本登録: opens the seeker's login and an empty profile.")
+    async def seeker_verify_email(
+        self, info: Info, input: SeekerVerifyEmailInput
+    ) -> SeekerVerifyEmailPayload:
+        try:
+            user = await seekers.verify_seeker_email(
+                info.context.rt, email=input.email, key=input.key
+            )
+        except UserErrors as exc:
+            return SeekerVerifyEmailPayload(errors=user_errors(exc))
+        profile = await models.SeekerProfile.get(user_id=user.id).select_related("user")
+        return SeekerVerifyEmailPayload(seeker_profile=SeekerProfile.from_model(profile))
+
+    @strawberry.mutation(description="Seeker: rewrite their profile and choose to publish it.")
+    async def seeker_profile_update(
+        self, info: Info, input: SeekerProfileUpdateInput
+    ) -> SeekerProfileUpdatePayload:
+        ctx = info.context
+        profile = seekers.ProfileInput(
+            desired_job=input.desired_job,
+            desired_prefecture=input.desired_prefecture,
+            desired_employment_type=input.desired_employment_type,
+            desired_work_style=input.desired_work_style,
+            experience=input.experience,
+            licenses=input.licenses,
+            published=input.published,
+            display_name=input.display_name,
+            phone_number=input.phone_number,
+        )
+        try:
+            updated = await seekers.update_profile(ctx.rt, ctx.viewer, profile)
+        except UserErrors as exc:
+            return SeekerProfileUpdatePayload(errors=user_errors(exc))
+        return SeekerProfileUpdatePayload(seeker_profile=SeekerProfile.from_model(updated))
+
+    @strawberry.mutation(description="Employer: 直接リクエスト to a seeker found by the search.")
+    async def seeker_request_send(
+        self, info: Info, input: SeekerRequestSendInput
+    ) -> SeekerRequestSendPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        try:
+            request = await seekers.send_request(
+                ctx.rt,
+                ctx.viewer,
+                posting_id=decode_id(input.posting_id, "Posting", "postingId"),
+                seeker_profile_id=decode_id(
+                    input.seeker_profile_id, PROFILE_TYPE, "seekerProfileId"
+                ),
+                message=input.message,
+            )
+        except UserErrors as exc:
+            return SeekerRequestSendPayload(errors=user_errors(exc))
+        return SeekerRequestSendPayload(request=SeekerRequest.from_model(request))

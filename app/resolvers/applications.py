@@ -1,0 +1,429 @@
+"""Applications (応募) and the selection (応募者管理): how they arrive, how they move.
+
+An application arrives as an online application by the seeker (オンライン自主応募) or as a
+Hello Work referral by staff (紹介, with its referral letter 紹介状). Then the employer moves
+it through the selection and the seeker may withdraw (辞退):
+
+    APPLIED → SCREENING (書類選考) → INTERVIEW (面接) → HIRED (採用) | REJECTED (不採用)
+
+Every move is a conditional UPDATE on the status it leaves, written in one transaction with
+its history entry (ApplicationEvent) and the stored event that subscriptions deliver; the
+event is published after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.clock import TOKYO
+from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
+from app.models import (
+    Application,
+    ApplicationEvent,
+    Portal,
+    Posting,
+    SeekerProfile,
+    SeekerRequest,
+    User,
+)
+from app.models.applications import ApplicationSource, ApplicationStatus
+from app.models.events import Event, EventKind
+from app.models.postings import PostingStatus
+from app.resolvers import events, postings, validation
+from app.resolvers.seekers import Page, newest_first
+from app.runtime import Runtime
+from app.viewer import Viewer
+
+REASON_MAX_LENGTH = 500
+REFERRAL_LETTER_NUMBER_MAX_LENGTH = 30
+REFERRAL_NOTE_MAX_LENGTH = 1000
+RESULT_LOCK_MONTHS = 3
+"""A result cannot change after the end of the third month after the posting became invalid."""
+
+S = ApplicationStatus
+RESULTS = frozenset({S.HIRED, S.REJECTED})
+
+EMPLOYER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    # Many postings select by interview alone (選考方法「面接」), so screening may be skipped.
+    S.APPLIED: frozenset({S.SCREENING, S.INTERVIEW, S.REJECTED}),
+    S.SCREENING: frozenset({S.INTERVIEW, S.REJECTED}),
+    S.INTERVIEW: frozenset({S.HIRED, S.REJECTED}),
+    # A reported result may be corrected (訂正) until it is locked.
+    S.HIRED: frozenset({S.REJECTED}),
+    S.REJECTED: frozenset({S.HIRED}),
+}
+"""The moves an employer of the posting's establishment may make."""
+
+SEEKER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    S.APPLIED: frozenset({S.WITHDRAWN}),
+    S.SCREENING: frozenset({S.WITHDRAWN}),
+    S.INTERVIEW: frozenset({S.WITHDRAWN}),
+}
+"""The seeker may only withdraw (辞退), and only while the selection is under way."""
+
+
+def result_locked_from(invalidated_at: dt.datetime) -> dt.date:
+    """The first day (Tokyo) a result of the posting can no longer change: the day after the
+    end of the third month after the month it became invalid (invalid 2027-02-10 → 2027-06-01).
+    """
+    invalid_on = invalidated_at.astimezone(TOKYO).date()
+    month_index = invalid_on.year * 12 + invalid_on.month - 1 + RESULT_LOCK_MONTHS + 1
+    year, month = divmod(month_index, 12)
+    return dt.date(year, month + 1, 1)
+
+
+def is_result_locked(posting: Posting, today: dt.date) -> bool:
+    return posting.invalidated_at is not None and today >= result_locked_from(
+        posting.invalidated_at
+    )
+
+
+# --- Arrival ------------------------------------------------------------------------------
+
+
+def _posting_not_found(field: str) -> UserErrors:
+    return user_error(ErrorCode.NOT_FOUND, "求人が見つかりません。", field)
+
+
+def _already_applied() -> UserErrors:
+    return user_error(ErrorCode.ALREADY_EXISTS, "この求人にはすでに応募しています。", "postingId")
+
+
+async def _open(
+    rt: Runtime,
+    *,
+    posting: Posting,
+    seeker_id: int,
+    actor_id: int,
+    source: ApplicationSource,
+    referral_letter_number: str | None = None,
+    referral_note: str = "",
+) -> Application:
+    """Write the application with its first history entry and event; publish after commit."""
+    now = rt.clock.now()
+    async with in_transaction():
+        try:
+            application = await Application.create(
+                posting_id=posting.id,
+                seeker_id=seeker_id,
+                source=source,
+                status=S.APPLIED,
+                referral_letter_number=referral_letter_number,
+                referral_note=referral_note,
+                created_at=now,
+                updated_at=now,
+            )
+        except IntegrityError as exc:
+            raise _already_applied() from exc
+        event = await _record(
+            application, posting, actor_id=actor_id, from_status=None, reason="", now=now
+        )
+    await events.publish(rt, event)
+    return application
+
+
+async def _record(
+    application: Application,
+    posting: Posting,
+    *,
+    actor_id: int,
+    from_status: ApplicationStatus | None,
+    reason: str,
+    now: dt.datetime,
+) -> Event:
+    """The history entry of the application's current status, and its stored event."""
+    entry = await ApplicationEvent.create(
+        application_id=application.id,
+        actor_id=actor_id,
+        from_status=from_status,
+        to_status=application.status,
+        reason=reason,
+        at=now,
+    )
+    return await events.record(
+        EventKind.APPLICATION_STATUS_CHANGED,
+        establishment_id=posting.establishment_id,
+        seeker_id=application.seeker_id,
+        now=now,
+        application_event_id=entry.id,
+    )
+
+
+async def create_application(
+    rt: Runtime,
+    viewer: Viewer,
+    *,
+    posting_id: int | None = None,
+    posting_number: str | None = None,
+) -> Application:
+    """オンライン自主応募: the seeker applies to an active posting, once per posting.
+
+    The posting is named by its id or by its 求人番号. It must accept online applications —
+    unless the establishment sent this seeker a direct request (直接リクエスト) for it: the
+    request is the invitation to apply online, and applying is the seeker's answer, so it
+    opens online application to that seeker even on a posting closed to it in general.
+    """
+    user = viewer.require(Portal.SEEKER)
+    if posting_id is not None:
+        posting = await Posting.get_or_none(id=posting_id)
+    elif posting_number:
+        posting = await Posting.get_or_none(posting_number=posting_number.strip())
+    else:
+        raise user_error(ErrorCode.REQUIRED, "応募する求人を指定してください。", "postingId")
+    if posting is None or posting.posting_number is None:
+        raise _posting_not_found("postingId")
+    if posting.status is not PostingStatus.ACTIVE:
+        raise user_error(
+            ErrorCode.NOT_ACCEPTING_APPLICATIONS,
+            "この求人は有効中ではないため、応募できません。",
+            "postingId",
+        )
+    if not posting.accepts_online_applications and not await SeekerRequest.exists(
+        posting_id=posting.id, seeker_id=user.id
+    ):
+        raise user_error(
+            ErrorCode.NOT_ACCEPTING_APPLICATIONS,
+            "この求人はオンライン自主応募を受け付けていません。ハローワークの窓口で紹介を受けてください。",
+            "postingId",
+        )
+    if not await SeekerProfile.exists(user_id=user.id):
+        raise user_error(ErrorCode.NOT_FOUND, "求職者情報が登録されていません。")
+    if await Application.exists(posting_id=posting.id, seeker_id=user.id):
+        raise _already_applied()
+    return await _open(
+        rt, posting=posting, seeker_id=user.id, actor_id=user.id, source=ApplicationSource.ONLINE
+    )
+
+
+async def create_referral(
+    rt: Runtime,
+    viewer: Viewer,
+    *,
+    posting_id: int,
+    seeker_profile_id: int,
+    referral_letter_number: str,
+    note: str,
+) -> Application:
+    """紹介: staff refer a seeker to an active posting of an establishment of their office,
+    with the referral letter (紹介状); the posting need not accept online applications."""
+    staff = viewer.require_staff()
+    form = validation.Form()
+    letter = form.check(
+        lambda: validation.half_width(
+            "referralLetterNumber", referral_letter_number.strip(), "紹介状番号"
+        )
+    )
+    if letter is not None and len(letter) > REFERRAL_LETTER_NUMBER_MAX_LENGTH:
+        form.check(
+            lambda: _raise_too_long(
+                "referralLetterNumber", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH
+            )
+        )
+    text = note.strip()
+    if len(text) > REFERRAL_NOTE_MAX_LENGTH:
+        form.check(lambda: _raise_too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH))
+    form.done()
+    posting = await Posting.get_or_none(id=posting_id).select_related("establishment")
+    if posting is None:
+        raise _posting_not_found("postingId")
+    if posting.establishment.office_id != staff.office_id:
+        raise Forbidden
+    if posting.status is not PostingStatus.ACTIVE:
+        raise user_error(
+            ErrorCode.NOT_ACCEPTING_APPLICATIONS,
+            "この求人は有効中ではないため、紹介できません。",
+            "postingId",
+        )
+    profile = await SeekerProfile.get_or_none(id=seeker_profile_id)
+    if profile is None:
+        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seekerId")
+    if await Application.exists(posting_id=posting.id, seeker_id=profile.user_id):
+        raise user_error(
+            ErrorCode.ALREADY_EXISTS, "この求職者はすでにこの求人に応募しています。", "seekerId"
+        )
+    return await _open(
+        rt,
+        posting=posting,
+        seeker_id=profile.user_id,
+        actor_id=staff.id,
+        source=ApplicationSource.REFERRAL,
+        referral_letter_number=letter,
+        referral_note=text,
+    )
+
+
+def _raise_too_long(field: str, label: str, max_length: int) -> None:
+    raise user_error(
+        ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
+    )
+
+
+# --- Selection ----------------------------------------------------------------------------
+
+
+def _application_not_found() -> UserErrors:
+    return user_error(ErrorCode.NOT_FOUND, "応募が見つかりません。", "applicationId")
+
+
+def _illegal(current: ApplicationStatus, target: ApplicationStatus) -> UserErrors:
+    return user_error(
+        ErrorCode.ILLEGAL_TRANSITION,
+        f"応募の状態を{_LABELS[current]}から{_LABELS[target]}に変更することはできません。",
+        "status",
+    )
+
+
+_LABELS = {
+    S.APPLIED: "応募",
+    S.SCREENING: "書類選考",
+    S.INTERVIEW: "面接",
+    S.HIRED: "採用",
+    S.REJECTED: "不採用",
+    S.WITHDRAWN: "辞退",
+}
+
+
+async def _application_for(viewer: Viewer, application_id: int) -> tuple[User, Application]:
+    """The application if the viewer may move it: its establishment's employer or its seeker.
+    Any other looks like one that is not there; staff do not move applications."""
+    user = viewer.user
+    if user is None:
+        raise NotAuthenticated
+    query = Application.filter(id=application_id)
+    if user.portal == Portal.EMPLOYER:
+        query = query.filter(posting__establishment_id=user.establishment_id)
+    elif user.portal == Portal.SEEKER:
+        query = query.filter(seeker_id=user.id)
+    else:
+        raise Forbidden
+    application = await query.first()
+    if application is None:
+        raise _application_not_found()
+    return user, application
+
+
+async def update_status(
+    rt: Runtime,
+    viewer: Viewer,
+    *,
+    application_id: int,
+    status: ApplicationStatus,
+    reason: str = "",
+    hire_date: dt.date | None = None,
+    conditions_differ: bool = False,
+) -> Application:
+    """Move an application one step (see EMPLOYER_MOVES and SEEKER_MOVES).
+
+    HIRED needs the hire date (採用日) and records whether the conditions differ from the
+    posting (求人票と異なる労働条件). A move into or out of a result is refused from the day
+    the result is locked (RESULT_LOCKED). Hiring the number to hire closes an active posting.
+    """
+    user, application = await _application_for(viewer, application_id)
+    current = application.status
+    moves = EMPLOYER_MOVES if user.portal == Portal.EMPLOYER else SEEKER_MOVES
+    if status not in moves.get(current, frozenset()):
+        raise _illegal(current, status)
+    form = validation.Form()
+    text = reason.strip()
+    if len(text) > REASON_MAX_LENGTH:
+        form.check(lambda: _raise_too_long("reason", "理由", REASON_MAX_LENGTH))
+    if status is S.HIRED and hire_date is None:
+        form.check(
+            lambda: _raise(ErrorCode.REQUIRED, "採用の場合は採用日を入力してください。", "hireDate")
+        )
+    form.done()
+
+    changes: dict[str, Any] = {}
+    if status is S.HIRED:
+        changes = {"hire_date": hire_date, "conditions_differ": conditions_differ}
+    elif current is S.HIRED:
+        changes = {"hire_date": None, "conditions_differ": False}
+    now = rt.clock.now()
+    async with in_transaction():
+        # Hires of one posting queue here, so the count that closes it is exact.
+        posting = await Posting.select_for_update().get(id=application.posting_id)
+        if (current in RESULTS or status in RESULTS) and is_result_locked(
+            posting, rt.clock.today()
+        ):
+            raise _result_locked(posting)
+        moved = await Application.filter(id=application.id, status=current).update(
+            status=status, updated_at=now, **changes
+        )
+        if not moved:
+            raise _illegal(current, status)
+        application.status = status
+        event = await _record(
+            application, posting, actor_id=user.id, from_status=current, reason=text, now=now
+        )
+        if status is S.HIRED:
+            hired = await Application.filter(posting_id=posting.id, status=S.HIRED).count()
+            await postings.close_when_filled(rt, posting, hired=hired, actor_id=user.id)
+    await events.publish(rt, event)
+    return await Application.get(id=application.id)
+
+
+def _raise(code: ErrorCode, message: str, field: str) -> None:
+    raise user_error(code, message, field)
+
+
+def _result_locked(posting: Posting) -> UserErrors:
+    assert posting.invalidated_at is not None
+    locked_from = result_locked_from(posting.invalidated_at)
+    last_day = locked_from - dt.timedelta(days=1)
+    return user_error(
+        ErrorCode.RESULT_LOCKED,
+        f"採否の結果は、求人が無効となった月の{RESULT_LOCK_MONTHS}か月後の月末"
+        f"（{last_day.year}年{last_day.month}月{last_day.day}日）を過ぎたため変更できません。",
+        "status",
+    )
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+async def establishment_applications(
+    viewer: Viewer,
+    *,
+    posting_id: int | None = None,
+    status: ApplicationStatus | None = None,
+    first: int,
+    after_id: int | None = None,
+) -> Page[Application]:
+    """The applications to the employer's establishment's postings, newest first."""
+    user = viewer.require_employer()
+    query = Application.filter(posting__establishment_id=user.establishment_id)
+    if posting_id is not None:
+        query = query.filter(posting_id=posting_id)
+    if status is not None:
+        query = query.filter(status=status)
+    return await newest_first(query, first, after_id)
+
+
+async def my_applications(
+    viewer: Viewer, *, first: int, after_id: int | None = None
+) -> Page[Application]:
+    """The seeker's own applications, newest first."""
+    user = viewer.require(Portal.SEEKER)
+    return await newest_first(Application.filter(seeker_id=user.id), first, after_id)
+
+
+async def visible_applications(viewer: Viewer, ids: list[int]) -> dict[int, Application]:
+    """The applications among `ids` the viewer may see: to its establishment's postings, its
+    own (a seeker), or to postings of its office (staff)."""
+    user = viewer.user
+    if user is None:
+        return {}
+    query = Application.filter(id__in=ids)
+    if user.portal == Portal.EMPLOYER:
+        query = query.filter(posting__establishment_id=user.establishment_id)
+    elif user.portal == Portal.SEEKER:
+        query = query.filter(seeker_id=user.id)
+    elif user.portal == Portal.STAFF:
+        query = query.filter(posting__establishment__office_id=user.office_id)
+    else:
+        return {}
+    return {application.id: application for application in await query}

@@ -1,0 +1,323 @@
+"""Messages (メッセージ) between an establishment and a job seeker.
+
+Two parties may talk only while the seeker's account is open and the seeker has applied to
+one of the establishment's postings (応募) or received a request (リクエスト) from it. They
+share one thread per pair. Employers never learn the seeker's name or contact details here:
+the seeker appears under a label that stays the same for that establishment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
+from app.models import (
+    Application,
+    Message,
+    MessageThread,
+    Portal,
+    SeekerRequest,
+    User,
+)
+from app.models.events import EventKind
+from app.models.messages import MessageSender
+from app.resolvers import events, validation
+from app.runtime import Runtime
+from app.viewer import Viewer
+
+BODY_MAX_LENGTH = 2000
+MAX_PAGE_SIZE = 100
+SEEKER_LABEL_PURPOSE = "message-seeker-label"
+
+# Plain text keeps line breaks and tabs; other control characters (NUL above all, which
+# PostgreSQL cannot store) are refused.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# --- Who takes part -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Party:
+    """The viewer as one side of its conversations."""
+
+    side: MessageSender
+    user: User
+
+    @property
+    def other_side(self) -> MessageSender:
+        if self.side is MessageSender.EMPLOYER:
+            return MessageSender.SEEKER
+        return MessageSender.EMPLOYER
+
+    def threads(self) -> QuerySet[MessageThread]:
+        """The threads this party takes part in."""
+        if self.side is MessageSender.EMPLOYER:
+            return MessageThread.filter(establishment_id=self.user.establishment_id)
+        return MessageThread.filter(seeker_id=self.user.id)
+
+    def messages(self) -> QuerySet[Message]:
+        """The messages of those threads."""
+        if self.side is MessageSender.EMPLOYER:
+            return Message.filter(establishment_id=self.user.establishment_id)
+        return Message.filter(thread__seeker_id=self.user.id)
+
+
+def party(viewer: Viewer) -> Party:
+    """The viewer as an employer or a seeker; staff take no part in messages."""
+    user = viewer.user
+    if user is None:
+        raise NotAuthenticated
+    if user.portal == Portal.EMPLOYER and user.establishment_id is not None:
+        return Party(MessageSender.EMPLOYER, user)
+    if user.portal == Portal.SEEKER:
+        return Party(MessageSender.SEEKER, user)
+    raise Forbidden
+
+
+def _party_or_none(viewer: Viewer) -> Party | None:
+    try:
+        return party(viewer)
+    except (NotAuthenticated, Forbidden):
+        return None
+
+
+async def has_relation(establishment_id: int, seeker_id: int) -> bool:
+    """Whether the two may talk: the seeker's account is open, and they applied to one of the
+    establishment's postings or were sent a request from one."""
+    if not await User.exists(id=seeker_id, portal=Portal.SEEKER, is_active=True):
+        return False
+    if await Application.exists(seeker_id=seeker_id, posting__establishment_id=establishment_id):
+        return True
+    return await SeekerRequest.exists(
+        seeker_id=seeker_id, posting__establishment_id=establishment_id
+    )
+
+
+def seeker_label(rt: Runtime, establishment_id: int, seeker_id: int) -> str:
+    """How an establishment sees a seeker in messages: the same for that establishment, and
+    unrelated to the label any other establishment sees."""
+    code = rt.secret_hash(SEEKER_LABEL_PURPOSE, f"{establishment_id}:{seeker_id}")
+    return f"求職者 {code[:8].upper()}"
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: exactly one of a thread, an application or a request."""
+
+    thread_id: int | None = None
+    application_id: int | None = None
+    request_id: int | None = None
+
+
+def _check_target(target: Target) -> None:
+    given = [i for i in (target.thread_id, target.application_id, target.request_id) if i]
+    if not given:
+        raise user_error(
+            ErrorCode.REQUIRED, "送信先（スレッド、応募またはリクエスト）を指定してください。"
+        )
+    if len(given) > 1:
+        raise user_error(
+            ErrorCode.INVALID_FORMAT,
+            "送信先はスレッド、応募、リクエストのいずれか1つだけを指定してください。",
+        )
+
+
+def _body(body: str) -> str:
+    body = validation.required("body", body, "メッセージ", BODY_MAX_LENGTH)
+    if _CONTROL_CHARACTERS.search(body):
+        raise user_error(
+            ErrorCode.INVALID_FORMAT, "メッセージに使用できない制御文字が含まれています。", "body"
+        )
+    return body
+
+
+def _not_found(field: str) -> Exception:
+    return user_error(ErrorCode.NOT_FOUND, "指定された送信先が見つかりません。", field)
+
+
+async def _pair(me: Party, target: Target) -> tuple[int, int]:
+    """The establishment and the seeker `target` names, if the viewer is one of them."""
+    if target.thread_id:
+        thread = await me.threads().get_or_none(id=target.thread_id)
+        if thread is None:
+            raise _not_found("threadId")
+        return thread.establishment_id, thread.seeker_id
+    # An application or a request: its seeker, or an employer of the posting's establishment.
+    mine = (
+        Q(posting__establishment_id=me.user.establishment_id)
+        if me.side is MessageSender.EMPLOYER
+        else Q(seeker_id=me.user.id)
+    )
+    found: Application | SeekerRequest | None
+    if target.application_id:
+        field = "applicationId"
+        found = (
+            await Application.filter(mine, id=target.application_id)
+            .select_related("posting")
+            .first()
+        )
+    else:
+        field = "requestId"
+        found = (
+            await SeekerRequest.filter(mine, id=target.request_id).select_related("posting").first()
+        )
+    if found is None:
+        raise _not_found(field)
+    return found.posting.establishment_id, found.seeker_id
+
+
+async def open_thread(establishment_id: int, seeker_id: int, now: dt.datetime) -> MessageThread:
+    """The pair's thread, created on first use. Two first messages may race: the unique
+    constraint lets one create it, and the other reads the winner's."""
+    thread = await MessageThread.get_or_none(establishment_id=establishment_id, seeker_id=seeker_id)
+    if thread is not None:
+        return thread
+    try:
+        # A savepoint inside the sender's transaction, so a lost race does not abort it.
+        async with in_transaction():
+            return await MessageThread.create(
+                establishment_id=establishment_id, seeker_id=seeker_id, created_at=now
+            )
+    except IntegrityError:
+        return await MessageThread.get(establishment_id=establishment_id, seeker_id=seeker_id)
+
+
+async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -> Message:
+    """Write to the other side; the message and its event are stored together, then the event
+    is published."""
+    me = party(viewer)
+    form = validation.Form()
+    form.check(lambda: _check_target(target))
+    text = form.check(lambda: _body(body))
+    form.done()
+    establishment_id, seeker_id = await _pair(me, target)
+    if not await has_relation(establishment_id, seeker_id):
+        raise user_error(
+            ErrorCode.NO_RELATION,
+            "応募またはリクエストのない相手とはメッセージをやり取りできません。",
+        )
+    now = rt.clock.now()
+    async with in_transaction():
+        thread = await open_thread(establishment_id, seeker_id, now)
+        message = await Message.create(
+            thread_id=thread.id,
+            establishment_id=establishment_id,
+            sender=me.side,
+            sender_user_id=me.user.id,
+            body=text,
+            created_at=now,
+        )
+        # Never backwards: a slower concurrent sender may commit after a later message.
+        await MessageThread.filter(
+            Q(id=thread.id), Q(last_message_at__isnull=True) | Q(last_message_at__lt=now)
+        ).update(last_message_at=now)
+        event = await events.record(
+            EventKind.MESSAGE_RECEIVED,
+            establishment_id=establishment_id,
+            seeker_id=seeker_id,
+            now=now,
+            message_id=message.id,
+        )
+    await events.publish(rt, event)
+    return message
+
+
+@dataclass(frozen=True)
+class MarkedRead:
+    thread: MessageThread
+    count: int
+
+
+async def mark_read(rt: Runtime, viewer: Viewer, thread_id: int) -> MarkedRead:
+    """既読: every message from the other side that is still unread."""
+    me = party(viewer)
+    thread = await me.threads().get_or_none(id=thread_id)
+    if thread is None:
+        raise user_error(ErrorCode.NOT_FOUND, "スレッドが見つかりません。", "threadId")
+    count = await Message.filter(
+        thread_id=thread.id, sender=me.other_side, read_at__isnull=True
+    ).update(read_at=rt.clock.now())
+    return MarkedRead(thread=thread, count=count)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def _check_page_size(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
+
+
+@dataclass(frozen=True)
+class ThreadPosition:
+    """Where a thread stands in the list: latest activity first, then the newer thread."""
+
+    last_message_at: dt.datetime
+    thread_id: int
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    items: list[MessageThread]
+    has_next_page: bool
+
+
+async def threads(viewer: Viewer, *, first: int, after: ThreadPosition | None) -> ThreadPage:
+    """The viewer's conversations, the latest activity first."""
+    _check_page_size(first)
+    query = party(viewer).threads().filter(last_message_at__isnull=False)
+    if after is not None:
+        query = query.filter(
+            Q(last_message_at__lt=after.last_message_at)
+            | Q(last_message_at=after.last_message_at, id__lt=after.thread_id)
+        )
+    rows = await query.order_by("-last_message_at", "-id").limit(first + 1)
+    return ThreadPage(items=rows[:first], has_next_page=len(rows) > first)
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    items: list[Message]
+    has_next_page: bool
+
+
+async def thread_messages(
+    viewer: Viewer, thread_id: int, *, first: int, after_id: int | None
+) -> MessagePage | None:
+    """A thread's history, newest first; None when the thread is not the viewer's."""
+    _check_page_size(first)
+    me = party(viewer)
+    if not await me.threads().filter(id=thread_id).exists():
+        return None
+    query = Message.filter(thread_id=thread_id)
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return MessagePage(items=rows[:first], has_next_page=len(rows) > first)
+
+
+async def visible_threads(viewer: Viewer, ids: list[int]) -> dict[int, MessageThread]:
+    """The threads among `ids` the viewer takes part in."""
+    me = _party_or_none(viewer)
+    if me is None:
+        return {}
+    return {thread.id: thread for thread in await me.threads().filter(id__in=ids)}
+
+
+async def visible_messages(viewer: Viewer, ids: list[int]) -> dict[int, Message]:
+    """The messages among `ids` of the viewer's threads."""
+    me = _party_or_none(viewer)
+    if me is None:
+        return {}
+    return {message.id: message for message in await me.messages().filter(id__in=ids)}

@@ -1,0 +1,412 @@
+"""Job seekers (求職者): self-registration with a mailed key, the profile, and the
+employer's side of them: the seeker search (求職者情報検索) and direct requests (直接リクエスト).
+
+Employers never see a seeker's name or contact: the search and every other employer view
+read only the profile's desired-work fields (see `app.schema.seekers.ApplicantProfile`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from app.errors import ErrorCode, Forbidden, UserErrors, user_error
+from app.mail import MailDeliveryError
+from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
+from app.models.postings import EmploymentType, PostingStatus, WorkStyle
+from app.models.seekers import SeekerRegistrationStatus
+from app.resolvers import attempts, validation
+from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
+from app.runtime import Runtime
+from app.security import hash_password, hashes_match, new_auth_key
+from app.viewer import Viewer
+
+VERIFICATION_KEY_TTL = dt.timedelta(minutes=50)
+VERIFICATION_KEY_MAX_FAILED_TRIES = 5
+VERIFICATION_KEY_PURPOSE = "seeker-verification-key"
+REGISTRATION_MAIL_SUBJECT = "求職者マイページ 仮登録のお知らせ"
+
+DISPLAY_NAME_MAX_LENGTH = 50
+DESIRED_JOB_MAX_LENGTH = 100
+EXPERIENCE_MAX_LENGTH = 2000
+LICENSES_MAX_LENGTH = 1000
+REQUEST_MESSAGE_MAX_LENGTH = 1000
+REQUESTS_PER_POSTING = 10
+"""直接リクエスト: at most this many seekers per posting."""
+
+T = TypeVar("T")
+
+
+# --- Paging -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a keyset pagination on id, newest first, and whether more follow."""
+
+    items: list[T]
+    has_next_page: bool
+
+
+async def newest_first(query: Any, first: int, after_id: int | None) -> Page[Any]:
+    """A page of `query` by descending id, continuing below `after_id`."""
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
+    if after_id is not None:
+        query = query.filter(id__lt=after_id)
+    rows = await query.order_by("-id").limit(first + 1)
+    return Page(items=rows[:first], has_next_page=len(rows) > first)
+
+
+# --- Registration -------------------------------------------------------------------------
+
+
+def _mail_failed() -> UserErrors:
+    return user_error(
+        ErrorCode.MAIL_DELIVERY_FAILED,
+        "メールを送信できませんでした。時間をおいて、もう一度お試しください。",
+    )
+
+
+def _email_taken() -> UserErrors:
+    return user_error(
+        ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
+    )
+
+
+async def register_seeker(
+    rt: Runtime,
+    *,
+    email: str,
+    email_confirmation: str,
+    password: str,
+    password_confirmation: str,
+    display_name: str,
+) -> SeekerRegistration:
+    """仮登録: keep the hashed password and mail a verification key valid for 50 minutes.
+
+    A newer registration for the same address voids the one still waiting.
+    """
+    form = validation.Form()
+    address = form.check(lambda: validation.email("email", email))
+    form.check(
+        lambda: validation.confirmation(
+            "emailConfirmation",
+            email_confirmation.strip().lower(),
+            email.strip().lower(),
+            "メールアドレス",
+        )
+    )
+    form.check(lambda: validation.password("password", password))
+    form.check(
+        lambda: validation.confirmation(
+            "passwordConfirmation", password_confirmation, password, "パスワード"
+        )
+    )
+    name = form.check(
+        lambda: validation.required("displayName", display_name, "氏名", DISPLAY_NAME_MAX_LENGTH)
+    )
+    form.done()
+    if await User.exists(portal=Portal.SEEKER, email=address):
+        raise _email_taken()
+
+    password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
+    now = rt.clock.now()
+    key = new_auth_key()
+    async with in_transaction():
+        await SeekerRegistration.filter(
+            email=address, status=SeekerRegistrationStatus.PENDING
+        ).update(status=SeekerRegistrationStatus.VOID, closed_at=now)
+        registration = await SeekerRegistration.create(
+            email=address,
+            display_name=name,
+            password_hash=password_hash,
+            verification_key_hash=rt.secret_hash(VERIFICATION_KEY_PURPOSE, key),
+            status=SeekerRegistrationStatus.PENDING,
+            created_at=now,
+            expires_at=now + VERIFICATION_KEY_TTL,
+        )
+    try:
+        await rt.mailer.send(address, REGISTRATION_MAIL_SUBJECT, _registration_mail(key, now))
+    except MailDeliveryError as exc:
+        await SeekerRegistration.filter(id=registration.id).update(
+            status=SeekerRegistrationStatus.VOID, closed_at=now
+        )
+        raise _mail_failed() from exc
+    return registration
+
+
+def _registration_mail(key: str, now: dt.datetime) -> str:
+    expires = (now + VERIFICATION_KEY_TTL).astimezone(dt.timezone(dt.timedelta(hours=9)))
+    return (
+        "ハローワークインターネットサービスです。\n"
+        "求職者マイページの仮登録を受け付けました。\n\n"
+        f"認証キー: {key}\n\n"
+        f"認証キーの有効期限は {expires:%Y年%m月%d日 %H時%M分} （メール配信から50分以内）です。\n"
+        "登録画面でこの認証キーを入力すると、求職者マイページが開設されます。\n"
+        "このメールに心当たりのない場合は、破棄してください。\n"
+    )
+
+
+async def verify_seeker_email(rt: Runtime, *, email: str, key: str) -> User:
+    """本登録: the mailed key opens the seeker's login and an empty profile.
+
+    A wrong key is one failed try; the fifth voids the registration.
+    """
+    form = validation.Form()
+    address = form.check(lambda: validation.email("email", email))
+    checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))
+    form.done()
+
+    now = rt.clock.now()
+    registration = (
+        await SeekerRegistration.filter(email=address).order_by("-created_at", "-id").first()
+    )
+    invalid = user_error(ErrorCode.VERIFICATION_KEY_INVALID, "認証キーが正しくありません。", "key")
+    if registration is None:
+        raise invalid
+    if registration.status != SeekerRegistrationStatus.PENDING:
+        raise _key_void()
+    if now >= registration.expires_at:
+        raise user_error(
+            ErrorCode.VERIFICATION_KEY_EXPIRED,
+            "認証キーの有効期限（50分）が過ぎています。はじめから仮登録をやり直してください。",
+            "key",
+        )
+    candidate = rt.secret_hash(VERIFICATION_KEY_PURPOSE, checked_key)
+    if not hashes_match(registration.verification_key_hash, candidate):
+        voided = await attempts.count_failed_try(
+            SeekerRegistration,
+            registration.id,
+            still_open={"status": SeekerRegistrationStatus.PENDING},
+            limit=VERIFICATION_KEY_MAX_FAILED_TRIES,
+            close={"status": SeekerRegistrationStatus.VOID, "closed_at": now},
+        )
+        raise _key_void() if voided else invalid
+
+    async with in_transaction():
+        claimed = await SeekerRegistration.filter(
+            id=registration.id, status=SeekerRegistrationStatus.PENDING
+        ).update(status=SeekerRegistrationStatus.COMPLETED, closed_at=now)
+        if claimed != 1:
+            raise _key_void()
+        if await User.exists(portal=Portal.SEEKER, email=address):
+            raise _email_taken()
+        try:
+            user = await User.create(
+                portal=Portal.SEEKER,
+                email=address,
+                password_hash=registration.password_hash,
+                created_at=now,
+            )
+        except IntegrityError as exc:
+            raise _email_taken() from exc
+        await SeekerProfile.create(
+            user_id=user.id, display_name=registration.display_name, updated_at=now
+        )
+    return user
+
+
+def _key_void() -> UserErrors:
+    return user_error(
+        ErrorCode.VERIFICATION_KEY_VOID,
+        "この認証キーは無効です。はじめから仮登録をやり直してください。",
+        "key",
+    )
+
+
+# --- The seeker's own profile -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    """What the seeker tells employers (sent whole); name and phone stay when None."""
+
+    desired_job: str
+    desired_prefecture: str
+    desired_employment_type: EmploymentType | None
+    desired_work_style: WorkStyle | None
+    experience: str
+    licenses: str
+    published: bool
+    display_name: str | None = None
+    phone_number: str | None = None
+
+
+def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
+    value = value.strip()
+    if len(value) > max_length:
+        raise user_error(
+            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
+        )
+    return value
+
+
+def _prefecture(field: str, value: str) -> str:
+    value = value.strip()
+    if value and value not in PREFECTURES:
+        raise user_error(
+            ErrorCode.INVALID_FORMAT, "希望勤務地の都道府県を選択してください。", field
+        )
+    return value
+
+
+async def my_profile(viewer: Viewer) -> SeekerProfile:
+    """The logged-in seeker's profile, with their name and contact."""
+    user = viewer.require(Portal.SEEKER)
+    return await SeekerProfile.get(user_id=user.id).select_related("user")
+
+
+async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> SeekerProfile:
+    """Rewrite the seeker's profile; `published` (公開希望) lets employers find it."""
+    user = viewer.require(Portal.SEEKER)
+    form = validation.Form()
+    job = form.check(
+        lambda: _optional_text(
+            "desiredJob", profile.desired_job, "希望職種", DESIRED_JOB_MAX_LENGTH
+        )
+    )
+    prefecture = form.check(lambda: _prefecture("desiredPrefecture", profile.desired_prefecture))
+    experience = form.check(
+        lambda: _optional_text("experience", profile.experience, "職務経験", EXPERIENCE_MAX_LENGTH)
+    )
+    licenses = form.check(
+        lambda: _optional_text("licenses", profile.licenses, "免許・資格", LICENSES_MAX_LENGTH)
+    )
+    changes: dict[str, Any] = {}
+    if profile.display_name is not None:
+        name = profile.display_name
+        changes["display_name"] = form.check(
+            lambda: validation.required("displayName", name, "氏名", DISPLAY_NAME_MAX_LENGTH)
+        )
+    if profile.phone_number is not None:
+        phone = profile.phone_number.strip()
+        changes["phone_number"] = (
+            form.check(lambda: validation.phone_number("phoneNumber", phone)) if phone else ""
+        )
+    form.done()
+    await SeekerProfile.filter(user_id=user.id).update(
+        desired_job=job,
+        desired_prefecture=prefecture,
+        desired_employment_type=profile.desired_employment_type,
+        desired_work_style=profile.desired_work_style,
+        experience=experience,
+        licenses=licenses,
+        published=profile.published,
+        updated_at=rt.clock.now(),
+        **changes,
+    )
+    return await my_profile(viewer)
+
+
+async def my_requests(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page[Any]:
+    """The direct requests the seeker received, newest first."""
+    user = viewer.require(Portal.SEEKER)
+    return await newest_first(SeekerRequest.filter(seeker_id=user.id), first, after_id)
+
+
+# --- Employers: search and requests -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    keyword: str | None = None
+    prefecture: str | None = None
+    employment_type: EmploymentType | None = None
+
+
+async def _require_active_posting(viewer: Viewer) -> User:
+    """The employer, if their establishment has an active posting; otherwise Forbidden."""
+    user = viewer.require_employer()
+    if not await Posting.exists(
+        establishment_id=user.establishment_id, status=PostingStatus.ACTIVE
+    ):
+        raise Forbidden("求職者情報検索は有効中の求人がある事業所のみ利用できます。")
+    return user
+
+
+async def search_seekers(
+    viewer: Viewer, filters: SearchFilters, *, first: int, after_id: int | None = None
+) -> Page[Any]:
+    """求職者情報検索: published profiles (公開希望) of active seekers, newest first.
+
+    Only an establishment with an active posting may search; anyone else is Forbidden.
+    """
+    await _require_active_posting(viewer)
+    query = SeekerProfile.filter(published=True, user__is_active=True)
+    keyword = (filters.keyword or "").strip()
+    if keyword:
+        query = query.filter(
+            Q(desired_job__icontains=keyword)
+            | Q(experience__icontains=keyword)
+            | Q(licenses__icontains=keyword)
+        )
+    if filters.prefecture:
+        query = query.filter(desired_prefecture=filters.prefecture)
+    if filters.employment_type is not None:
+        query = query.filter(desired_employment_type=filters.employment_type)
+    return await newest_first(query, first, after_id)
+
+
+async def send_request(
+    rt: Runtime, viewer: Viewer, *, posting_id: int, seeker_profile_id: int, message: str
+) -> SeekerRequest:
+    """直接リクエスト: invite a seeker with a published profile to apply to an active posting
+    of the establishment; at most 10 seekers per posting, one request per seeker and posting.
+    """
+    user = viewer.require_employer()
+    text = _optional_text("message", message, "メッセージ", REQUEST_MESSAGE_MAX_LENGTH)
+    posting = await Posting.get_or_none(id=posting_id, establishment_id=user.establishment_id)
+    if posting is None:
+        raise user_error(ErrorCode.NOT_FOUND, "求人が見つかりません。", "postingId")
+    if posting.status is not PostingStatus.ACTIVE:
+        raise user_error(
+            ErrorCode.NO_ACTIVE_POSTING,
+            "リクエストは有効中の求人についてのみ送信できます。",
+            "postingId",
+        )
+    profile = await SeekerProfile.get_or_none(
+        id=seeker_profile_id, published=True, user__is_active=True
+    )
+    if profile is None:
+        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seekerProfileId")
+    already = user_error(
+        ErrorCode.ALREADY_EXISTS,
+        "この求職者にはこの求人のリクエストを送信済みです。",
+        "seekerProfileId",
+    )
+    async with in_transaction():
+        # Requests for one posting queue here, so the limit holds under concurrency.
+        await Posting.select_for_update().get(id=posting.id)
+        if await SeekerRequest.exists(posting_id=posting.id, seeker_id=profile.user_id):
+            raise already
+        if await SeekerRequest.filter(posting_id=posting.id).count() >= REQUESTS_PER_POSTING:
+            raise user_error(
+                ErrorCode.REQUEST_LIMIT_REACHED,
+                f"リクエストは1求人につき{REQUESTS_PER_POSTING}人までです。",
+                "postingId",
+            )
+        try:
+            return await SeekerRequest.create(
+                posting_id=posting.id,
+                seeker_id=profile.user_id,
+                sent_by_id=user.id,
+                message=text,
+                created_at=rt.clock.now(),
+            )
+        except IntegrityError as exc:
+            raise already from exc
+
+
+async def visible_profiles(viewer: Viewer, ids: list[int]) -> dict[int, SeekerProfile]:
+    """The whole profiles (with name and contact) among `ids`: only the seeker's own."""
+    user = viewer.user
+    if user is None or user.portal != Portal.SEEKER:
+        return {}
+    found = await SeekerProfile.filter(id__in=ids, user_id=user.id).select_related("user")
+    return {profile.id: profile for profile in found}

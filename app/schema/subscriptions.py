@@ -1,0 +1,130 @@
+"""Subscriptions: messages received and applicant-status changes, live over WebSocket.
+
+Each delivery carries the `cursor` of its event; a client that reconnects passes the last
+one it received as `after` and first gets what it missed, in order, then the live events.
+When the broker is lost, the WebSocket is closed with `RETRY_LATER_CLOSE_CODE`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from starlette.websockets import WebSocket, WebSocketState
+
+from app.broker import BrokerUnavailable
+from app.resolvers import subscriptions
+from app.schema.applications import Application, ApplicationStatus
+from app.schema.context import Info
+from app.schema.dataloaders import Loaders
+from app.schema.messages import Message
+
+RETRY_LATER_CLOSE_CODE = 1013
+"""WebSocket close code 1013 "Try Again Later" (RFC 6455 registry): the event broker is
+unavailable; reconnect after a delay with the cursor of the last event received."""
+
+_CURSOR_PREFIX = "event:"
+
+T = TypeVar("T")
+
+
+def event_cursor(event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{event_id}".encode()).decode()
+
+
+def _event_id(after: str | None) -> int | None:
+    if after is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(after.encode()).decode()
+    except ValueError:
+        decoded = ""
+    event_id = decoded.removeprefix(_CURSOR_PREFIX)
+    if not decoded.startswith(_CURSOR_PREFIX) or not event_id.isdigit():
+        raise GraphQLError(
+            "after に指定されたカーソルが正しくありません。", extensions={"code": "BAD_USER_INPUT"}
+        )
+    return int(event_id)
+
+
+@strawberry.type(description="A message the viewer received (メッセージ受信).")
+class MessageReceivedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    message: Message
+
+
+@strawberry.type(description="A change of an application's status (選考状況の変更).")
+class ApplicationStatusChangedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    application: Application
+    from_status: ApplicationStatus | None
+    to_status: ApplicationStatus
+    reason: str
+    at: dt.datetime
+
+
+async def _deliver(info: Info, deliveries: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
+    """Pass the deliveries on, each resolved with fresh dataloaders (a WebSocket lives long;
+    its caches must not); when the broker is lost, close the WebSocket as retryable."""
+    try:
+        async with aclosing(deliveries):
+            async for delivery in deliveries:
+                info.context.loaders = Loaders()
+                yield delivery
+    except BrokerUnavailable:
+        websocket = info.context.response
+        if not isinstance(websocket, WebSocket):
+            raise
+        if websocket.application_state == WebSocketState.CONNECTED:
+            await websocket.close(code=RETRY_LATER_CLOSE_CODE, reason="event broker unavailable")
+        # The connection's handler cancels this operation once the client has closed.
+        await asyncio.Event().wait()
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Messages sent to the viewer: to an employer, those of seekers to its "
+        "establishment; to a seeker, those of establishments. `after`: the cursor of the last "
+        "event received; what came after it is delivered first."
+    )
+    async def message_received(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[MessageReceivedEvent, None]:
+        deliveries = subscriptions.messages_received(
+            info.context.rt, info.context.viewer, after=_event_id(after)
+        )
+        async with aclosing(_deliver(info, deliveries)) as stream:
+            async for delivery in stream:
+                yield MessageReceivedEvent(
+                    cursor=event_cursor(delivery.event_id),
+                    message=Message.from_model(delivery.message),
+                )
+
+    @strawberry.subscription(
+        description="Status changes of applications: to an employer, those to its "
+        "establishment's postings; to a seeker, their own. `after` as for `messageReceived`."
+    )
+    async def application_status_changed(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[ApplicationStatusChangedEvent, None]:
+        deliveries = subscriptions.application_status_changes(
+            info.context.rt, info.context.viewer, after=_event_id(after)
+        )
+        async with aclosing(_deliver(info, deliveries)) as stream:
+            async for delivery in stream:
+                change = delivery.change
+                yield ApplicationStatusChangedEvent(
+                    cursor=event_cursor(delivery.event_id),
+                    application=Application.from_model(delivery.application),
+                    from_status=change.from_status,
+                    to_status=change.to_status,
+                    reason=change.reason,
+                    at=change.at,
+                )
