@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     OUT_OF_RANGE = "OUT_OF_RANGE"
     BELOW_MINIMUM_WAGE = "BELOW_MINIMUM_WAGE"
     RENEWAL_NOT_OPEN = "RENEWAL_NOT_OPEN"
+    """Too early: a renewal is reserved from 14 days before the referral deadline."""
     NOT_ACCEPTING_APPLICATIONS = "NOT_ACCEPTING_APPLICATIONS"
     ILLEGAL_TRANSITION = "ILLEGAL_TRANSITION"
     RESULT_LOCKED = "RESULT_LOCKED"
@@ -47,7 +48,6 @@ class ErrorCode(StrEnum):
     NO_RELATION = "NO_RELATION"
     VERIFICATION_KEY_INVALID = "VERIFICATION_KEY_INVALID"
     VERIFICATION_KEY_EXPIRED = "VERIFICATION_KEY_EXPIRED"
-    """Too early: a renewal is reserved from 14 days before the referral deadline."""
     VERIFICATION_KEY_VOID = "VERIFICATION_KEY_VOID"
     """A seeker's verification key after 5 wrong tries, or replaced by a newer one."""
 
@@ -76,4 +76,4 @@ class NotAuthenticated(Exception):
 
 
 class Forbidden(Exception):
-    """The viewer is logged in but may not do this."""
+    """The viewer is logged in but may not do this; a message, if given, says why."""

@@ -66,6 +66,7 @@ async def test_only_an_establishment_with_an_active_posting_searches(
     draft = await flows.create_posting(employer)
     response = await employer.post(SEARCH)
     assert flows.top_level_codes(response) == ["FORBIDDEN"]
+    assert "有効中の求人がある事業所のみ" in response.json()["errors"][0]["message"]
     posting = await flows.active_posting(employer, staff)
     assert len(await _found(employer)) == 1
     await flows.posting_step(employer, "postingStop", {"id": posting["id"], "reason": "充足"})

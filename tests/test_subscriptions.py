@@ -419,6 +419,28 @@ async def test_a_logged_out_session_is_closed_with_4403(server: Server, world: W
         assert (await ws.closed()).code == 4403
 
 
+async def test_an_open_subscription_ends_when_its_session_ends(
+    server: Server, world: World
+) -> None:
+    async with GraphQLWebSocket.connected(server.url, world.a.token) as ws:
+        op = await _subscribed(ws, MESSAGE_RECEIVED)
+        await send_message(server, world.seeker, world.a, world.seeker, "ログアウト前")
+        assert (await ws.next(op))["messageReceived"]["message"]["body"] == "ログアウト前"
+
+        logout = await world.a.client.execute("mutation { logout { errors { code } } }")
+        assert logout["logout"]["errors"] == []
+        await send_message(server, world.seeker, world.a, world.seeker, "ログアウト後")
+
+        message = await ws.receive()
+        assert message["id"] == op
+        assert message["payload"]["data"] is None
+        assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == [
+            "UNAUTHENTICATED"
+        ]
+        assert "ログアウト後" not in str(message)
+        assert (await ws.receive())["type"] == "complete"
+
+
 async def test_subscribing_before_connection_init_is_refused(server: Server) -> None:
     async with GraphQLWebSocket.open(server.url) as ws:
         await ws.subscribe(MESSAGE_RECEIVED)

@@ -509,6 +509,18 @@ async def viewer_for_token(rt: Runtime, token: str | None) -> Viewer:
     return Viewer(user=session.user, session=session)
 
 
+async def session_is_live(rt: Runtime, viewer: Viewer) -> bool:
+    """Whether the viewer's session still holds (long-lived connections ask again)."""
+    if viewer.session is None:
+        return False
+    return await Session.exists(
+        id=viewer.session.id,
+        ended_at__isnull=True,
+        expires_at__gt=rt.clock.now(),
+        user__is_active=True,
+    )
+
+
 async def logout(rt: Runtime, viewer: Viewer) -> None:
     """End the viewer's session at once."""
     if viewer.session is None:

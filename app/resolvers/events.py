@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from tortoise import connections
+
 from app.broker import Notice
 from app.models import Event
 from app.models.events import EventKind
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+# Any constant: the advisory lock that orders event writers on PostgreSQL.
+EVENT_ORDER_LOCK = 7_202_611
 
 
 async def record(
@@ -22,7 +27,16 @@ async def record(
     message_id: int | None = None,
     application_event_id: int | None = None,
 ) -> Event:
-    """Store an event; call inside the transaction of the change it reports."""
+    """Store an event; call inside the transaction of the change it reports.
+
+    Subscribers read "every event after the last one I delivered", so ids must become
+    visible in id order. On PostgreSQL two transactions could commit their sequence values
+    the other way round; a transaction-scoped advisory lock makes event writers take ids and
+    commit one after the other. SQLite already has a single writer.
+    """
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENT_ORDER_LOCK])
     return await Event.create(
         kind=kind,
         establishment_id=establishment_id,

@@ -20,6 +20,7 @@ from app.errors import Forbidden, NotAuthenticated
 from app.models import Application, ApplicationEvent, Event, Message, Portal
 from app.models.events import EventKind
 from app.models.messages import MessageSender
+from app.resolvers.accounts import session_is_live
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -103,7 +104,7 @@ def messages_received(
                 deliveries.append(MessageDelivery(event_id=event.id, message=message))
         return deliveries
 
-    return _deliveries(rt, audience, EventKind.MESSAGE_RECEIVED, after, load)
+    return _deliveries(rt, viewer, audience, EventKind.MESSAGE_RECEIVED, after, load)
 
 
 def application_status_changes(
@@ -132,7 +133,7 @@ def application_status_changes(
                 )
         return deliveries
 
-    return _deliveries(rt, audience, EventKind.APPLICATION_STATUS_CHANGED, after, load)
+    return _deliveries(rt, viewer, audience, EventKind.APPLICATION_STATUS_CHANGED, after, load)
 
 
 async def _latest_event_id() -> int:
@@ -142,6 +143,7 @@ async def _latest_event_id() -> int:
 
 async def _deliveries(
     rt: Runtime,
+    viewer: Viewer,
     audience: Audience,
     kind: EventKind,
     after: int | None,
@@ -150,7 +152,8 @@ async def _deliveries(
     """Replay after `after` (or, without it, start from now), then deliver live.
 
     Raises `BrokerUnavailable` when the broker is or becomes unavailable: the client must
-    reconnect later with the cursor of the last event it received.
+    reconnect later with the cursor of the last event it received. Raises `NotAuthenticated`
+    once the session that opened the subscription has ended (logout, expiry, withdrawal).
     """
     async with rt.broker.listen() as notices:
         # Listening already: whatever is stored from here on is also announced to us.
@@ -160,7 +163,10 @@ async def _deliveries(
                 events = (
                     await audience.events(kind).filter(id__gt=last).order_by("id").limit(BATCH_SIZE)
                 )
-                for delivery in await load(events):
+                deliveries = await load(events)
+                if deliveries and not await session_is_live(rt, viewer):
+                    raise NotAuthenticated
+                for delivery in deliveries:
                     yield delivery
                 if events:
                     last = events[-1].id

@@ -33,9 +33,9 @@ class TopLevelCode(Enum):
 _KNOWN = {NotAuthenticated: TopLevelCode.UNAUTHENTICATED, Forbidden: TopLevelCode.FORBIDDEN}
 
 
-def _coded(error: GraphQLError, code: TopLevelCode) -> GraphQLError:
+def _coded(error: GraphQLError, code: TopLevelCode, message: str | None = None) -> GraphQLError:
     return GraphQLError(
-        message=code.value,
+        message=message or code.value,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
@@ -58,7 +58,7 @@ class CodedErrors(MaskErrors):
         original = error.original_error
         for exc_type, code in _KNOWN.items():
             if isinstance(original, exc_type):
-                return _coded(error, code)
+                return _coded(error, code, str(original) or code.value)
         # The document or its variables (graphql-core), or an error raised with its own code.
         if original is None or isinstance(original, GraphQLError):
             if not (error.extensions and "code" in error.extensions):
