@@ -29,8 +29,12 @@ SEND = """mutation ($input: SeekerRequestSendInput!) {
   }
 }"""
 
-MY_REQUESTS = """{ myRequests(first: 20) {
-  edges { node { postingId message posting { postingNumber jobTitle establishmentName } } } } }"""
+MY_REQUESTS = """{ myRequests(first: 20) { edges { node {
+  id postingId message posting { postingNumber jobTitle establishmentName } } } } }"""
+
+MESSAGE_SEND = """mutation ($input: MessageSendInput!) {
+  messageSend(input: $input) { message { body sender } errors { field code message } }
+}"""
 
 
 @pytest.fixture
@@ -197,6 +201,18 @@ async def test_the_seekers_answer_is_an_online_application(
     assert request["posting"]["jobTitle"] == "調理員"
     assert request["posting"]["establishmentName"] == "ハローワークケア"
 
+    # The request is a relation: either side may write about it, and only they see it.
+    reply = await seeker.client.execute(
+        MESSAGE_SEND, {"input": {"requestId": request["id"], "body": "詳しく伺えますか。"}}
+    )
+    assert reply["messageSend"] == {
+        "message": {"body": "詳しく伺えますか。", "sender": "SEEKER"},
+        "errors": [],
+    }
+    node = "query ($id: ID!) { node(id: $id) { ... on SeekerRequest { message } } }"
+    seen = await employer.execute(node, {"id": request["id"]})
+    assert seen["node"] == {"message": "調理経験を活かせます。"}
+
     application = await sf.apply(seeker.client, request["postingId"])
     assert application["source"] == "ONLINE"
     data = await employer.execute(
@@ -207,5 +223,6 @@ async def test_the_seekers_answer_is_an_online_application(
     # Other seekers see no requests.
     other = await sf.open_seeker(server, new_client(), "jiro@example.jp")
     assert (await other.client.execute(MY_REQUESTS))["myRequests"]["edges"] == []
+    assert (await other.client.execute(node, {"id": request["id"]}))["node"] is None
     response = await employer.post(MY_REQUESTS)
     assert flows.top_level_codes(response) == ["FORBIDDEN"]

@@ -410,3 +410,19 @@ async def visible_profiles(viewer: Viewer, ids: list[int]) -> dict[int, SeekerPr
         return {}
     found = await SeekerProfile.filter(id__in=ids, user_id=user.id).select_related("user")
     return {profile.id: profile for profile in found}
+
+
+async def visible_requests(viewer: Viewer, ids: list[int]) -> dict[int, SeekerRequest]:
+    """The requests among `ids` the viewer is party to: the seeker invited, or the employers
+    of the establishment that sent it."""
+    user = viewer.user
+    if user is None:
+        return {}
+    query = SeekerRequest.filter(id__in=ids)
+    if user.portal == Portal.SEEKER:
+        query = query.filter(seeker_id=user.id)
+    elif user.portal == Portal.EMPLOYER and user.establishment_id is not None:
+        query = query.filter(posting__establishment_id=user.establishment_id)
+    else:
+        return {}
+    return {request.id: request for request in await query}

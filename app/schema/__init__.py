@@ -32,7 +32,7 @@ from app.schema.establishments import (
 from app.schema.home import HomeQuery
 from app.schema.messages import MessageMutation, MessageQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
-from app.schema.seekers import SeekerMutation, SeekerQuery
+from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription
 from app.schema.terms import TermsQuery
 
@@ -98,7 +98,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Establishment, Office, Posting],
+        types=[Establishment, Office, Posting, SeekerRequest],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

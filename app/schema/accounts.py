@@ -42,16 +42,19 @@ class Viewer:
     office_id: strawberry.Private[int | None]
 
     @strawberry.field(description="The employer's establishment.")
-    async def establishment(self) -> Establishment | None:
+    async def establishment(self, info: Info) -> Establishment | None:
         if self.establishment_id is None:
             return None
-        return Establishment.from_model(await models.Establishment.get(id=self.establishment_id))
+        loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
+        return Establishment.from_model(loaded)
 
     @strawberry.field(description="Staff: their office. Employers: the jurisdiction office.")
     async def office(self, info: Info) -> Office | None:
         office_id = self.office_id
         if office_id is None and self.establishment_id is not None:
-            establishment = await models.Establishment.get(id=self.establishment_id)
+            establishment = await info.context.loaders.establishment_by_id.load(
+                self.establishment_id
+            )
             office_id = establishment.office_id
         if office_id is None:
             return None

@@ -151,7 +151,8 @@ class SeekerProfile(relay.Node):
 
 
 @strawberry.type(description="A direct request (直接リクエスト): an invitation to one posting.")
-class SeekerRequest:
+class SeekerRequest(relay.Node):
+    id: relay.NodeID[int]
     posting_id: strawberry.ID = strawberry.field(
         description="The posting's global ID: the seeker answers with `applicationCreate`."
     )
@@ -163,12 +164,25 @@ class SeekerRequest:
     @classmethod
     def from_model(cls, request: models.SeekerRequest) -> Self:
         return cls(
+            id=request.id,
             posting_id=strawberry.ID(relay.to_base64("Posting", request.posting_id)),
             message=request.message,
             created_at=request.created_at,
             posting_pk=request.posting_id,
             seeker_id=request.seeker_id,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        node_ids = list(node_ids)
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        visible = await seekers.visible_requests(info.context.viewer, ids)
+        return [
+            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
+            for i in node_ids
+        ]
 
     @strawberry.field(description="The posting as seekers see it (公開範囲 applied).")
     async def posting(self, info: Info) -> PostingSearchResult:
