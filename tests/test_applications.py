@@ -139,9 +139,15 @@ async def test_referral_by_staff_of_the_office(
     new_client: Any,
 ) -> None:
     posting = await flows.active_posting(employer, staff, acceptsOnlineApplications=False)
+    lookup = "query ($email: String!) { counterSeeker(email: $email) { profileId displayName } }"
+    found = (await staff.execute(lookup, {"email": seeker.email.upper()}))["counterSeeker"]
+    assert found == {"profileId": seeker.profile_id, "displayName": seeker.name}
+    assert (await staff.execute(lookup, {"email": "nobody@example.jp"}))["counterSeeker"] is None
+    denied = await employer.post(lookup, {"email": seeker.email})
+    assert flows.top_level_codes(denied) == ["FORBIDDEN"]
     referral = {
         "postingId": posting["id"],
-        "seekerId": seeker.profile_id,
+        "seekerId": found["profileId"],
         "referralLetterNumber": "13010-2026-0001",
         "note": "介護職の経験5年",
     }

@@ -426,3 +426,11 @@ async def visible_requests(viewer: Viewer, ids: list[int]) -> dict[int, SeekerRe
     else:
         return {}
     return {request.id: request for request in await query}
+
+
+async def profile_for_counter(viewer: Viewer, email: str) -> SeekerProfile | None:
+    """Staff at the counter find a registered seeker by email, to refer them (紹介)."""
+    viewer.require_staff()
+    return await SeekerProfile.get_or_none(
+        user__email=email.strip().lower(), user__portal=Portal.SEEKER, user__is_active=True
+    ).select_related("user")

@@ -223,11 +223,29 @@ _PROFILE_CURSOR = "seeker-profile"
 _REQUEST_CURSOR = "seeker-request"
 
 
+@strawberry.type(description="A seeker as counter staff identify them before a referral.")
+class CounterSeeker:
+    profile_id: strawberry.ID = strawberry.field(description="The `seekerId` of `referralCreate`.")
+    display_name: str
+    email: str
+
+
 @strawberry.type
 class SeekerQuery:
     @strawberry.field(description="Seeker: their own profile, with name and contact.")
     async def seeker_profile(self, info: Info) -> SeekerProfile:
         return SeekerProfile.from_model(await seekers.my_profile(info.context.viewer))
+
+    @strawberry.field(description="Staff: a registered seeker by email, or null.")
+    async def counter_seeker(self, info: Info, email: str) -> CounterSeeker | None:
+        profile = await seekers.profile_for_counter(info.context.viewer, email)
+        if profile is None:
+            return None
+        return CounterSeeker(
+            profile_id=strawberry.ID(relay.to_base64("SeekerProfile", profile.id)),
+            display_name=profile.display_name,
+            email=profile.user.email,
+        )
 
     @strawberry.field(
         description=(
