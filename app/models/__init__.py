@@ -2,6 +2,7 @@
 
 from app.models.accounts import (
     EmployerRegistration,
+    MailedKey,
     OtpChallenge,
     Portal,
     RememberedDevice,
@@ -10,9 +11,15 @@ from app.models.accounts import (
     User,
 )
 from app.models.applications import Application, ApplicationEvent
-from app.models.establishments import AccountCreationCode, Establishment
+from app.models.establishments import (
+    AccountCreationCode,
+    Establishment,
+    EstablishmentChange,
+    EstablishmentImage,
+)
 from app.models.events import Event
 from app.models.messages import Message, MessageThread
+from app.models.office_events import OfficeEvent, OfficeEventInterest
 from app.models.offices import Office
 from app.models.postings import Posting, PostingEvent, PostingNumberSerial
 from app.models.seekers import SeekerProfile, SeekerRegistration, SeekerRequest
@@ -23,10 +30,15 @@ __all__ = [
     "ApplicationEvent",
     "EmployerRegistration",
     "Establishment",
+    "EstablishmentChange",
+    "EstablishmentImage",
     "Event",
+    "MailedKey",
     "Message",
     "MessageThread",
     "Office",
+    "OfficeEvent",
+    "OfficeEventInterest",
     "OtpChallenge",
     "Portal",
     "Posting",

@@ -35,6 +35,9 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
     last_login_at = fields.DatetimeField(null=True)
+    failed_logins = fields.IntField(default=0, description="wrong passwords in a row")
+    locked_until = fields.DatetimeField(null=True)
+    withdrawn_at = fields.DatetimeField(null=True, description="退会")
 
     class Meta:
         table = "user"
@@ -135,3 +138,42 @@ class EmployerRegistration(Model):
 
     class Meta:
         table = "employer_registration"
+
+
+class MailedKeyPurpose(StrEnum):
+    LOGIN_INVITATION = "LOGIN_INVITATION"
+    """An employer invites another login of the establishment."""
+    PASSWORD_RESET = "PASSWORD_RESET"  # noqa: S105 - a purpose, not a password
+    EMAIL_CHANGE = "EMAIL_CHANGE"
+    """Confirms the new address, mailed to it."""
+    UNLOCK = "UNLOCK"
+    """Lifts a lockout before it ends."""
+
+
+class MailedKey(Model):
+    """A key mailed to an address to confirm one action. Only its hash is kept."""
+
+    id = fields.IntField(primary_key=True)
+    purpose = fields.CharEnumField(MailedKeyPurpose, max_length=20)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="mailed_keys", null=True, on_delete=fields.CASCADE
+    )
+    user_id: int | None
+    establishment: fields.ForeignKeyNullableRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment", related_name="mailed_keys", null=True, on_delete=fields.CASCADE
+    )
+    establishment_id: int | None
+    email = fields.CharField(max_length=100, db_index=True, description="where the key went")
+    key_hash = fields.CharField(max_length=64)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="keys_sent", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    failed_attempts = fields.IntField(default=0)
+    closed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mailed_key"
+        indexes = (("purpose", "email"),)

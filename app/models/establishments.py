@@ -23,10 +23,88 @@ class Establishment(Model):
     phone_number = fields.CharField(max_length=20, description="03-1234-5678")
     postal_code = fields.CharField(max_length=8)
     address = fields.CharField(max_length=300)
+    # 事業所情報設定: what Hello Work shows on postings; changes wait for staff review.
+    business_content = fields.TextField(default="", description="事業内容")
+    features = fields.TextField(default="", description="会社の特長")
+    representative_title = fields.CharField(max_length=50, default="", description="代表者役職")
+    representative_name = fields.CharField(max_length=50, default="", description="代表者名")
+    employee_count = fields.IntField(null=True, description="従業員数 (企業全体)")
+    workplace_employee_count = fields.IntField(null=True, description="従業員数 (就業場所)")
+    founded_year = fields.IntField(null=True, description="設立年")
+    capital_yen = fields.BigIntField(null=True, description="資本金")
+    website = fields.CharField(max_length=200, default="", description="ホームページ")
+    notification_email = fields.CharField(max_length=100, default="", description="通知先")
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "establishment"
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class EstablishmentChange(Model):
+    """A change of the establishment's profile, waiting for staff review.
+
+    The approved profile stays in use until staff approve the change.
+    """
+
+    id = fields.IntField(primary_key=True)
+    establishment: fields.ForeignKeyRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment", related_name="changes", on_delete=fields.CASCADE
+    )
+    establishment_id: int
+    proposed = fields.JSONField(description="the profile fields as proposed")
+    status = fields.CharEnumField(ReviewStatus, max_length=10, default=ReviewStatus.PENDING)
+    requested_by_id = fields.IntField()
+    requested_at = fields.DatetimeField()
+    reviewed_by_id = fields.IntField(null=True)
+    reviewed_at = fields.DatetimeField(null=True)
+    review_reason = fields.TextField(default="")
+
+    class Meta:
+        table = "establishment_change"
+        indexes = (("establishment_id", "status"),)
+
+
+class ImageFormat(StrEnum):
+    JPEG = "JPEG"
+    PNG = "PNG"
+    GIF = "GIF"
+    BMP = "BMP"
+
+
+class EstablishmentImage(Model):
+    """画像登録: a picture of the workplace or a product, shown once staff approve it.
+
+    The bytes live under MEDIA_ROOT, named by their SHA-256, re-encoded without metadata.
+    """
+
+    id = fields.IntField(primary_key=True)
+    establishment: fields.ForeignKeyRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment", related_name="images", on_delete=fields.CASCADE
+    )
+    establishment_id: int
+    content_hash = fields.CharField(max_length=64)
+    format = fields.CharEnumField(ImageFormat, max_length=4)
+    width = fields.IntField()
+    height = fields.IntField()
+    size_bytes = fields.IntField()
+    caption = fields.CharField(max_length=100, default="")
+    position = fields.IntField(default=0)
+    status = fields.CharEnumField(ReviewStatus, max_length=10, default=ReviewStatus.PENDING)
+    uploaded_by_id = fields.IntField()
+    uploaded_at = fields.DatetimeField()
+    reviewed_by_id = fields.IntField(null=True)
+    reviewed_at = fields.DatetimeField(null=True)
+    review_reason = fields.TextField(default="")
+
+    class Meta:
+        table = "establishment_image"
+        indexes = (("establishment_id", "position"),)
 
 
 class AccountCodeStatus(StrEnum):

@@ -30,7 +30,9 @@ from app.schema.establishments import (
     Office,
 )
 from app.schema.home import HomeQuery
+from app.schema.images import ImageMutation, ImageQuery
 from app.schema.messages import MessageMutation, MessageQuery
+from app.schema.office_events import OfficeEventMutation, OfficeEventQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription
@@ -49,6 +51,8 @@ class Query(
     SeekerQuery,
     ApplicationQuery,
     MessageQuery,
+    ImageQuery,
+    OfficeEventQuery,
     TermsQuery,
 ):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
@@ -69,6 +73,8 @@ class Mutation(
     SeekerMutation,
     ApplicationMutation,
     MessageMutation,
+    ImageMutation,
+    OfficeEventMutation,
 ):
     pass
 
