@@ -50,6 +50,23 @@ class ErrorCode(StrEnum):
     VERIFICATION_KEY_EXPIRED = "VERIFICATION_KEY_EXPIRED"
     VERIFICATION_KEY_VOID = "VERIFICATION_KEY_VOID"
     """A seeker's verification key after 5 wrong tries, or replaced by a newer one."""
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    """5 wrong passwords in a row: no login for 30 minutes, or until the mailed unlock key."""
+    LAST_ACTIVE_LOGIN = "LAST_ACTIVE_LOGIN"
+    """The establishment's only login cannot be removed or withdraw."""
+    UNSUPPORTED_PORTAL = "UNSUPPORTED_PORTAL"
+    """Staff passwords are not reset by mail."""
+    IMAGE_LIMIT_REACHED = "IMAGE_LIMIT_REACHED"
+    """An establishment has 10 images waiting for review or approved."""
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    UNSUPPORTED_FILE_TYPE = "UNSUPPORTED_FILE_TYPE"
+    """Not a JPEG, PNG, GIF or BMP by its name."""
+    IMAGE_INVALID = "IMAGE_INVALID"
+    """The bytes do not decode as an image: truncated, damaged or not an image at all."""
+    IMAGE_FORMAT_MISMATCH = "IMAGE_FORMAT_MISMATCH"
+    """The file's name says one format and its bytes another (a PNG named .jpg)."""
+    EVENT_FULL = "EVENT_FULL"
+    """Every seat (定員) of the office event is taken."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,10 +23,12 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app import media
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
 from app.resolvers.accounts import viewer_for_token
+from app.resolvers.images import MAX_IMAGE_BYTES
 from app.runtime import Runtime
 from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
@@ -84,8 +87,42 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
+            # Image uploads (GraphQL multipart request spec); `parse_multipart` guards them.
+            multipart_uploads_enabled=True,
         )
         self.rt = rt
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        finally:
+            if isinstance(request, Request):
+                # Uploaded files wait in temporary files until the request's form is closed.
+                await request.close()
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """Accept a multipart form only with a header a web page cannot make a browser send
+        without asking first (CORS preflight), and only as large as one image allows.
+
+        Any page can post a multipart form, and the session cookie would go with it (CSRF):
+        clients send `Authorization: Bearer …` or, with the cookie, `Apollo-Require-Preflight`.
+        """
+        headers = request.headers
+        if not (headers.get("authorization") or headers.get("apollo-require-preflight")):
+            raise HTTPException(
+                400, "Multipart requests need an Authorization or Apollo-Require-Preflight header"
+            )
+        length = headers.get("content-length", "")
+        if not length.isdigit():
+            raise HTTPException(411, "Multipart requests need a Content-Length")
+        if int(length) > MAX_MULTIPART_BYTES:
+            raise HTTPException(413, "Request body too large")
+        return await super().parse_multipart(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -113,6 +150,10 @@ class GraphQLApp(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+
+# One image and the `operations` and `map` fields beside it: larger bodies are refused unread,
+# so an over-size image reaches the upload's own check only when it is just over.
+MAX_MULTIPART_BYTES = MAX_IMAGE_BYTES + 64 * 1024
 
 # A database that accepts connections but never answers would hold the probe for the
 # driver's connect timeout (60 s with asyncpg); a probe must answer quickly.
@@ -150,6 +191,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/media/{name}", media.serve, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -53,6 +53,8 @@ class Settings:
     minimum_hourly_wage: int = 1000
     expiry_interval_seconds: int = 300
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    media_root: Path = Path("var/media")
+    """Where uploaded images are stored (MEDIA_ROOT), one file per content hash."""
 
     @property
     def is_production(self) -> bool:
@@ -92,6 +94,7 @@ class Settings:
                 for origin in env.get("ALLOWED_ORIGINS", "").split(",")
                 if origin.strip()
             ),
+            media_root=Path(env.get("MEDIA_ROOT") or base_dir / "media"),
         )
         if not 4 <= settings.bcrypt_rounds <= 31:
             # bcrypt accepts no other cost: the service would start and fail every login.

@@ -18,7 +18,13 @@ class Portal(StrEnum):
 
 
 class User(Model):
-    """A login: staff of an office, an employer of an establishment, or a job seeker."""
+    """A login: staff of an office, an employer of an establishment, or a job seeker.
+
+    A login that withdrew (退会) or was removed by another login of its establishment is kept
+    with `is_active` false and every record it made. Its `email` becomes a placeholder that
+    no address can equal, so the address may open a new login, and the address it had is
+    kept in `former_email`.
+    """
 
     id = fields.IntField(primary_key=True)
     portal = fields.CharEnumField(Portal, max_length=10)
@@ -38,6 +44,13 @@ class User(Model):
     failed_logins = fields.IntField(default=0, description="wrong passwords in a row")
     locked_until = fields.DatetimeField(null=True)
     withdrawn_at = fields.DatetimeField(null=True, description="退会")
+    former_email = fields.CharField(
+        max_length=100, null=True, description="the address before withdrawal or removal"
+    )
+    removed_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", related_name="removed_logins", null=True, on_delete=fields.SET_NULL
+    )
+    removed_by_id: int | None
 
     class Meta:
         table = "user"

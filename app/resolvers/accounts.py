@@ -1,16 +1,24 @@
-"""Accounts: employer account opening (the leaflet's steps 3–5), login with OTP, logout."""
+"""Accounts: employer account opening (the leaflet's steps 3–5), login with OTP and lockout,
+logout, and what DESIGN.md §2 lists under "Also": logins added by invitation and removed,
+forgotten passwords, email change, withdrawal (退会).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from app.errors import ErrorCode, NotAuthenticated, UserErrors, user_error
+from app.clock import TOKYO
+from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
 from app.mail import MailDeliveryError
 from app.models import (
     AccountCreationCode,
@@ -24,7 +32,7 @@ from app.models import (
     TermsAgreement,
     User,
 )
-from app.models.accounts import RegistrationStatus
+from app.models.accounts import MailedKey, MailedKeyPurpose, RegistrationStatus
 from app.models.establishments import AccountCodeStatus
 from app.resolvers import attempts, validation
 from app.resolvers.establishments import ACCOUNT_CODE_PURPOSE
@@ -39,6 +47,12 @@ AUTH_KEY_TTL = dt.timedelta(minutes=50)
 AUTH_KEY_MAX_FAILED_TRIES = 5
 OTP_MAX_FAILED_TRIES = 5
 LOGINS_PER_ESTABLISHMENT = 10
+INVITATION_TTL = dt.timedelta(hours=24)
+PASSWORD_RESET_TTL = dt.timedelta(minutes=50)
+EMAIL_CHANGE_TTL = dt.timedelta(minutes=50)
+MAILED_KEY_MAX_FAILED_TRIES = 5
+FAILED_LOGINS_BEFORE_LOCK = 5
+LOCKOUT = dt.timedelta(minutes=30)
 
 AUTH_KEY_PURPOSE = "auth-key"
 OTP_PURPOSE = "otp"
@@ -47,6 +61,13 @@ DEVICE_PURPOSE = "remembered-device"
 
 REGISTRATION_MAIL_SUBJECT = "パスワード登録申込受付通知"
 OTP_MAIL_SUBJECT = "ワンタイムパスワードのお知らせ"
+INVITATION_MAIL_SUBJECT = "求人者マイページ ログイン追加のご案内"
+PASSWORD_RESET_MAIL_SUBJECT = "パスワード再設定のご案内"  # noqa: S105 - a mail subject
+EMAIL_CHANGE_MAIL_SUBJECT = "メールアドレス変更の確認"
+EMAIL_CHANGED_MAIL_SUBJECT = "メールアドレス変更完了のお知らせ"
+LOCKOUT_MAIL_SUBJECT = "ログイン停止のお知らせ"
+
+log = logging.getLogger(__name__)
 
 
 def _mail_failed() -> UserErrors:
@@ -371,7 +392,10 @@ class LoginResult:
 async def login(
     rt: Runtime, *, portal: Portal, email: str, password: str, device_token: str | None
 ) -> LoginResult:
-    """Check the password; then open a session on a remembered device, or mail an OTP."""
+    """Check the password; then open a session on a remembered device, or mail an OTP.
+
+    A locked login is refused before its password is checked (see `_check_password`).
+    """
     invalid = user_error(
         ErrorCode.INVALID_CREDENTIALS, "メールアドレスまたはパスワードが正しくありません。"
     )
@@ -379,11 +403,11 @@ async def login(
     if not address or not password:
         raise invalid
     user = await User.get_or_none(portal=portal, email=address, is_active=True)
-    valid = await check_password(
-        password, user.password_hash if user else None, rounds=rt.settings.bcrypt_rounds
-    )
-    if user is None or not valid:
+    if user is None:
+        # As long as the check of a known login, so the time tells nothing either.
+        await check_password(password, None, rounds=rt.settings.bcrypt_rounds)
         raise invalid
+    await _check_password(rt, user, password, invalid)
     now = rt.clock.now()
     if device_token and await RememberedDevice.exists(
         user_id=user.id,
@@ -526,6 +550,622 @@ async def logout(rt: Runtime, viewer: Viewer) -> None:
     if viewer.session is None:
         raise NotAuthenticated
     await Session.filter(id=viewer.session.id).update(ended_at=rt.clock.now())
+
+
+# --- Lockout (5 wrong passwords in a row) ----------------------------------------------------
+
+
+def _is_locked(rt: Runtime, user: User) -> bool:
+    """Locked until `locked_until`, exclusive: at exactly 30 minutes the login is open again."""
+    return user.locked_until is not None and rt.clock.now() < user.locked_until
+
+
+def _account_locked(locked_until: dt.datetime) -> UserErrors:
+    until = locked_until.astimezone(TOKYO)
+    return user_error(
+        ErrorCode.ACCOUNT_LOCKED,
+        f"パスワードを続けて{FAILED_LOGINS_BEFORE_LOCK}回間違えたため、"
+        f"{until:%Y年%m月%d日 %H時%M分}までログインできません。"
+        "メールでお送りした解除キーで、すぐに解除することもできます。",
+    )
+
+
+async def _check_password(rt: Runtime, user: User, password: str, invalid: UserErrors) -> None:
+    """The password of a login, for login and for the re-checks of sensitive changes.
+
+    While the login is locked nothing is hashed: the answer is ACCOUNT_LOCKED, even for the
+    right password. A wrong password counts towards the lock (the fifth in a row locks and
+    mails an unlock key); a right one resets the count.
+    """
+    if _is_locked(rt, user):
+        assert user.locked_until is not None
+        raise _account_locked(user.locked_until)
+    if not await check_password(password, user.password_hash, rounds=rt.settings.bcrypt_rounds):
+        await _count_failed_login(rt, user, invalid)
+    # Only while still unlocked: a lock that a concurrent wrong try set meanwhile holds.
+    reset = await User.filter(_unlocked(rt), id=user.id, is_active=True).update(failed_logins=0)
+    if reset != 1:
+        await _refuse_locked_meanwhile(rt, user, invalid)
+
+
+def _unlocked(rt: Runtime) -> Q:
+    return Q(locked_until__isnull=True) | Q(locked_until__lte=rt.clock.now())
+
+
+async def _count_failed_login(rt: Runtime, user: User, invalid: UserErrors) -> NoReturn:
+    """Count one wrong password in a row and refuse it; the fifth locks the login.
+
+    Two conditional UPDATEs, like `attempts.count_failed_try`, both only while the login is
+    unlocked: concurrent wrong tries each count once, tries that meet a lock count not at
+    all, and exactly one try locks (and so mails). Locking starts the count afresh, so after
+    the lock ends five more wrong passwords are needed to lock again.
+    """
+    locked_until = rt.clock.now() + LOCKOUT
+    async with in_transaction():
+        counted = await User.filter(_unlocked(rt), id=user.id, is_active=True).update(
+            failed_logins=F("failed_logins") + 1
+        )
+        locked = await User.filter(
+            _unlocked(rt), id=user.id, is_active=True, failed_logins__gte=FAILED_LOGINS_BEFORE_LOCK
+        ).update(failed_logins=0, locked_until=locked_until)
+    if locked:
+        await _mail_unlock_key(rt, user, locked_until)
+        raise _account_locked(locked_until)
+    if not counted:
+        await _refuse_locked_meanwhile(rt, user, invalid)
+    raise invalid
+
+
+async def _refuse_locked_meanwhile(rt: Runtime, user: User, invalid: UserErrors) -> NoReturn:
+    """The login changed while its password was checked: locked, or closed."""
+    fresh = await User.get(id=user.id)
+    if fresh.is_active and fresh.locked_until is not None and _is_locked(rt, fresh):
+        raise _account_locked(fresh.locked_until)
+    raise invalid
+
+
+async def _mail_unlock_key(rt: Runtime, user: User, locked_until: dt.datetime) -> None:
+    """Tell the owner, with a key that lifts the lock early; valid while the lock lasts."""
+    async with in_transaction():
+        row, key = await _new_key(
+            rt,
+            MailedKeyPurpose.UNLOCK,
+            email=user.email,
+            expires_at=locked_until,
+            supersedes={"user_id": user.id},
+            user_id=user.id,
+        )
+    until = locked_until.astimezone(TOKYO)
+    body = (
+        "ハローワークインターネットサービスです。\n"
+        f"パスワードが続けて{FAILED_LOGINS_BEFORE_LOCK}回誤って入力されたため、"
+        f"{until:%Y年%m月%d日 %H時%M分}までログインを停止しました。\n\n"
+        "ご本人の操作であれば、ログイン停止解除画面でメールアドレスと次の解除キーを入力すると、"
+        "すぐに解除できます。\n"
+        f"解除キー: {key}\n\n"
+        "お心当たりのない場合は、第三者がログインを試みた可能性があります。"
+        "パスワードの再設定をお勧めします。\n"
+    )
+    try:
+        await _send_key(rt, row, LOCKOUT_MAIL_SUBJECT, body)
+    except MailDeliveryError:
+        # The lock holds all the same and ends by itself; the answer says until when.
+        log.warning("lockout mail to user %s could not be sent", user.id)
+
+
+async def unlock_login(rt: Runtime, *, email: str, key: str) -> None:
+    """Lift a lock with the key mailed when it began."""
+    form = validation.Form()
+    address = form.check(lambda: validation.email("email", email))
+    checked_key = form.check(lambda: validation.half_width("key", key.strip(), "解除キー"))
+    form.done()
+    row = await _open_key(rt, MailedKeyPurpose.UNLOCK, checked_key, email=address)
+    now = rt.clock.now()
+    async with in_transaction():
+        await _claim_key(row, now)
+        await User.filter(id=row.user_id).update(failed_logins=0, locked_until=None)
+
+
+# --- Keys sent by mail (MailedKey) ------------------------------------------------------------
+
+
+def _key_hash(rt: Runtime, purpose: MailedKeyPurpose, key: str) -> str:
+    return rt.secret_hash(f"mailed-key:{purpose.value}", key)
+
+
+async def _new_key(
+    rt: Runtime,
+    purpose: MailedKeyPurpose,
+    *,
+    email: str,
+    expires_at: dt.datetime,
+    supersedes: dict[str, Any],
+    **owner: Any,
+) -> tuple[MailedKey, str]:
+    """A key of `purpose` for `email`; closes the open ones matching `supersedes`.
+
+    Call inside a transaction; the plaintext is returned once, for the mail.
+    """
+    now = rt.clock.now()
+    key = new_auth_key()
+    await MailedKey.filter(purpose=purpose, closed_at__isnull=True, **supersedes).update(
+        closed_at=now
+    )
+    row = await MailedKey.create(
+        purpose=purpose,
+        email=email,
+        key_hash=_key_hash(rt, purpose, key),
+        created_at=now,
+        expires_at=expires_at,
+        **owner,
+    )
+    return row, key
+
+
+async def _send_key(rt: Runtime, row: MailedKey, subject: str, body: str) -> None:
+    """Mail the key; a key that never reached its address is closed at once."""
+    try:
+        await rt.mailer.send(row.email, subject, body)
+    except MailDeliveryError:
+        await MailedKey.filter(id=row.id).update(closed_at=rt.clock.now())
+        raise
+
+
+async def _open_key(rt: Runtime, purpose: MailedKeyPurpose, key: str, **owner: Any) -> MailedKey:
+    """The newest key of `purpose` for `owner`, if `key` is it and it is still usable.
+
+    A wrong key is one failed try against that newest key; the fifth closes it. The key is
+    not used up here: `_claim_key` does that in the transaction of the change.
+    """
+    now = rt.clock.now()
+    row = await MailedKey.filter(purpose=purpose, **owner).order_by("-created_at", "-id").first()
+    invalid = user_error(ErrorCode.AUTH_KEY_INVALID, "認証キーが正しくありません。", "key")
+    if row is None:
+        raise invalid
+    if row.closed_at is not None:
+        raise _mailed_key_void()
+    if now >= row.expires_at:
+        raise user_error(
+            ErrorCode.AUTH_KEY_EXPIRED,
+            "認証キーの有効期限が過ぎています。もう一度はじめからお手続きください。",
+            "key",
+        )
+    if not hashes_match(row.key_hash, _key_hash(rt, purpose, key)):
+        if await attempts.count_failed_try(
+            MailedKey,
+            row.id,
+            still_open={"closed_at__isnull": True},
+            limit=MAILED_KEY_MAX_FAILED_TRIES,
+            close={"closed_at": now},
+        ):
+            raise _mailed_key_void()
+        raise invalid
+    return row
+
+
+async def _claim_key(row: MailedKey, now: dt.datetime) -> None:
+    """Use the key up; only one of concurrent uses gets it."""
+    claimed = await MailedKey.filter(id=row.id, closed_at__isnull=True).update(closed_at=now)
+    if claimed != 1:
+        raise _mailed_key_void()
+
+
+def _mailed_key_void() -> UserErrors:
+    return user_error(
+        ErrorCode.AUTH_KEY_VOID,
+        "この認証キーは無効です。もう一度はじめからお手続きください。",
+        "key",
+    )
+
+
+def _tokyo(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(TOKYO):%Y年%m月%d日 %H時%M分}"
+
+
+# --- Logins of an establishment (up to 10): invitation, removal ------------------------------
+
+
+async def establishment_logins(viewer: Viewer) -> list[User]:
+    """The active logins of the employer's establishment, oldest first."""
+    employer = viewer.require_employer()
+    return await User.filter(
+        establishment_id=employer.establishment_id, portal=Portal.EMPLOYER, is_active=True
+    ).order_by("created_at", "id")
+
+
+async def visible_logins(viewer: Viewer, ids: list[int]) -> dict[int, User]:
+    """Logins of the viewer's establishment among `ids`; employers see only their own."""
+    user = viewer.user
+    if user is None or user.portal != Portal.EMPLOYER:
+        return {}
+    found = await User.filter(
+        id__in=ids,
+        establishment_id=user.establishment_id,
+        portal=Portal.EMPLOYER,
+        is_active=True,
+    )
+    return {login.id: login for login in found}
+
+
+async def pending_invitations(rt: Runtime, viewer: Viewer) -> list[MailedKey]:
+    """Invitations of the establishment not yet accepted and not expired; they hold a seat."""
+    employer = viewer.require_employer()
+    return await _pending_invitations(rt, employer.establishment_id).order_by("created_at", "id")
+
+
+def _pending_invitations(rt: Runtime, establishment_id: int | None) -> QuerySet[MailedKey]:
+    return MailedKey.filter(
+        purpose=MailedKeyPurpose.LOGIN_INVITATION,
+        establishment_id=establishment_id,
+        closed_at__isnull=True,
+        expires_at__gt=rt.clock.now(),
+    )
+
+
+async def invite_login(rt: Runtime, viewer: Viewer, *, email: str) -> MailedKey:
+    """Mail an invitation (a key valid 24 hours) to open another login of the establishment.
+
+    Active logins and pending invitations together may not pass 10; accepting checks the
+    active logins again. A newer invitation to the same address replaces the older one.
+    """
+    employer = viewer.require_employer()
+    establishment_id = employer.establishment_id
+    assert establishment_id is not None
+    form = validation.Form()
+    address = form.check(lambda: validation.email("email", email))
+    form.done()
+
+    async with in_transaction():
+        # Serialise invitations and openings of one establishment so the limit holds.
+        establishment = await Establishment.select_for_update().get(id=establishment_id)
+        await _check_email_free(address)
+        logins = await User.filter(establishment_id=establishment_id, is_active=True).count()
+        invited = await _pending_invitations(rt, establishment_id).exclude(email=address).count()
+        if logins + invited >= LOGINS_PER_ESTABLISHMENT:
+            raise user_error(
+                ErrorCode.LOGIN_LIMIT_REACHED,
+                f"1事業所に登録できるログインは{LOGINS_PER_ESTABLISHMENT}件までです"
+                "（承認待ちの招待を含みます）。",
+                "email",
+            )
+        row, key = await _new_key(
+            rt,
+            MailedKeyPurpose.LOGIN_INVITATION,
+            email=address,
+            expires_at=rt.clock.now() + INVITATION_TTL,
+            supersedes={"email": address},
+            establishment_id=establishment_id,
+            created_by_id=employer.id,
+        )
+    body = (
+        "ハローワークインターネットサービスです。\n"
+        f"{establishment.name} 様の求人者マイページに、このメールアドレスのログインを追加する"
+        "招待が届きました。\n\n"
+        f"認証キー: {key}\n\n"
+        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から24時間以内）です。\n"
+        "ログイン追加画面で、このメールアドレス、認証キー、パスワードを入力してください。\n"
+        "このメールに心当たりのない場合は、破棄してください。\n"
+    )
+    try:
+        await _send_key(rt, row, INVITATION_MAIL_SUBJECT, body)
+    except MailDeliveryError as exc:
+        raise _mail_failed() from exc
+    return row
+
+
+async def accept_invitation(
+    rt: Runtime, *, email: str, key: str, password: str, password_confirmation: str
+) -> User:
+    """Open the invited login with its password; the 10-login limit is checked again."""
+    form = validation.Form()
+    address = form.check(lambda: validation.email("email", email))
+    form.check(lambda: validation.password("password", password))
+    form.check(
+        lambda: validation.confirmation(
+            "passwordConfirmation", password_confirmation, password, "パスワード"
+        )
+    )
+    checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))
+    form.done()
+
+    invitation = await _open_key(rt, MailedKeyPurpose.LOGIN_INVITATION, checked_key, email=address)
+    password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
+    now = rt.clock.now()
+    establishment_id = invitation.establishment_id
+    assert establishment_id is not None  # every invitation is to an establishment
+    async with in_transaction():
+        await Establishment.select_for_update().get(id=establishment_id)
+        await _check_login_limit(establishment_id)
+        await _check_email_free(address)
+        await _claim_key(invitation, now)
+        try:
+            return await User.create(
+                portal=Portal.EMPLOYER,
+                email=address,
+                password_hash=password_hash,
+                establishment_id=establishment_id,
+                created_at=now,
+            )
+        except IntegrityError as exc:
+            raise user_error(
+                ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
+            ) from exc
+
+
+async def remove_login(rt: Runtime, viewer: Viewer, *, user_id: int) -> User:
+    """Remove a login of the viewer's establishment (their own too); its sessions end at once.
+
+    The establishment's last active login cannot be removed.
+    """
+    employer = viewer.require_employer()
+    now = rt.clock.now()
+    async with in_transaction():
+        # Serialised per establishment: two logins removing each other leave one.
+        await Establishment.select_for_update().get(id=employer.establishment_id)
+        target = await User.get_or_none(
+            id=user_id,
+            portal=Portal.EMPLOYER,
+            establishment_id=employer.establishment_id,
+            is_active=True,
+        )
+        if target is None:
+            raise user_error(ErrorCode.NOT_FOUND, "指定されたログインが見つかりません。", "userId")
+        await _check_not_last_login(target)
+        await _close_login(target, now, removed_by_id=employer.id)
+    return target
+
+
+async def _check_not_last_login(user: User) -> None:
+    others = (
+        await User.filter(establishment_id=user.establishment_id, is_active=True)
+        .exclude(id=user.id)
+        .count()
+    )
+    if others == 0:
+        raise user_error(
+            ErrorCode.LAST_ACTIVE_LOGIN,
+            "事業所の最後のログインは削除できません。"
+            "先に別のログインを追加するか、ハローワークの窓口にご相談ください。",
+        )
+
+
+def _withdrawn_email(user: User) -> str:
+    """Stands in for the address of a closed login: without '@', no address can equal it."""
+    return f"withdrawn:{user.id}"
+
+
+async def _close_login(user: User, now: dt.datetime, *, removed_by_id: int | None) -> None:
+    """Withdraw or remove a login: its records stay, its sessions and keys end at once."""
+    former_email = user.email
+    await User.filter(id=user.id).update(
+        is_active=False,
+        withdrawn_at=now,
+        email=_withdrawn_email(user),
+        former_email=former_email,
+        removed_by_id=removed_by_id,
+        failed_logins=0,
+        locked_until=None,
+    )
+    await _end_sessions(user.id, now)
+    await MailedKey.filter(user_id=user.id, closed_at__isnull=True).update(closed_at=now)
+    await RememberedDevice.filter(user_id=user.id).delete()
+    user.is_active = False
+    user.withdrawn_at = now
+    user.email = _withdrawn_email(user)
+    user.former_email = former_email
+    user.removed_by_id = removed_by_id
+
+
+async def _end_sessions(user_id: int, now: dt.datetime) -> None:
+    """Every session and pending one-time password of the user ends now."""
+    await Session.filter(user_id=user_id, ended_at__isnull=True).update(ended_at=now)
+    await OtpChallenge.filter(user_id=user_id, closed_at__isnull=True).update(closed_at=now)
+
+
+# --- Forgotten password ----------------------------------------------------------------------
+
+
+def _check_resettable(portal: Portal) -> None:
+    if portal == Portal.STAFF:
+        raise user_error(
+            ErrorCode.UNSUPPORTED_PORTAL,
+            "職員のパスワードはメールでは再設定できません。管理者にお問い合わせください。",
+            "portal",
+        )
+
+
+async def request_password_reset(rt: Runtime, *, portal: Portal, email: str) -> None:
+    """Mail a key valid 50 minutes, if `email` is a login of `portal`.
+
+    The answer is the same whether or not it is, and a mail that cannot be sent is only
+    logged: nothing tells which addresses have a login.
+    """
+    form = validation.Form()
+    form.check(lambda: _check_resettable(portal))
+    address = form.check(lambda: validation.email("email", email))
+    form.done()
+    user = await User.get_or_none(portal=portal, email=address, is_active=True)
+    if user is None:
+        return
+    async with in_transaction():
+        row, key = await _new_key(
+            rt,
+            MailedKeyPurpose.PASSWORD_RESET,
+            email=user.email,
+            expires_at=rt.clock.now() + PASSWORD_RESET_TTL,
+            supersedes={"user_id": user.id},
+            user_id=user.id,
+        )
+    body = (
+        "ハローワークインターネットサービスです。\n"
+        "パスワード再設定のお申し込みを受け付けました。\n\n"
+        f"認証キー: {key}\n\n"
+        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
+        "パスワード再設定画面で、新しいパスワードとこの認証キーを入力してください。\n"
+        "このメールに心当たりのない場合は、破棄してください。パスワードは変わりません。\n"
+    )
+    try:
+        await _send_key(rt, row, PASSWORD_RESET_MAIL_SUBJECT, body)
+    except MailDeliveryError:
+        log.warning("password reset mail to user %s could not be sent", user.id)
+
+
+async def complete_password_reset(
+    rt: Runtime,
+    *,
+    portal: Portal,
+    email: str,
+    key: str,
+    password: str,
+    password_confirmation: str,
+) -> User:
+    """Set a new password with the mailed key; every session ends and any lock is lifted."""
+    form = validation.Form()
+    form.check(lambda: _check_resettable(portal))
+    address = form.check(lambda: validation.email("email", email))
+    checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))
+    form.check(lambda: validation.password("password", password))
+    form.check(
+        lambda: validation.confirmation(
+            "passwordConfirmation", password_confirmation, password, "パスワード"
+        )
+    )
+    form.done()
+    user = await User.get_or_none(portal=portal, email=address, is_active=True)
+    if user is None:
+        raise user_error(ErrorCode.AUTH_KEY_INVALID, "認証キーが正しくありません。", "key")
+    row = await _open_key(rt, MailedKeyPurpose.PASSWORD_RESET, checked_key, user_id=user.id)
+    password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
+    now = rt.clock.now()
+    async with in_transaction():
+        await _claim_key(row, now)
+        await User.filter(id=user.id).update(
+            password_hash=password_hash, failed_logins=0, locked_until=None
+        )
+        await _end_sessions(user.id, now)
+        await MailedKey.filter(
+            user_id=user.id, purpose=MailedKeyPurpose.UNLOCK, closed_at__isnull=True
+        ).update(closed_at=now)
+    return user
+
+
+# --- Email change ----------------------------------------------------------------------------
+
+
+def _account_owner(viewer: Viewer) -> User:
+    """An employer or a seeker acting on their own login; staff logins are managed apart."""
+    if viewer.user is None:
+        raise NotAuthenticated
+    if viewer.user.portal not in (Portal.EMPLOYER, Portal.SEEKER):
+        raise Forbidden
+    return viewer.user
+
+
+def _password_given(password: str) -> None:
+    if not password:
+        raise user_error(ErrorCode.REQUIRED, "パスワードを入力してください。", "password")
+
+
+def _wrong_password() -> UserErrors:
+    """A re-check of the current password failed (it counts towards the lockout)."""
+    return user_error(ErrorCode.INVALID_CREDENTIALS, "パスワードが正しくありません。", "password")
+
+
+async def request_email_change(
+    rt: Runtime, viewer: Viewer, *, new_email: str, password: str
+) -> MailedKey:
+    """Mail a key valid 50 minutes to the new address; the password is checked again."""
+    user = _account_owner(viewer)
+    form = validation.Form()
+    address = form.check(lambda: validation.email("newEmail", new_email))
+    form.check(lambda: _password_given(password))
+    form.done()
+    await _check_password(rt, user, password, _wrong_password())
+    await _check_new_email_free(user, address)
+    async with in_transaction():
+        row, key = await _new_key(
+            rt,
+            MailedKeyPurpose.EMAIL_CHANGE,
+            email=address,
+            expires_at=rt.clock.now() + EMAIL_CHANGE_TTL,
+            supersedes={"user_id": user.id},
+            user_id=user.id,
+        )
+    body = (
+        "ハローワークインターネットサービスです。\n"
+        "マイページのメールアドレスを、このアドレスに変更するお申し込みを受け付けました。\n\n"
+        f"認証キー: {key}\n\n"
+        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
+        "ログインしたまま、メールアドレス変更の確認画面でこの認証キーを入力してください。\n"
+        "このメールに心当たりのない場合は、破棄してください。\n"
+    )
+    try:
+        await _send_key(rt, row, EMAIL_CHANGE_MAIL_SUBJECT, body)
+    except MailDeliveryError as exc:
+        raise _mail_failed() from exc
+    return row
+
+
+async def _check_new_email_free(user: User, address: str) -> None:
+    if await User.exists(portal=user.portal, email=address):
+        raise user_error(
+            ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "newEmail"
+        )
+
+
+async def confirm_email_change(rt: Runtime, viewer: Viewer, *, key: str) -> User:
+    """Switch to the new address with the key mailed to it; the old address is told."""
+    user = _account_owner(viewer)
+    form = validation.Form()
+    checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))
+    form.done()
+    row = await _open_key(rt, MailedKeyPurpose.EMAIL_CHANGE, checked_key, user_id=user.id)
+    now = rt.clock.now()
+    old_email = user.email
+    async with in_transaction():
+        await _check_new_email_free(user, row.email)
+        await _claim_key(row, now)
+        try:
+            await User.filter(id=user.id, is_active=True).update(email=row.email)
+        except IntegrityError as exc:
+            raise user_error(
+                ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "newEmail"
+            ) from exc
+        # Keys mailed to the old address (reset, unlock) are not to be used after the change.
+        await MailedKey.filter(user_id=user.id, closed_at__isnull=True).update(closed_at=now)
+    user.email = row.email
+    body = (
+        "ハローワークインターネットサービスです。\n"
+        f"マイページのメールアドレスを {row.email} に変更しました（{_tokyo(now)}）。\n"
+        "今後のお知らせは新しいメールアドレスにお送りします。\n"
+        "お心当たりのない場合は、至急ハローワークにご連絡ください。\n"
+    )
+    try:
+        await rt.mailer.send(old_email, EMAIL_CHANGED_MAIL_SUBJECT, body)
+    except MailDeliveryError:
+        log.warning("email change notice to the old address of user %s not sent", user.id)
+    return user
+
+
+# --- Withdrawal (退会) -------------------------------------------------------------------------
+
+
+async def withdraw(rt: Runtime, viewer: Viewer, *, password: str) -> User:
+    """退会: the login closes, every session ends, every record stays.
+
+    The address is free again at once (see `User`). An establishment's last login cannot
+    withdraw, as it cannot be removed: the establishment would be left without a login.
+    """
+    user = _account_owner(viewer)
+    _password_given(password)
+    await _check_password(rt, user, password, _wrong_password())
+    now = rt.clock.now()
+    async with in_transaction():
+        if user.portal == Portal.EMPLOYER:
+            await Establishment.select_for_update().get(id=user.establishment_id)
+            await _check_not_last_login(user)
+        await _close_login(user, now, removed_by_id=None)
+    return user
 
 
 # --- Staff logins (command line) -------------------------------------------------------------

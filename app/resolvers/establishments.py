@@ -1,17 +1,29 @@
-"""Establishments: registration at the counter, account creation codes, the employer's home."""
+"""Establishments: registration at the counter, account creation codes, the employer's home,
+and the profile (事業所情報設定) with its review by staff."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from app.errors import ErrorCode, Forbidden, user_error
-from app.models import AccountCreationCode, Establishment, Message, Office, Posting
-from app.models.establishments import AccountCodeStatus
+from app.japanese import is_half_width
+from app.models import (
+    AccountCreationCode,
+    Establishment,
+    EstablishmentChange,
+    Message,
+    Office,
+    Posting,
+)
+from app.models.establishments import AccountCodeStatus, ReviewStatus
 from app.models.messages import MessageSender
 from app.models.postings import PostingCategory, PostingStatus
 from app.resolvers import validation
@@ -189,3 +201,241 @@ async def employer_home(viewer: Viewer) -> EmployerHome:
             for category in HOME_CATEGORIES
         ],
     )
+
+
+# --- 事業所情報設定: the profile and its review -------------------------------------------------
+
+PROFILE_TEXT_MAX_LENGTH = 1000
+REPRESENTATIVE_MAX_LENGTH = 50
+WEBSITE_MAX_LENGTH = 200
+EMPLOYEE_COUNT_MAX = 9_999_999
+CAPITAL_YEN_MAX = 999_999_999_999_999
+FOUNDED_YEAR_MIN = 1800
+REVIEW_REASON_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class EstablishmentProfile:
+    """What Hello Work shows of the establishment on its postings; the employer edits it and
+    staff review every change. The establishment number is not part of it."""
+
+    name: str
+    name_kana: str
+    postal_code: str
+    address: str
+    phone_number: str
+    business_content: str
+    features: str
+    representative_title: str
+    representative_name: str
+    employee_count: int | None
+    workplace_employee_count: int | None
+    founded_year: int | None
+    capital_yen: int | None
+    website: str
+    notification_email: str
+
+    @classmethod
+    def of(cls, establishment: Establishment) -> EstablishmentProfile:
+        """The approved profile, the one in use."""
+        return cls(**{f.name: getattr(establishment, f.name) for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EstablishmentProfile:
+        return cls(**data)
+
+    def values(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
+    value = value.strip()
+    if len(value) > max_length:
+        raise user_error(
+            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
+        )
+    return value
+
+
+def _optional_number(field: str, value: int | None, label: str, low: int, high: int) -> None:
+    if value is not None and not low <= value <= high:
+        raise user_error(
+            ErrorCode.OUT_OF_RANGE, f"{label}は{low}から{high}までで入力してください。", field
+        )
+
+
+def _website(field: str, value: str) -> str:
+    value = _optional_text(field, value, "ホームページ", WEBSITE_MAX_LENGTH)
+    if not value:
+        return value
+    parsed = urlsplit(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or not is_half_width(value):
+        raise user_error(
+            ErrorCode.INVALID_FORMAT,
+            "ホームページは「http://」または「https://」で始まるURLを半角で入力してください。",
+            field,
+        )
+    return value
+
+
+def _notification_email(field: str, value: str) -> str:
+    """Optional: empty sends the notices to the logins' own addresses."""
+    return validation.email(field, value) if value.strip() else ""
+
+
+def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> EstablishmentProfile:
+    """The profile with text trimmed, or `UserErrors` naming every field at fault."""
+    form = validation.Form()
+    p = profile
+    this_year = rt.clock.today().year
+    checked = EstablishmentProfile(
+        name=form.check(lambda: validation.required("name", p.name, "事業所名", 100)),
+        name_kana=form.check(
+            lambda: validation.katakana("nameKana", p.name_kana, "事業所名（カナ）", 200)
+        ),
+        postal_code=form.check(lambda: validation.postal_code("postalCode", p.postal_code)),
+        address=form.check(lambda: validation.required("address", p.address, "所在地", 300)),
+        phone_number=form.check(lambda: validation.phone_number("phoneNumber", p.phone_number)),
+        business_content=form.check(
+            lambda: _optional_text(
+                "businessContent", p.business_content, "事業内容", PROFILE_TEXT_MAX_LENGTH
+            )
+        ),
+        features=form.check(
+            lambda: _optional_text("features", p.features, "会社の特長", PROFILE_TEXT_MAX_LENGTH)
+        ),
+        representative_title=form.check(
+            lambda: _optional_text(
+                "representativeTitle",
+                p.representative_title,
+                "代表者役職",
+                REPRESENTATIVE_MAX_LENGTH,
+            )
+        ),
+        representative_name=form.check(
+            lambda: _optional_text(
+                "representativeName", p.representative_name, "代表者名", REPRESENTATIVE_MAX_LENGTH
+            )
+        ),
+        employee_count=p.employee_count,
+        workplace_employee_count=p.workplace_employee_count,
+        founded_year=p.founded_year,
+        capital_yen=p.capital_yen,
+        website=form.check(lambda: _website("website", p.website)),
+        notification_email=form.check(
+            lambda: _notification_email("notificationEmail", p.notification_email)
+        ),
+    )
+    form.check(
+        lambda: _optional_number(
+            "employeeCount", p.employee_count, "従業員数（企業全体）", 0, EMPLOYEE_COUNT_MAX
+        )
+    )
+    form.check(
+        lambda: _optional_number(
+            "workplaceEmployeeCount",
+            p.workplace_employee_count,
+            "従業員数（就業場所）",
+            0,
+            EMPLOYEE_COUNT_MAX,
+        )
+    )
+    form.check(
+        lambda: _optional_number(
+            "foundedYear", p.founded_year, "設立年", FOUNDED_YEAR_MIN, this_year
+        )
+    )
+    form.check(lambda: _optional_number("capitalYen", p.capital_yen, "資本金", 0, CAPITAL_YEN_MAX))
+    form.done()
+    return checked
+
+
+def _change_not_found() -> Exception:
+    return user_error(ErrorCode.NOT_FOUND, "変更申請が見つかりません。", "changeId")
+
+
+async def request_profile_change(
+    rt: Runtime, viewer: Viewer, profile: EstablishmentProfile
+) -> EstablishmentChange:
+    """事業所情報の変更申請: kept aside for staff review while the approved profile stays in use.
+
+    A newer request replaces one still waiting (the waiting one is deleted).
+    """
+    user = viewer.require_employer()
+    profile = validate_profile(rt, profile)
+    now = rt.clock.now()
+    async with in_transaction():
+        # Concurrent requests of one establishment queue here, so one change stays waiting.
+        await Establishment.select_for_update().get(id=user.establishment_id)
+        await EstablishmentChange.filter(
+            establishment_id=user.establishment_id, status=ReviewStatus.PENDING
+        ).delete()
+        return await EstablishmentChange.create(
+            establishment_id=user.establishment_id,
+            proposed=profile.values(),
+            requested_by_id=user.id,
+            requested_at=now,
+        )
+
+
+async def review_profile_change(
+    rt: Runtime, viewer: Viewer, change_id: int, *, approve: bool, reason: str
+) -> EstablishmentChange:
+    """Staff of the establishment's office approve a waiting change, which then replaces the
+    profile in use, or reject it with a reason (required then)."""
+    staff = viewer.require_staff()
+    if approve:
+        reason = _optional_text("reason", reason, "理由", REVIEW_REASON_MAX_LENGTH)
+    else:
+        reason = validation.required("reason", reason, "差戻しの理由", REVIEW_REASON_MAX_LENGTH)
+    change = await EstablishmentChange.get_or_none(id=change_id).select_related("establishment")
+    if change is None:
+        raise _change_not_found()
+    if change.establishment.office_id != staff.office_id:
+        raise Forbidden
+    already = user_error(
+        ErrorCode.INVALID_STATE, "この変更申請はすでに処理されています。", "changeId"
+    )
+    if change.status is not ReviewStatus.PENDING:
+        raise already
+    now = rt.clock.now()
+    async with in_transaction():
+        reviewed = await EstablishmentChange.filter(
+            id=change.id, status=ReviewStatus.PENDING
+        ).update(
+            status=ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
+            reviewed_by_id=staff.id,
+            reviewed_at=now,
+            review_reason=reason,
+        )
+        if not reviewed:
+            raise already
+        if approve:
+            profile = EstablishmentProfile.from_json(change.proposed)
+            await Establishment.filter(id=change.establishment_id).update(**profile.values())
+    return await EstablishmentChange.get(id=change.id)
+
+
+def may_see_changes(viewer: Viewer, establishment_id: int, office_id: int) -> bool:
+    """The establishment's own employers and its office's staff see its profile changes."""
+    user = viewer.user
+    if user is None:
+        return False
+    return user.establishment_id == establishment_id or (
+        user.office_id is not None and user.office_id == office_id
+    )
+
+
+async def visible_changes(viewer: Viewer, ids: list[int]) -> dict[int, EstablishmentChange]:
+    """The changes among `ids` the viewer may see: its establishment's, or its office's."""
+    user = viewer.user
+    if user is None:
+        return {}
+    query = EstablishmentChange.filter(id__in=ids)
+    if user.establishment_id is not None:
+        query = query.filter(establishment_id=user.establishment_id)
+    elif user.office_id is not None:
+        query = query.filter(establishment__office_id=user.office_id)
+    else:
+        return {}
+    return {change.id: change for change in await query}

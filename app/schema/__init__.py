@@ -10,7 +10,6 @@ from strawberry import relay
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
@@ -25,15 +24,19 @@ from app.schema.applications import ApplicationMutation, ApplicationQuery
 from app.schema.context import Info
 from app.schema.errors import CodedErrors, is_expected
 from app.schema.establishments import (
+    YEN_SCALAR,
     Establishment,
     EstablishmentMutation,
     Office,
+    Yen,
 )
+from app.schema.extensions import QueryCostLimiter, ReportingParserCache
 from app.schema.home import HomeQuery
 from app.schema.images import ImageMutation, ImageQuery
 from app.schema.messages import MessageMutation, MessageQuery
 from app.schema.office_events import OfficeEventMutation, OfficeEventQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
+from app.schema.review import ReviewQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription
 from app.schema.terms import TermsQuery
@@ -41,6 +44,7 @@ from app.schema.terms import TermsQuery
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
+MAX_COST = 5000
 
 
 @strawberry.type
@@ -53,6 +57,7 @@ class Query(
     MessageQuery,
     ImageQuery,
     OfficeEventQuery,
+    ReviewQuery,
     TermsQuery,
 ):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
@@ -94,7 +99,8 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=512),
+        lambda: QueryCostLimiter(max_cost=MAX_COST),
+        lambda: ReportingParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         CodedErrors,
     ]
@@ -106,7 +112,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
         subscription=Subscription,
         types=[Establishment, Office, Posting, SeekerRequest],
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Yen: YEN_SCALAR}),
     )
 
 

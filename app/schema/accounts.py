@@ -1,10 +1,14 @@
-"""Logins, sessions and the employer account opening (求人者マイページ開設)."""
+"""Logins, sessions, the employer account opening (求人者マイページ開設) and the login's own
+settings: added logins, forgotten password, email change, lockout, withdrawal (退会)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Self
 
 import strawberry
+from strawberry import relay
 
 from app import models
 from app.errors import NotAuthenticated, UserErrors
@@ -12,6 +16,9 @@ from app.resolvers import accounts
 from app.schema.context import DEVICE_COOKIE, SESSION_COOKIE, Context, Info
 from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, Office
+from app.schema.nodes import decode_id
+
+EMPLOYER_LOGIN_TYPE = "EmployerLogin"
 
 Portal = strawberry.enum(models.Portal, description="Which My Page: 職員, 求人者 or 求職者.")
 
@@ -61,6 +68,75 @@ class Viewer:
         return Office.from_model(await info.context.loaders.office_by_id.load(office_id))
 
 
+def _viewer(user: models.User) -> Viewer:
+    return Viewer(
+        portal=user.portal,
+        email=user.email,
+        establishment_id=user.establishment_id,
+        office_id=user.office_id,
+    )
+
+
+@strawberry.type(description="A login of the viewer's establishment (up to 10).")
+class EmployerLogin(relay.Node):
+    id: relay.NodeID[int]
+    email: str = strawberry.field(description="After removal, the address it had.")
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None = strawberry.field(description="Null until first login.")
+    locked_until: dt.datetime | None = strawberry.field(
+        description="Set while locked after 5 wrong passwords in a row."
+    )
+    is_viewer: bool = strawberry.field(description="This is the viewer's own login.")
+
+    @classmethod
+    def from_model(cls, user: models.User, *, viewer_id: int | None, now: dt.datetime) -> Self:
+        locked = user.locked_until is not None and now < user.locked_until
+        return cls(
+            id=user.id,
+            email=user.former_email if not user.is_active and user.former_email else user.email,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+            locked_until=user.locked_until if locked else None,
+            is_viewer=user.id == viewer_id,
+        )
+
+    @strawberry.field(description="Locked now (ログイン停止中).")
+    def locked(self) -> bool:
+        return self.locked_until is not None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        node_ids = list(node_ids)
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        viewer = info.context.viewer
+        visible = await accounts.visible_logins(viewer, ids)
+        viewer_id = viewer.user.id if viewer.user else None
+        now = info.context.rt.clock.now()
+        return [
+            cls.from_model(visible[int(i)], viewer_id=viewer_id, now=now)
+            if i.isdigit() and int(i) in visible
+            else None
+            for i in node_ids
+        ]
+
+
+@strawberry.type(description="An invitation mailed by `employerLoginAdd`, not yet accepted.")
+class EmployerLoginInvitation:
+    email: str
+    created_at: dt.datetime
+    expires_at: dt.datetime = strawberry.field(description="24 hours after it was mailed.")
+
+    @classmethod
+    def from_model(cls, invitation: models.MailedKey) -> Self:
+        return cls(
+            email=invitation.email,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+        )
+
+
 @strawberry.type
 class AccountQuery:
     @strawberry.field(description="The logged-in user, or null.")
@@ -68,12 +144,24 @@ class AccountQuery:
         user = info.context.viewer.user
         if user is None:
             return None
-        return Viewer(
-            portal=user.portal,
-            email=user.email,
-            establishment_id=user.establishment_id,
-            office_id=user.office_id,
-        )
+        return _viewer(user)
+
+    @strawberry.field(
+        description="Employers: the active logins of their establishment (at most 10)."
+    )
+    async def employer_logins(self, info: Info) -> list[EmployerLogin]:
+        ctx = info.context
+        logins = await accounts.establishment_logins(ctx.viewer)
+        viewer_id = ctx.viewer.user.id if ctx.viewer.user else None
+        now = ctx.rt.clock.now()
+        return [EmployerLogin.from_model(u, viewer_id=viewer_id, now=now) for u in logins]
+
+    @strawberry.field(
+        description="Employers: invitations not yet accepted; they count towards the 10 logins."
+    )
+    async def employer_login_invitations(self, info: Info) -> list[EmployerLoginInvitation]:
+        pending = await accounts.pending_invitations(info.context.rt, info.context.viewer)
+        return [EmployerLoginInvitation.from_model(row) for row in pending]
 
 
 @strawberry.input
@@ -151,6 +239,120 @@ class EmployerRegistrationCompleteInput:
 @strawberry.type
 class EmployerRegistrationCompletePayload:
     establishment: Establishment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="ログイン追加: invite another login of the establishment by mail.")
+class EmployerLoginAddInput:
+    email: str = strawberry.field(description="Half-width, up to 100 characters.")
+
+
+@strawberry.type
+class EmployerLoginAddPayload:
+    invitation: EmployerLoginInvitation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Open the invited login with the 認証キー from the invitation.")
+class EmployerInvitationAcceptInput:
+    email: str
+    key: str = strawberry.field(description="認証キー from the invitation mail.")
+    password: str = strawberry.field(
+        description="8 to 32 half-width characters with letters, digits and symbols."
+    )
+    password_confirmation: str
+
+
+@strawberry.type
+class EmployerInvitationAcceptPayload:
+    establishment: Establishment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Remove a login of the establishment; its sessions end at once.")
+class EmployerLoginRemoveInput:
+    user_id: relay.GlobalID = strawberry.field(description="An `EmployerLogin` ID.")
+
+
+@strawberry.type
+class EmployerLoginRemovePayload:
+    login: EmployerLogin | None = strawberry.field(default=None, description="As removed.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Forgotten password: mail a 認証キー valid 50 minutes.")
+class PasswordResetRequestInput:
+    portal: Portal = strawberry.field(description="EMPLOYER or SEEKER.")
+    email: str
+
+
+@strawberry.type(
+    description="The same answer whether or not the address has a login (no enumeration)."
+)
+class PasswordResetRequestPayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Set a new password with the mailed 認証キー.")
+class PasswordResetCompleteInput:
+    portal: Portal
+    email: str
+    key: str
+    password: str = strawberry.field(
+        description="8 to 32 half-width characters with letters, digits and symbols."
+    )
+    password_confirmation: str
+
+
+@strawberry.type(description="On success every session of the login has ended; log in again.")
+class PasswordResetCompletePayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Change the login's email: a key goes to the new address.")
+class EmailChangeRequestInput:
+    new_email: str
+    password: str = strawberry.field(description="The current password, checked again.")
+
+
+@strawberry.type
+class EmailChangeRequestPayload:
+    key_expires_at: dt.datetime | None = strawberry.field(
+        default=None, description="The key mailed to the new address is valid until then."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Confirm the new email with the key mailed to it.")
+class EmailChangeConfirmInput:
+    key: str
+
+
+@strawberry.type
+class EmailChangeConfirmPayload:
+    viewer: Viewer | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Lift a lockout with the 解除キー mailed when it began.")
+class LoginUnlockInput:
+    email: str
+    key: str
+
+
+@strawberry.type
+class LoginUnlockPayload:
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="退会: the current password, checked again.")
+class AccountWithdrawInput:
+    password: str
+
+
+@strawberry.type(description="On success the login is closed and every session has ended.")
+class AccountWithdrawPayload:
+    withdrawn_at: dt.datetime | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -263,3 +465,124 @@ class AccountMutation:
         return EmployerRegistrationCompletePayload(
             establishment=Establishment.from_model(establishment)
         )
+
+    @strawberry.mutation(
+        description="ログイン追加: mail an invitation valid 24 hours (10 logins at most)."
+    )
+    async def employer_login_add(
+        self, info: Info, input: EmployerLoginAddInput
+    ) -> EmployerLoginAddPayload:
+        ctx = info.context
+        try:
+            invitation = await accounts.invite_login(ctx.rt, ctx.viewer, email=input.email)
+        except UserErrors as exc:
+            return EmployerLoginAddPayload(errors=user_errors(exc))
+        return EmployerLoginAddPayload(invitation=EmployerLoginInvitation.from_model(invitation))
+
+    @strawberry.mutation(description="Open an invited login with its key and a password.")
+    async def employer_invitation_accept(
+        self, info: Info, input: EmployerInvitationAcceptInput
+    ) -> EmployerInvitationAcceptPayload:
+        try:
+            user = await accounts.accept_invitation(
+                info.context.rt,
+                email=input.email,
+                key=input.key,
+                password=input.password,
+                password_confirmation=input.password_confirmation,
+            )
+        except UserErrors as exc:
+            return EmployerInvitationAcceptPayload(errors=user_errors(exc))
+        establishment = await models.Establishment.get(id=user.establishment_id)
+        return EmployerInvitationAcceptPayload(
+            establishment=Establishment.from_model(establishment)
+        )
+
+    @strawberry.mutation(description="Remove a login of the establishment; not the last one.")
+    async def employer_login_remove(
+        self, info: Info, input: EmployerLoginRemoveInput
+    ) -> EmployerLoginRemovePayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        try:
+            user_id = decode_id(input.user_id, EMPLOYER_LOGIN_TYPE, "userId")
+            removed = await accounts.remove_login(ctx.rt, ctx.viewer, user_id=user_id)
+        except UserErrors as exc:
+            return EmployerLoginRemovePayload(errors=user_errors(exc))
+        viewer_id = ctx.viewer.user.id if ctx.viewer.user else None
+        return EmployerLoginRemovePayload(
+            login=EmployerLogin.from_model(removed, viewer_id=viewer_id, now=ctx.rt.clock.now())
+        )
+
+    @strawberry.mutation(description="Forgotten password: mail a key if the address has a login.")
+    async def password_reset_request(
+        self, info: Info, input: PasswordResetRequestInput
+    ) -> PasswordResetRequestPayload:
+        try:
+            await accounts.request_password_reset(
+                info.context.rt, portal=input.portal, email=input.email
+            )
+        except UserErrors as exc:
+            return PasswordResetRequestPayload(errors=user_errors(exc))
+        return PasswordResetRequestPayload()
+
+    @strawberry.mutation(description="Set a new password with the mailed key; sessions end.")
+    async def password_reset_complete(
+        self, info: Info, input: PasswordResetCompleteInput
+    ) -> PasswordResetCompletePayload:
+        try:
+            await accounts.complete_password_reset(
+                info.context.rt,
+                portal=input.portal,
+                email=input.email,
+                key=input.key,
+                password=input.password,
+                password_confirmation=input.password_confirmation,
+            )
+        except UserErrors as exc:
+            return PasswordResetCompletePayload(errors=user_errors(exc))
+        return PasswordResetCompletePayload()
+
+    @strawberry.mutation(description="Mail a key to the new address (password checked again).")
+    async def email_change_request(
+        self, info: Info, input: EmailChangeRequestInput
+    ) -> EmailChangeRequestPayload:
+        ctx = info.context
+        try:
+            row = await accounts.request_email_change(
+                ctx.rt, ctx.viewer, new_email=input.new_email, password=input.password
+            )
+        except UserErrors as exc:
+            return EmailChangeRequestPayload(errors=user_errors(exc))
+        return EmailChangeRequestPayload(key_expires_at=row.expires_at)
+
+    @strawberry.mutation(description="Switch to the new address; a notice goes to the old one.")
+    async def email_change_confirm(
+        self, info: Info, input: EmailChangeConfirmInput
+    ) -> EmailChangeConfirmPayload:
+        ctx = info.context
+        try:
+            user = await accounts.confirm_email_change(ctx.rt, ctx.viewer, key=input.key)
+        except UserErrors as exc:
+            return EmailChangeConfirmPayload(errors=user_errors(exc))
+        return EmailChangeConfirmPayload(viewer=_viewer(user))
+
+    @strawberry.mutation(description="Lift a lockout early with the mailed 解除キー.")
+    async def login_unlock(self, info: Info, input: LoginUnlockInput) -> LoginUnlockPayload:
+        try:
+            await accounts.unlock_login(info.context.rt, email=input.email, key=input.key)
+        except UserErrors as exc:
+            return LoginUnlockPayload(errors=user_errors(exc))
+        return LoginUnlockPayload()
+
+    @strawberry.mutation(description="退会: close the viewer's login; every session ends.")
+    async def account_withdraw(
+        self, info: Info, input: AccountWithdrawInput
+    ) -> AccountWithdrawPayload:
+        ctx = info.context
+        try:
+            user = await accounts.withdraw(ctx.rt, ctx.viewer, password=input.password)
+        except UserErrors as exc:
+            return AccountWithdrawPayload(errors=user_errors(exc))
+        ctx.delete_cookie(SESSION_COOKIE)
+        return AccountWithdrawPayload(withdrawn_at=user.withdrawn_at)

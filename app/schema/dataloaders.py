@@ -11,7 +11,9 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count, Max
 
 from app import models
+from app.models.establishments import ReviewStatus
 from app.models.messages import MessageSender
+from app.resolvers import images
 
 
 async def _offices(ids: Sequence[int]) -> list[models.Office]:
@@ -120,6 +122,56 @@ async def _application_events(
     return [history[i] for i in application_ids]
 
 
+# --- Establishments --------------------------------------------------------------------------
+
+
+async def _pending_establishment_changes(
+    establishment_ids: Sequence[int],
+) -> list[models.EstablishmentChange | None]:
+    """The change waiting for review of each establishment (at most one waits)."""
+    found = await models.EstablishmentChange.filter(
+        establishment_id__in=list(establishment_ids), status=ReviewStatus.PENDING
+    ).order_by("id")
+    by_establishment = {change.establishment_id: change for change in found}
+    return [by_establishment.get(i) for i in establishment_ids]
+
+
+# --- Office events ------------------------------------------------------------------------------
+
+
+async def _office_event_registration_counts(event_ids: Sequence[int]) -> list[int]:
+    """How many establishments registered for each event, in one statement."""
+    rows = (
+        await models.OfficeEventInterest.filter(event_id__in=list(event_ids))
+        .annotate(taken=Count("id"))
+        .group_by("event_id")
+        .values("event_id", "taken")
+    )
+    taken = {row["event_id"]: row["taken"] for row in rows}
+    return [taken.get(i, 0) for i in event_ids]
+
+
+async def _office_event_registered(keys: Sequence[tuple[int, int]]) -> list[bool]:
+    """Per (event, establishment): whether the establishment registered for the event."""
+    rows = await models.OfficeEventInterest.filter(
+        event_id__in=list({event_id for event_id, _ in keys}),
+        establishment_id__in=list({establishment_id for _, establishment_id in keys}),
+    ).values_list("event_id", "establishment_id")
+    found = {(event_id, establishment_id) for event_id, establishment_id in rows}
+    return [key in found for key in keys]
+
+
+# --- Images ---------------------------------------------------------------------------------
+
+
+async def _approved_images(
+    establishment_ids: Sequence[int],
+) -> list[list[models.EstablishmentImage]]:
+    """The approved images of each establishment, in display order."""
+    found = await images.approved_images(list(establishment_ids))
+    return [found[i] for i in establishment_ids]
+
+
 @dataclass
 class Loaders:
     office_by_id: DataLoader[int, models.Office] = field(
@@ -151,4 +203,16 @@ class Loaders:
     )
     application_events_by_application_id: DataLoader[int, list[models.ApplicationEvent]] = field(
         default_factory=lambda: DataLoader(load_fn=_application_events)
+    )
+    pending_establishment_change_by_establishment_id: DataLoader[
+        int, models.EstablishmentChange | None
+    ] = field(default_factory=lambda: DataLoader(load_fn=_pending_establishment_changes))
+    registration_count_by_office_event_id: DataLoader[int, int] = field(
+        default_factory=lambda: DataLoader(load_fn=_office_event_registration_counts)
+    )
+    registered_by_office_event_and_establishment: DataLoader[tuple[int, int], bool] = field(
+        default_factory=lambda: DataLoader(load_fn=_office_event_registered)
+    )
+    approved_images_by_establishment_id: DataLoader[int, list[models.EstablishmentImage]] = field(
+        default_factory=lambda: DataLoader(load_fn=_approved_images)
     )

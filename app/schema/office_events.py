@@ -1,15 +1,397 @@
-"""OfficeEvents: types, inputs, payloads and root fields (see DESIGN.md)."""
+"""Office events (イベント情報): staff publish and cancel them, employers search them and register
+their interest within the capacity; staff see who registered."""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Annotated, Self, TypeVar
+
 import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from app import models
+from app.errors import UserErrors
+from app.models import office_events as enums
+from app.resolvers import office_events
+from app.resolvers.postings import MAX_PAGE_SIZE
+from app.schema.context import Info
+from app.schema.errors import UserError, user_errors
+from app.schema.establishments import Office
+from app.schema.nodes import decode_id
+
+OfficeEventKind = strawberry.enum(
+    enums.OfficeEventKind,
+    description=(
+        "JOB_FAIR 就職面接会・合同企業説明会, SEMINAR セミナー, BRIEFING 事業所向け説明会, "
+        "OTHER その他."
+    ),
+)
+
+
+@strawberry.type(description="An establishment registered for an event (参加申込).")
+class OfficeEventRegistration:
+    establishment_number: str = strawberry.field(description="事業所番号.")
+    establishment_name: str = strawberry.field(description="事業所名.")
+    phone_number: str
+    registered_at: dt.datetime
+
+
+@strawberry.type
+class OfficeEventRegistrationEdge:
+    cursor: str
+    node: OfficeEventRegistration
+
+
+@strawberry.type(description="A page of registrations, oldest first; `first` is at most 100.")
+class OfficeEventRegistrationConnection:
+    page_info: relay.PageInfo
+    edges: list[OfficeEventRegistrationEdge]
+
+
+@strawberry.type(description="An event of a Hello Work office (イベント情報).")
+class OfficeEvent(relay.Node):
+    id: relay.NodeID[int]
+    kind: OfficeEventKind
+    title: str
+    description: str
+    target: str = strawberry.field(description="対象.")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    venue: str = strawberry.field(description="会場.")
+    prefecture: str = strawberry.field(description="都道府県: 東京都.")
+    capacity: int = strawberry.field(description="定員: how many establishments may register.")
+    cancelled_at: dt.datetime | None = strawberry.field(description="中止; null if it goes ahead.")
+    created_at: dt.datetime
+    office_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, event: models.OfficeEvent) -> Self:
+        return cls(
+            id=event.id,
+            kind=event.kind,
+            title=event.title,
+            description=event.description,
+            target=event.target,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            venue=event.venue,
+            prefecture=event.prefecture,
+            capacity=event.capacity,
+            cancelled_at=event.cancelled_at,
+            created_at=event.created_at,
+            office_id=event.office_id,
+        )
+
+    @strawberry.field(description="The office that holds the event.")
+    async def office(self, info: Info) -> Office:
+        return Office.from_model(await info.context.loaders.office_by_id.load(self.office_id))
+
+    @strawberry.field(description="Seats left: the capacity less the registrations.")
+    async def remaining_capacity(self, info: Info) -> int:
+        taken = await info.context.loaders.registration_count_by_office_event_id.load(self.id)
+        return max(self.capacity - taken, 0)
+
+    @strawberry.field(description="Whether the viewer's establishment registered; false for staff.")
+    async def registered(self, info: Info) -> bool:
+        user = info.context.viewer.user
+        if user is None or user.establishment_id is None:
+            return False
+        loader = info.context.loaders.registered_by_office_event_and_establishment
+        return await loader.load((self.id, user.establishment_id))
+
+    @strawberry.field(
+        description=(
+            "Staff of the event's office: the establishments registered, oldest first. "
+            "Registrants may be under other offices, so only what the event needs is shown."
+        )
+    )
+    async def registrations(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> OfficeEventRegistrationConnection:
+        after_id = _id_cursor_args(first, after)
+        page = await office_events.event_registrations(
+            info.context.viewer, self.id, first=first, after_id=after_id
+        )
+        loader = info.context.loaders.establishment_by_id
+        found = await loader.load_many([item.establishment_id for item in page.items])
+        edges = [
+            OfficeEventRegistrationEdge(
+                cursor=_registration_cursor(item.id),
+                node=OfficeEventRegistration(
+                    establishment_number=establishment.number,
+                    establishment_name=establishment.name,
+                    phone_number=establishment.phone_number,
+                    registered_at=item.created_at,
+                ),
+            )
+            for item, establishment in zip(page.items, found, strict=True)
+        ]
+        return OfficeEventRegistrationConnection(
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            edges=edges,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        node_ids = list(node_ids)
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        visible = await office_events.visible_events(info.context.viewer, ids)
+        return [
+            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
+            for i in node_ids
+        ]
+
+
+# --- Paging -------------------------------------------------------------------------------
+
+_EVENT_CURSOR = "officeEvent:"
+_REGISTRATION_CURSOR = "officeEventRegistration:"
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _bad_cursor() -> GraphQLError:
+    return _bad_input("after に指定されたカーソルが正しくありません。")
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _decode(cursor: str, prefix: str) -> str:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except ValueError as exc:
+        raise _bad_cursor() from exc
+    if not decoded.startswith(prefix):
+        raise _bad_cursor()
+    return decoded.removeprefix(prefix)
+
+
+def _check_first(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise _bad_input(f"first は0以上{MAX_PAGE_SIZE}以下で指定してください。")
+
+
+def _event_cursor(event: models.OfficeEvent) -> str:
+    starts_at = event.starts_at.astimezone(dt.UTC).isoformat()
+    return _encode(f"{_EVENT_CURSOR}{starts_at}|{event.id}")
+
+
+def _event_cursor_args(first: int, after: str | None) -> office_events.EventCursor | None:
+    _check_first(first)
+    if after is None:
+        return None
+    starts_at, _, event_id = _decode(after, _EVENT_CURSOR).partition("|")
+    try:
+        moment = dt.datetime.fromisoformat(starts_at)
+    except ValueError as exc:
+        raise _bad_cursor() from exc
+    if moment.tzinfo is None or not event_id.isdigit():
+        raise _bad_cursor()
+    return office_events.EventCursor(starts_at=moment, id=int(event_id))
+
+
+def _registration_cursor(interest_id: int) -> str:
+    return _encode(f"{_REGISTRATION_CURSOR}{interest_id}")
+
+
+def _id_cursor_args(first: int, after: str | None) -> int | None:
+    _check_first(first)
+    if after is None:
+        return None
+    interest_id = _decode(after, _REGISTRATION_CURSOR)
+    if not interest_id.isdigit():
+        raise _bad_cursor()
+    return int(interest_id)
 
 
 @strawberry.type
 class OfficeEventQuery:
-    pass
+    @strawberry.field(
+        description=(
+            "Employers and staff: upcoming events of every office that are not cancelled, "
+            "soonest first (イベント情報検索). `from` and `to` are days in Asia/Tokyo, both "
+            "inclusive, on the start; `keyword` looks in the title, description, target and venue."
+        )
+    )
+    async def office_events(
+        self,
+        info: Info,
+        from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
+        to: dt.date | None = None,
+        prefecture: str | None = None,
+        keyword: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> relay.Connection[OfficeEvent]:
+        ctx = info.context
+        cursor = _event_cursor_args(first, after)
+        page = await office_events.search_events(
+            ctx.rt,
+            ctx.viewer,
+            office_events.EventFilters(
+                from_date=from_, to_date=to, prefecture=prefecture, keyword=keyword
+            ),
+            first=first,
+            after=cursor,
+        )
+        edges = [
+            relay.Edge(cursor=_event_cursor(item), node=OfficeEvent.from_model(item))
+            for item in page.items
+        ]
+        return relay.Connection(
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            edges=edges,
+        )
+
+
+# --- Mutations ----------------------------------------------------------------------------
+
+
+@strawberry.input(description="A new event of the staff member's own office.")
+class OfficeEventCreateInput:
+    kind: OfficeEventKind
+    title: str = strawberry.field(description="Up to 100 characters.")
+    starts_at: dt.datetime = strawberry.field(
+        description="In the future; without an offset, a time in Asia/Tokyo."
+    )
+    ends_at: dt.datetime = strawberry.field(description="After `startsAt`.")
+    venue: str = strawberry.field(description="会場, up to 200 characters.")
+    prefecture: str = strawberry.field(description="One of the 47: 東京都, 大阪府 …")
+    capacity: int = strawberry.field(description="定員: from 1 to 10000 establishments.")
+    description: str = strawberry.field(default="", description="Up to 2000 characters.")
+    target: str = strawberry.field(default="", description="対象, up to 200 characters.")
+
+    def to_details(self) -> office_events.EventDetails:
+        return office_events.EventDetails(
+            kind=self.kind,
+            title=self.title,
+            description=self.description,
+            target=self.target,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            venue=self.venue,
+            prefecture=self.prefecture,
+            capacity=self.capacity,
+        )
+
+
+@strawberry.input
+class OfficeEventCancelInput:
+    event_id: strawberry.ID = strawberry.field(description="An event of the staff's office.")
+
+
+@strawberry.input
+class OfficeEventRegisterInterestInput:
+    event_id: strawberry.ID
+
+
+@strawberry.input
+class OfficeEventWithdrawInterestInput:
+    event_id: strawberry.ID
+
+
+@strawberry.type
+class OfficeEventCreatePayload:
+    office_event: OfficeEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OfficeEventCancelPayload:
+    office_event: OfficeEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OfficeEventRegisterInterestPayload:
+    office_event: OfficeEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class OfficeEventWithdrawInterestPayload:
+    office_event: OfficeEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+P = TypeVar("P")
+
+
+async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.OfficeEvent]]) -> P:
+    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
+    try:
+        event = await change()
+    except UserErrors as exc:
+        return payload(errors=user_errors(exc))
+    return payload(office_event=OfficeEvent.from_model(event))
+
+
+def _event_id(event_id: strawberry.ID) -> int:
+    return decode_id(event_id, "OfficeEvent", "eventId")
 
 
 @strawberry.type
 class OfficeEventMutation:
-    pass
+    @strawberry.mutation(description="Staff: publish an event of their office.")
+    async def office_event_create(
+        self, info: Info, input: OfficeEventCreateInput
+    ) -> OfficeEventCreatePayload:
+        ctx = info.context
+        return await _run(
+            OfficeEventCreatePayload,
+            lambda: office_events.create_event(ctx.rt, ctx.viewer, input.to_details()),
+        )
+
+    @strawberry.mutation(description="Staff: cancel (中止) an event of their office.")
+    async def office_event_cancel(
+        self, info: Info, input: OfficeEventCancelInput
+    ) -> OfficeEventCancelPayload:
+        ctx = info.context
+        ctx.viewer.require_staff()
+        return await _run(
+            OfficeEventCancelPayload,
+            lambda: office_events.cancel_event(ctx.rt, ctx.viewer, _event_id(input.event_id)),
+        )
+
+    @strawberry.mutation(
+        description="Employer: register the establishment's interest (参加申込), within capacity."
+    )
+    async def office_event_register_interest(
+        self, info: Info, input: OfficeEventRegisterInterestInput
+    ) -> OfficeEventRegisterInterestPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            OfficeEventRegisterInterestPayload,
+            lambda: office_events.register_interest(ctx.rt, ctx.viewer, _event_id(input.event_id)),
+        )
+
+    @strawberry.mutation(description="Employer: withdraw the registration before the event.")
+    async def office_event_withdraw_interest(
+        self, info: Info, input: OfficeEventWithdrawInterestInput
+    ) -> OfficeEventWithdrawInterestPayload:
+        ctx = info.context
+        ctx.viewer.require_employer()
+        return await _run(
+            OfficeEventWithdrawInterestPayload,
+            lambda: office_events.withdraw_interest(ctx.rt, ctx.viewer, _event_id(input.event_id)),
+        )

@@ -19,6 +19,7 @@ from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, PostingCategory
+from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id
 
 PostingStatus = strawberry.enum(
@@ -245,6 +246,10 @@ class Posting(relay.Node):
         loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(loaded)
 
+    @strawberry.field(description="The establishment's approved images (画像), in display order.")
+    async def images(self, info: Info) -> list[PostingImage]:
+        return await posting_images(info, self.establishment_id)
+
     @strawberry.field(description="Every state change: who, when, from, to and why.")
     async def history(self, info: Info) -> list[PostingEvent]:
         events = await info.context.loaders.posting_events_by_posting_id.load(self.id)
@@ -306,6 +311,17 @@ class PostingSearchResult:
     accepts_online_applications: bool
     pr: str
     selection_method: str
+    establishment_id: strawberry.Private[int]
+    shows_name: strawberry.Private[bool]
+
+    @strawberry.field(
+        description="The establishment's approved images; empty when the name is hidden, "
+        "since pictures of the workplace would show it."
+    )
+    async def images(self, info: Info) -> list[PostingImage]:
+        if not self.shows_name:
+            return []
+        return await posting_images(info, self.establishment_id)
 
     @classmethod
     def from_model(cls, posting: models.Posting, *, show_name: bool) -> Self:
@@ -334,6 +350,8 @@ class PostingSearchResult:
             accepts_online_applications=posting.accepts_online_applications,
             pr=posting.pr,
             selection_method=posting.selection_method,
+            establishment_id=posting.establishment_id,
+            shows_name=show_name,
         )
 
 

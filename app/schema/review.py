@@ -1,0 +1,121 @@
+"""The staff review queue: postings, images and establishment changes of their office."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+
+from app import models
+from app.resolvers import review
+from app.resolvers.postings import MAX_PAGE_SIZE
+from app.schema.context import Info
+from app.schema.establishments import EstablishmentChange
+from app.schema.images import EstablishmentImage
+from app.schema.postings import Posting
+
+ReviewItem = Annotated[
+    Posting | EstablishmentImage | EstablishmentChange,
+    strawberry.union(
+        "ReviewItem",
+        description=(
+            "Something waiting for staff: a submitted posting or a change to an active one "
+            "(`postingAccept`, `postingReturn`), an image (`imageReview`), or an establishment "
+            "profile change (`establishmentChangeReview`)."
+        ),
+    ),
+]
+
+
+@strawberry.type
+class ReviewItemEdge:
+    cursor: str
+    waiting_since: dt.datetime = strawberry.field(
+        description="When it started waiting: submitted, change requested, uploaded."
+    )
+    node: ReviewItem
+
+
+@strawberry.type(description="A page of the review queue, oldest first; `first` is at most 100.")
+class ReviewItemConnection:
+    page_info: relay.PageInfo
+    edges: list[ReviewItemEdge]
+
+
+_CURSOR_PREFIX = "review:"
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def _cursor(position: review.QueuePosition) -> str:
+    at = position.waiting_since.astimezone(dt.UTC).isoformat()
+    text = f"{_CURSOR_PREFIX}{position.kind.value}|{at}|{position.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+def _page_args(first: int, after: str | None) -> review.QueuePosition | None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise _bad_input(f"first は0以上{MAX_PAGE_SIZE}以下で指定してください。")
+    if after is None:
+        return None
+    bad_cursor = _bad_input("after に指定されたカーソルが正しくありません。")
+    try:
+        decoded = base64.urlsafe_b64decode(after.encode()).decode()
+        kind, at, item_id = decoded.removeprefix(_CURSOR_PREFIX).split("|")
+        position = review.QueuePosition(
+            waiting_since=dt.datetime.fromisoformat(at),
+            kind=review.ReviewKind(kind),
+            id=int(item_id),
+        )
+    except ValueError as exc:
+        raise bad_cursor from exc
+    if not decoded.startswith(_CURSOR_PREFIX) or position.waiting_since.tzinfo is None:
+        raise bad_cursor
+    return position
+
+
+def _node(item: review.QueueItem) -> Posting | EstablishmentImage | EstablishmentChange:
+    found = item.item
+    if isinstance(found, models.Posting):
+        return Posting.from_model(found)
+    if isinstance(found, models.EstablishmentImage):
+        return EstablishmentImage.from_model(found)
+    return EstablishmentChange.from_model(found)
+
+
+@strawberry.type
+class ReviewQuery:
+    @strawberry.field(
+        description=(
+            "Staff: everything of their office waiting for review (postings, changes to active "
+            "postings, images, establishment profile changes), oldest first."
+        )
+    )
+    async def review_queue(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> ReviewItemConnection:
+        position = _page_args(first, after)
+        page = await review.review_queue(info.context.viewer, first=first, after=position)
+        edges = [
+            ReviewItemEdge(
+                cursor=_cursor(item.position),
+                waiting_since=item.position.waiting_since,
+                node=_node(item),
+            )
+            for item in page.items
+        ]
+        return ReviewItemConnection(
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=False,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            edges=edges,
+        )
