@@ -304,6 +304,45 @@ async def test_a_message_sent_through_one_process_reaches_a_subscriber_of_the_ot
         }
 
 
+STATUS_CHANGED = """
+subscription ($after: String) {
+  applicationStatusChanged(after: $after) { cursor fromStatus toStatus application { id } }
+}"""
+
+STATUS_UPDATE = """
+mutation ($input: ApplicationStatusUpdateInput!) {
+  applicationStatusUpdate(input: $input) { errors { code message } }
+}"""
+
+
+@pytest.mark.slow
+async def test_a_status_change_made_through_one_process_reaches_both_sides_on_the_other(
+    server: Server, scene: Scene, tmp_path: Path, redis_url: str
+) -> None:
+    async with (
+        two_processes(server, tmp_path, redis_url) as (first, second),
+        httpx.AsyncClient(base_url=first.url, timeout=30) as http,
+        GraphQLWebSocket.connected(second.url, scene.employer_token) as employer_ws,
+        GraphQLWebSocket.connected(second.url, scene.seeker_token) as seeker_ws,
+    ):
+        after = await _latest_cursor()
+        employer_op = await employer_ws.subscribe(STATUS_CHANGED, {"after": after})
+        seeker_op = await seeker_ws.subscribe(STATUS_CHANGED, {"after": after})
+        employer = GraphQLClient(http)
+        employer.token = scene.employer_token
+
+        data = await employer.execute(
+            STATUS_UPDATE,
+            {"input": {"applicationId": scene.application_id, "status": "SCREENING"}},
+        )
+
+        assert data["applicationStatusUpdate"]["errors"] == []
+        for ws, op in ((employer_ws, employer_op), (seeker_ws, seeker_op)):
+            change = (await ws.next(op))["applicationStatusChanged"]
+            assert (change["fromStatus"], change["toStatus"]) == ("APPLIED", "SCREENING")
+            assert change["application"]["id"] == scene.application_id
+
+
 @contextlib.asynccontextmanager
 async def resubscribed(
     url: str, token: str, after: str
