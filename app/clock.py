@@ -22,7 +22,9 @@ class MovableClock(Clock):
     """A clock that stands still until told to move; for tests and demos."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self._now = start or dt.datetime.now(dt.UTC)
+        self._now = dt.datetime.now(dt.UTC)
+        if start is not None:
+            self.set(start)
 
     def now(self) -> dt.datetime:
         return self._now
@@ -30,7 +32,8 @@ class MovableClock(Clock):
     def set(self, moment: dt.datetime) -> None:
         if moment.tzinfo is None:
             raise ValueError("MovableClock needs an aware datetime")
-        self._now = moment
+        # Always UTC, like the real clock: SQLite compares stored datetimes as text.
+        self._now = moment.astimezone(dt.UTC)
 
     def advance(self, **delta: float) -> None:
         self._now += dt.timedelta(**delta)

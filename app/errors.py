@@ -94,3 +94,11 @@ class NotAuthenticated(Exception):
 
 class Forbidden(Exception):
     """The viewer is logged in but may not do this; a message, if given, says why."""
+
+
+class Throttled(Exception):
+    """Too many tries in too little time; nothing was done. Retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"throttled; retry after {retry_after}s")
+        self.retry_after = retry_after

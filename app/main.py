@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
@@ -27,11 +30,14 @@ from app import media
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
+from app.errors import Throttled
+from app.middleware import CsrfMiddleware, SecurityHeadersMiddleware, graphiql_csp
 from app.resolvers.accounts import viewer_for_token
 from app.resolvers.images import MAX_IMAGE_BYTES
 from app.runtime import Runtime
 from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
+from app.schema.errors import TopLevelCode, throttled_error
 from app.settings import Settings
 from app.tasks import periodic_tasks
 from app.viewer import Viewer
@@ -135,6 +141,47 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer = await viewer_for_token(self.rt, bearer_token(request))
         return Context(request=request, response=response, rt=self.rt, viewer=viewer)
 
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        """Count the request against its session's budget (the address's when anonymous)
+        before any of it runs; over budget, every operation of it is answered THROTTLED."""
+        session = context.viewer.session
+        try:
+            await self.rt.throttle.hit_request(
+                session_id=session.id if session else None, client=context.client_address
+            )
+        except Throttled as exc:
+            refused = ExecutionResult(data=None, errors=[throttled_error(exc)])
+            return [refused] * len(request_data) if isinstance(request_data, list) else refused
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """A throttled answer is HTTP 429 with `Retry-After`, as proxies and clients expect."""
+        response = super().create_response(response_data, sub_response)
+        retry_after = _throttled_for(response_data)
+        if retry_after is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticate the WebSocket at `connection_init`; strawberry closes it with 4403
         (Forbidden) when the token is missing or invalid."""
@@ -147,8 +194,28 @@ class GraphQLApp(GraphQL[Context, None]):
         context.viewer = viewer
         return UNSET
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        html = self.graphql_ide_html
+        return HTMLResponse(html, headers={"Content-Security-Policy": graphiql_csp(html)})
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _throttled_for(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> int | None:
+    """The longest `retryAfter` of the THROTTLED errors of a response; None without any."""
+    results = response_data if isinstance(response_data, list) else [response_data]
+    waits = [
+        int(extensions.get("retryAfter", 1))
+        for result in results
+        for error in result.get("errors") or []
+        if isinstance(error, dict)
+        and (extensions := error.get("extensions") or {}).get("code") == THROTTLED
+    ]
+    return max(waits, default=None)
+
+
+THROTTLED = TopLevelCode.THROTTLED.name
 
 
 # One image and the `operations` and `map` fields beside it: larger bodies are refused unread,
@@ -183,6 +250,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             RegisterTortoise(app, config=tortoise_config(settings)),
             periodic_tasks(rt),
             running(rt.broker),
+            contextlib.aclosing(rt.throttle),
         ):
             yield
 
@@ -192,6 +260,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/media/{name}", media.serve, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(SecurityHeadersMiddleware, production=settings.is_production),
+            Middleware(CsrfMiddleware, allowed_origins=settings.allowed_origins),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""What every use case runs with: settings, the clock, the mailer and the event broker."""
+"""What every use case runs with: settings, the clock, the mailer, the event broker and the
+throttle."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from app.clock import Clock
 from app.mail import Mailer, mailer_from_url
 from app.security import keyed_hash
 from app.settings import Settings
+from app.throttle import Throttle
 
 
 @dataclass(frozen=True)
@@ -17,14 +19,17 @@ class Runtime:
     clock: Clock
     mailer: Mailer
     broker: Broker = field(default_factory=InProcessBroker)
+    throttle: Throttle = field(default_factory=Throttle.off)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        clock = clock or Clock()
         return cls(
             settings=settings,
-            clock=clock or Clock(),
+            clock=clock,
             mailer=mailer_from_url(settings.mail_url, settings.mail_from),
             broker=RedisBroker(settings.redis_url) if settings.redis_url else InProcessBroker(),
+            throttle=Throttle.from_settings(settings, clock),
         )
 
     def secret_hash(self, purpose: str, value: str) -> str:

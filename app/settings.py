@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,78 @@ def _database_url(raw: str) -> str:
     raise ConfigurationError(f"DATABASE_URL must be sqlite:// or postgres://, got {raw!r}")
 
 
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    raise ConfigurationError(f"{name} must be on or off, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `count` tries per `seconds` (one fixed window, see `app.throttle`)."""
+
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, name: str, raw: str) -> RateLimit:
+        """`count/seconds`, as in `RATE_LIMIT_LOGIN_PER_ADDRESS=10/60`."""
+        count, _, seconds = raw.partition("/")
+        try:
+            limit = cls(int(count), int(seconds))
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} must be count/seconds, got {raw!r}") from exc
+        if limit.count < 1 or limit.seconds < 1:
+            raise ConfigurationError(f"{name} needs a count and seconds of 1 or more")
+        return limit
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The limits of `app.throttle`; each field is set by `RATE_LIMIT_<FIELD NAME>`.
+
+    `*_per_address` counts by the client's address, `*_per_account` by the email given
+    (normalised), `otp_per_challenge` by the OTP challenge. Paths that mail a key allow fewer.
+    """
+
+    login_per_address: RateLimit = RateLimit(10, 60)
+    login_per_account: RateLimit = RateLimit(5, 60)
+    otp_per_address: RateLimit = RateLimit(10, 60)
+    otp_per_challenge: RateLimit = RateLimit(5, 60)
+    registration_request_per_address: RateLimit = RateLimit(5, 60)
+    registration_request_per_account: RateLimit = RateLimit(3, 600)
+    registration_complete_per_address: RateLimit = RateLimit(10, 60)
+    registration_complete_per_account: RateLimit = RateLimit(5, 60)
+    password_reset_request_per_address: RateLimit = RateLimit(5, 60)
+    password_reset_request_per_account: RateLimit = RateLimit(3, 600)
+    password_reset_complete_per_address: RateLimit = RateLimit(10, 60)
+    password_reset_complete_per_account: RateLimit = RateLimit(5, 60)
+    seeker_register_per_address: RateLimit = RateLimit(5, 60)
+    seeker_register_per_account: RateLimit = RateLimit(3, 600)
+    seeker_verify_per_address: RateLimit = RateLimit(10, 60)
+    seeker_verify_per_account: RateLimit = RateLimit(5, 60)
+    invitation_accept_per_address: RateLimit = RateLimit(10, 60)
+    invitation_accept_per_account: RateLimit = RateLimit(5, 60)
+    unlock_per_address: RateLimit = RateLimit(10, 60)
+    unlock_per_account: RateLimit = RateLimit(5, 60)
+    requests_per_session: RateLimit = RateLimit(600, 60)
+    """Every GraphQL HTTP request, by session (by address when anonymous)."""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> RateLimits:
+        overrides = {}
+        for f in dataclasses.fields(cls):
+            name = f"RATE_LIMIT_{f.name.upper()}"
+            if env.get(name):
+                overrides[f.name] = RateLimit.parse(name, env[name])
+        return cls(**overrides)
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: Environment = "development"
@@ -48,6 +121,9 @@ class Settings:
     bcrypt_rounds: int = 12
     account_code_valid_days: int = 30
     session_ttl_minutes: int = 12 * 60
+    session_idle_minutes: int = 30
+    """A session ends after this many minutes without a request (SESSION_IDLE_MINUTES), and
+    at the latest `session_ttl_minutes` after the login (SESSION_TTL_MINUTES)."""
     otp_ttl_minutes: int = 10
     remembered_device_days: int = 30
     minimum_hourly_wage: int = 1000
@@ -55,6 +131,11 @@ class Settings:
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     media_root: Path = Path("var/media")
     """Where uploaded images are stored (MEDIA_ROOT), one file per content hash."""
+    rate_limits: bool = True
+    """RATE_LIMITS=on|off (on by default): throttling of the credential paths and the
+    per-session request budget (`app.throttle`); off only for local development and tests."""
+    rate_limit_table: RateLimits = field(default_factory=RateLimits)
+    """Each limit from RATE_LIMIT_<NAME>=count/seconds, e.g. RATE_LIMIT_LOGIN_PER_ADDRESS=10/60."""
 
     @property
     def is_production(self) -> bool:
@@ -85,6 +166,7 @@ class Settings:
             bcrypt_rounds=_int(env, "BCRYPT_ROUNDS", 12),
             account_code_valid_days=_int(env, "ACCOUNT_CODE_VALID_DAYS", 30),
             session_ttl_minutes=_int(env, "SESSION_TTL_MINUTES", 12 * 60),
+            session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
             otp_ttl_minutes=_int(env, "OTP_TTL_MINUTES", 10),
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
             minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
@@ -95,6 +177,8 @@ class Settings:
                 if origin.strip()
             ),
             media_root=Path(env.get("MEDIA_ROOT") or base_dir / "media"),
+            rate_limits=_switch(env, "RATE_LIMITS", default=True),
+            rate_limit_table=RateLimits.from_env(env),
         )
         if not 4 <= settings.bcrypt_rounds <= 31:
             # bcrypt accepts no other cost: the service would start and fail every login.

@@ -52,6 +52,8 @@ def settings(var_dir: Path) -> Settings:
         "BCRYPT_ROUNDS": "4",
         # Tests run the expiry themselves, at the moments they choose.
         "EXPIRY_INTERVAL_SECONDS": "0",
+        # Every test client is 127.0.0.1; tests/test_throttle.py runs the limits on.
+        "RATE_LIMITS": "off",
         "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
     }
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):

@@ -69,6 +69,9 @@ class Session(Model):
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     ended_at = fields.DatetimeField(null=True)
+    last_seen_at = fields.DatetimeField(null=True)
+    """The last request of the session, to the minute, for the idle timeout. Null for sessions
+    opened before it was kept: their login counts as their last request."""
 
     class Meta:
         table = "session"

@@ -40,6 +40,7 @@ from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key, new_otp, new_token
 from app.security import verify_password as check_password
 from app.terms import TermsKind, current_version
+from app.throttle import Action
 from app.viewer import Viewer
 
 ACCOUNT_CODE_MAX_FAILED_TRIES = 10
@@ -90,12 +91,14 @@ async def request_employer_registration(
     account_creation_code: str,
     agreed_privacy_policy_version: str,
     agreed_terms_version: str,
+    client: str | None = None,
 ) -> EmployerRegistration:
     """Check the counter's code against the establishment and mail an authentication key.
 
     Format errors change nothing. A wrong establishment number, phone number or code is one
     failed try against the code; the tenth voids it. The answer never says which was wrong.
     """
+    await rt.throttle.hit(Action.REGISTRATION_REQUEST, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     form.check(
@@ -263,9 +266,16 @@ async def _check_email_free(address: str) -> None:
 
 
 async def complete_employer_registration(
-    rt: Runtime, *, email: str, auth_key: str, password: str, password_confirmation: str
+    rt: Runtime,
+    *,
+    email: str,
+    auth_key: str,
+    password: str,
+    password_confirmation: str,
+    client: str | None = None,
 ) -> User:
     """Register the password with the mailed key; opens the account and consumes the code."""
+    await rt.throttle.hit(Action.REGISTRATION_COMPLETE, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     form.check(lambda: validation.password("password", password))
@@ -390,12 +400,20 @@ class LoginResult:
 
 
 async def login(
-    rt: Runtime, *, portal: Portal, email: str, password: str, device_token: str | None
+    rt: Runtime,
+    *,
+    portal: Portal,
+    email: str,
+    password: str,
+    device_token: str | None,
+    client: str | None = None,
 ) -> LoginResult:
     """Check the password; then open a session on a remembered device, or mail an OTP.
 
-    A locked login is refused before its password is checked (see `_check_password`).
+    A locked login is refused before its password is checked (see `_check_password`), and a
+    throttled one before anything else.
     """
+    await rt.throttle.hit(Action.LOGIN, client=client, subject=email)
     invalid = user_error(
         ErrorCode.INVALID_CREDENTIALS, "メールアドレスまたはパスワードが正しくありません。"
     )
@@ -451,9 +469,10 @@ class VerifiedLogin:
 
 
 async def verify_otp(
-    rt: Runtime, *, challenge_id: str, otp: str, remember_device: bool
+    rt: Runtime, *, challenge_id: str, otp: str, remember_device: bool, client: str | None = None
 ) -> VerifiedLogin:
     """Second step of login; optionally remember this device for the next 30 days."""
+    await rt.throttle.hit(Action.OTP, client=client, subject=challenge_id)
     invalid = user_error(ErrorCode.OTP_INVALID, "ワンタイムパスワードが正しくありません。", "otp")
     try:
         challenge_uuid = uuid.UUID(challenge_id)
@@ -514,6 +533,7 @@ async def _open_session(rt: Runtime, user: User) -> NewSession:
         token_hash=rt.secret_hash(SESSION_PURPOSE, token),
         created_at=now,
         expires_at=now + dt.timedelta(minutes=rt.settings.session_ttl_minutes),
+        last_seen_at=now,
     )
     await User.filter(id=user.id).update(last_login_at=now)
     return NewSession(token=token, record=record)
@@ -523,26 +543,41 @@ async def viewer_for_token(rt: Runtime, token: str | None) -> Viewer:
     """The viewer a bearer token or session cookie stands for; anonymous when none is valid."""
     if not token:
         return Viewer.anonymous()
+    now = rt.clock.now()
     session = await Session.get_or_none(
-        token_hash=rt.secret_hash(SESSION_PURPOSE, token),
-        ended_at__isnull=True,
-        expires_at__gt=rt.clock.now(),
+        _live_session(rt), token_hash=rt.secret_hash(SESSION_PURPOSE, token)
     ).select_related("user")
     if session is None or not session.user.is_active:
         return Viewer.anonymous()
+    if session.last_seen_at is None or now - session.last_seen_at >= SESSION_SEEN_RESOLUTION:
+        await Session.filter(id=session.id).update(last_seen_at=now)
+        session.last_seen_at = now
     return Viewer(user=session.user, session=session)
 
 
+# The idle timeout is kept to the minute: one write per session a minute, not one a request.
+SESSION_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def _live_session(rt: Runtime) -> Q:
+    """Not ended, not past its absolute end, and used within the idle timeout."""
+    # In UTC, as stored: SQLite compares the stored text, and a Tokyo offset would mis-order.
+    now = rt.clock.now().astimezone(dt.UTC)
+    idle_since = now - dt.timedelta(minutes=rt.settings.session_idle_minutes)
+    return Q(ended_at__isnull=True, expires_at__gt=now) & (
+        Q(last_seen_at__gte=idle_since) | Q(last_seen_at__isnull=True, created_at__gte=idle_since)
+    )
+
+
 async def session_is_live(rt: Runtime, viewer: Viewer) -> bool:
-    """Whether the viewer's session still holds (long-lived connections ask again)."""
+    """Whether the viewer's session still holds (long-lived connections ask again).
+
+    An open subscription is not a request: a dashboard left alone ends with its session."""
     if viewer.session is None:
         return False
-    return await Session.exists(
-        id=viewer.session.id,
-        ended_at__isnull=True,
-        expires_at__gt=rt.clock.now(),
-        user__is_active=True,
-    )
+    return await Session.filter(
+        _live_session(rt), id=viewer.session.id, user__is_active=True
+    ).exists()
 
 
 async def logout(rt: Runtime, viewer: Viewer) -> None:
@@ -653,8 +688,9 @@ async def _mail_unlock_key(rt: Runtime, user: User, locked_until: dt.datetime) -
         log.warning("lockout mail to user %s could not be sent", user.id)
 
 
-async def unlock_login(rt: Runtime, *, email: str, key: str) -> None:
+async def unlock_login(rt: Runtime, *, email: str, key: str, client: str | None = None) -> None:
     """Lift a lock with the key mailed when it began."""
+    await rt.throttle.hit(Action.UNLOCK, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     checked_key = form.check(lambda: validation.half_width("key", key.strip(), "解除キー"))
@@ -854,9 +890,16 @@ async def invite_login(rt: Runtime, viewer: Viewer, *, email: str) -> MailedKey:
 
 
 async def accept_invitation(
-    rt: Runtime, *, email: str, key: str, password: str, password_confirmation: str
+    rt: Runtime,
+    *,
+    email: str,
+    key: str,
+    password: str,
+    password_confirmation: str,
+    client: str | None = None,
 ) -> User:
     """Open the invited login with its password; the 10-login limit is checked again."""
+    await rt.throttle.hit(Action.INVITATION_ACCEPT, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     form.check(lambda: validation.password("password", password))
@@ -974,12 +1017,15 @@ def _check_resettable(portal: Portal) -> None:
         )
 
 
-async def request_password_reset(rt: Runtime, *, portal: Portal, email: str) -> None:
+async def request_password_reset(
+    rt: Runtime, *, portal: Portal, email: str, client: str | None = None
+) -> None:
     """Mail a key valid 50 minutes, if `email` is a login of `portal`.
 
     The answer is the same whether or not it is, and a mail that cannot be sent is only
     logged: nothing tells which addresses have a login.
     """
+    await rt.throttle.hit(Action.PASSWORD_RESET_REQUEST, client=client, subject=email)
     form = validation.Form()
     form.check(lambda: _check_resettable(portal))
     address = form.check(lambda: validation.email("email", email))
@@ -1018,8 +1064,10 @@ async def complete_password_reset(
     key: str,
     password: str,
     password_confirmation: str,
+    client: str | None = None,
 ) -> User:
     """Set a new password with the mailed key; every session ends and any lock is lifted."""
+    await rt.throttle.hit(Action.PASSWORD_RESET_COMPLETE, client=client, subject=email)
     form = validation.Form()
     form.check(lambda: _check_resettable(portal))
     address = form.check(lambda: validation.email("email", email))

@@ -24,6 +24,7 @@ from app.resolvers import attempts, validation
 from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key
+from app.throttle import Action
 from app.viewer import Viewer
 
 VERIFICATION_KEY_TTL = dt.timedelta(minutes=50)
@@ -87,11 +88,13 @@ async def register_seeker(
     password: str,
     password_confirmation: str,
     display_name: str,
+    client: str | None = None,
 ) -> SeekerRegistration:
     """仮登録: keep the hashed password and mail a verification key valid for 50 minutes.
 
     A newer registration for the same address voids the one still waiting.
     """
+    await rt.throttle.hit(Action.SEEKER_REGISTER, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     form.check(
@@ -153,11 +156,14 @@ def _registration_mail(key: str, now: dt.datetime) -> str:
     )
 
 
-async def verify_seeker_email(rt: Runtime, *, email: str, key: str) -> User:
+async def verify_seeker_email(
+    rt: Runtime, *, email: str, key: str, client: str | None = None
+) -> User:
     """本登録: the mailed key opens the seeker's login and an empty profile.
 
     A wrong key is one failed try; the fifth voids the registration.
     """
+    await rt.throttle.hit(Action.SEEKER_VERIFY, client=client, subject=email)
     form = validation.Form()
     address = form.check(lambda: validation.email("email", email))
     checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))

@@ -374,6 +374,7 @@ class AccountMutation:
                 email=input.email,
                 password=input.password,
                 device_token=input.device_token or ctx.request.cookies.get(DEVICE_COOKIE),
+                client=ctx.client_address,
             )
         except UserErrors as exc:
             return LoginPayload(errors=user_errors(exc))
@@ -398,6 +399,7 @@ class AccountMutation:
                 challenge_id=str(input.challenge_id),
                 otp=input.otp,
                 remember_device=input.remember_device,
+                client=ctx.client_address,
             )
         except UserErrors as exc:
             return LoginVerifyOtpPayload(errors=user_errors(exc))
@@ -440,6 +442,7 @@ class AccountMutation:
                 account_creation_code=input.account_creation_code,
                 agreed_privacy_policy_version=input.agreed_privacy_policy_version,
                 agreed_terms_version=input.agreed_terms_version,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return EmployerRegistrationRequestPayload(errors=user_errors(exc))
@@ -458,6 +461,7 @@ class AccountMutation:
                 auth_key=input.auth_key,
                 password=input.password,
                 password_confirmation=input.password_confirmation,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return EmployerRegistrationCompletePayload(errors=user_errors(exc))
@@ -490,6 +494,7 @@ class AccountMutation:
                 key=input.key,
                 password=input.password,
                 password_confirmation=input.password_confirmation,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return EmployerInvitationAcceptPayload(errors=user_errors(exc))
@@ -520,7 +525,10 @@ class AccountMutation:
     ) -> PasswordResetRequestPayload:
         try:
             await accounts.request_password_reset(
-                info.context.rt, portal=input.portal, email=input.email
+                info.context.rt,
+                portal=input.portal,
+                email=input.email,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return PasswordResetRequestPayload(errors=user_errors(exc))
@@ -538,6 +546,7 @@ class AccountMutation:
                 key=input.key,
                 password=input.password,
                 password_confirmation=input.password_confirmation,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return PasswordResetCompletePayload(errors=user_errors(exc))
@@ -570,7 +579,12 @@ class AccountMutation:
     @strawberry.mutation(description="Lift a lockout early with the mailed 解除キー.")
     async def login_unlock(self, info: Info, input: LoginUnlockInput) -> LoginUnlockPayload:
         try:
-            await accounts.unlock_login(info.context.rt, email=input.email, key=input.key)
+            await accounts.unlock_login(
+                info.context.rt,
+                email=input.email,
+                key=input.key,
+                client=info.context.client_address,
+            )
         except UserErrors as exc:
             return LoginUnlockPayload(errors=user_errors(exc))
         return LoginUnlockPayload()

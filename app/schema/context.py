@@ -25,6 +25,13 @@ class Context:
     viewer: Viewer
     loaders: Loaders = field(default_factory=Loaders)
 
+    @property
+    def client_address(self) -> str | None:
+        """The client's address as the ASGI server saw it; behind a proxy, uvicorn's
+        `--proxy-headers` (with `--forwarded-allow-ips`) puts the forwarded one here."""
+        client = self.request.client
+        return client.host if client else None
+
     def set_cookie(self, name: str, value: str, max_age: int) -> None:
         if isinstance(self.response, Response):
             self.response.set_cookie(

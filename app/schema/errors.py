@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors
+from app.errors import ErrorCode, Forbidden, NotAuthenticated, Throttled, UserErrors
 
 UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
 
@@ -28,9 +28,30 @@ class TopLevelCode(Enum):
     UNAUTHENTICATED = "ログインしてください。"
     FORBIDDEN = "この操作を行う権限がありません。"
     INTERNAL_SERVER_ERROR = "システムエラーが発生しました。時間をおいて再度お試しください。"
+    THROTTLED = (
+        "短時間に操作が繰り返されたため、受け付けを一時停止しています。"
+        "しばらくしてから再度お試しください。"
+    )
 
 
-_KNOWN = {NotAuthenticated: TopLevelCode.UNAUTHENTICATED, Forbidden: TopLevelCode.FORBIDDEN}
+_KNOWN = {
+    NotAuthenticated: TopLevelCode.UNAUTHENTICATED,
+    Forbidden: TopLevelCode.FORBIDDEN,
+    Throttled: TopLevelCode.THROTTLED,
+}
+
+
+def throttled_error(exc: Throttled, error: GraphQLError | None = None) -> GraphQLError:
+    """THROTTLED with `extensions.retryAfter` (seconds); the HTTP answer is 429 with the
+    same time in `Retry-After` (see `app.main.GraphQLApp.create_response`)."""
+    return GraphQLError(
+        message=TopLevelCode.THROTTLED.value,
+        nodes=error.nodes if error else None,
+        source=error.source if error else None,
+        positions=error.positions if error else None,
+        path=error.path if error else None,
+        extensions={"code": TopLevelCode.THROTTLED.name, "retryAfter": exc.retry_after},
+    )
 
 
 def _coded(error: GraphQLError, code: TopLevelCode, message: str | None = None) -> GraphQLError:
@@ -56,6 +77,8 @@ class CodedErrors(MaskErrors):
 
     def _process_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
+        if isinstance(original, Throttled):
+            return throttled_error(original, error)
         for exc_type, code in _KNOWN.items():
             if isinstance(original, exc_type):
                 return _coded(error, code, str(original) or code.value)

@@ -16,7 +16,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from app import media, models
-from app.errors import ErrorCode, UserErrors, user_error
+from app.errors import ErrorCode, NotAuthenticated, UserErrors, user_error
 from app.models import establishments as enums
 from app.resolvers import images
 from app.schema.context import Info
@@ -221,6 +221,8 @@ class ImageQuery:
         self, info: Info, establishment_id: strawberry.ID | None = None
     ) -> list[EstablishmentImage]:
         ctx = info.context
+        if not ctx.viewer.is_authenticated:
+            raise NotAuthenticated  # before looking at the input
         try:
             decoded = (
                 decode_id(establishment_id, "Establishment", "establishmentId")

@@ -384,6 +384,7 @@ class SeekerMutation:
                 password=input.password,
                 password_confirmation=input.password_confirmation,
                 display_name=input.display_name,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return SeekerRegisterPayload(errors=user_errors(exc))
@@ -395,7 +396,10 @@ class SeekerMutation:
     ) -> SeekerVerifyEmailPayload:
         try:
             user = await seekers.verify_seeker_email(
-                info.context.rt, email=input.email, key=input.key
+                info.context.rt,
+                email=input.email,
+                key=input.key,
+                client=info.context.client_address,
             )
         except UserErrors as exc:
             return SeekerVerifyEmailPayload(errors=user_errors(exc))

@@ -1,0 +1,163 @@
+"""Browser safety, as pure ASGI middleware: security headers on every response, and the
+cross-site request forgery (CSRF) guard of cookie-authenticated requests.
+
+Pure ASGI rather than `BaseHTTPMiddleware`, so WebSockets and streamed bodies pass untouched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import orjson
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+GRAPHIQL_ASSET_ORIGIN = "https://unpkg.com"
+"""Where strawberry's GraphiQL page loads React, GraphiQL and their style sheets from."""
+
+HSTS = "max-age=63072000; includeSubDomains"
+"""Two years, as the HSTS preload list asks; sent only in production (behind TLS)."""
+
+# Nothing of this service is meant to be framed, to load anything or to post a form: the API
+# answers JSON and images, which a browser must neither run nor embed elsewhere.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+}
+
+# The content types a web page can post to another site without asking first (a form's
+# enctypes); anything else makes the browser send a CORS preflight, which this service fails.
+SIMPLE_CONTENT_TYPES = frozenset(
+    {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
+)
+
+# Headers outside the CORS safelist: a page of another site cannot set them without a
+# preflight. The two Apollo clients send (and Apollo Server's own CSRF prevention accepts).
+PREFLIGHT_HEADERS = ("authorization", "apollo-require-preflight", "x-apollo-operation-name")
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def graphiql_csp(html: str) -> str:
+    """The Content-Security-Policy of the GraphiQL page (development only): its assets from
+    the CDN, its one inline script by hash, its requests to this service only."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in _INLINE_SCRIPT.findall(html)
+    )
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' {GRAPHIQL_ASSET_ORIGIN} {hashes}".rstrip(),
+            # GraphiQL's editor sets style attributes; styles cannot run code.
+            f"style-src 'self' {GRAPHIQL_ASSET_ORIGIN} 'unsafe-inline'",
+            "img-src 'self' data:",
+            f"font-src 'self' data: {GRAPHIQL_ASSET_ORIGIN}",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response that does not set its own:
+    no sniffing, no framing, no referrer, a deny-all CSP, `Cache-Control: no-store` (answers
+    carry personal data; media sets its own), and HSTS in production."""
+
+    def __init__(self, app: ASGIApp, *, production: bool) -> None:
+        self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        self.headers["content-security-policy"] = API_CSP
+        self.headers["cache-control"] = "no-store"
+        if production:
+            self.headers["strict-transport-security"] = HSTS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    if name not in headers:
+                        headers.append(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_cross_site_safe(headers: Headers, allowed_origins: Iterable[str]) -> bool:
+    """Whether a browser could only have sent this request after a CORS preflight, or from a
+    page of this service or of an allowed origin: then the cookies that came with it are the
+    user's intent, not another site's (CSRF)."""
+    if any(headers.get(name) for name in PREFLIGHT_HEADERS):
+        return True
+    content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type and content_type not in SIMPLE_CONTENT_TYPES:
+        return True
+    origin = headers.get("origin", "").lower()
+    if not origin or origin == "null":
+        return False
+    host = headers.get("host", "").lower()
+    if host and urlsplit(origin).netloc == host:
+        return True
+    return origin in {_origin(allowed) for allowed in allowed_origins}
+
+
+class CsrfMiddleware:
+    """Refuses (403) a state-changing HTTP request that carries cookies, no `Authorization`,
+    and nothing a cross-site page could not send without a preflight (`is_cross_site_safe`)."""
+
+    def __init__(self, app: ASGIApp, *, allowed_origins: Iterable[str]) -> None:
+        self.app = app
+        self.allowed_origins = tuple(allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in _SAFE_METHODS:
+            headers = Headers(scope=scope)
+            if headers.get("cookie") and not is_cross_site_safe(headers, self.allowed_origins):
+                await _refuse(send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send) -> None:
+    body = orjson.dumps(
+        {
+            "errors": [
+                {
+                    "message": "A request with cookies needs Content-Type: application/json, "
+                    "an Apollo-Require-Preflight header or an allowed Origin",
+                    "extensions": {"code": "CSRF_REFUSED"},
+                }
+            ]
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
