@@ -89,7 +89,7 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
         super().__init__(
-            build_schema(production=settings.is_production),
+            build_schema(settings),
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,

@@ -128,6 +128,10 @@ class Settings:
     remembered_device_days: int = 30
     minimum_hourly_wage: int = 1000
     expiry_interval_seconds: int = 300
+    query_max_depth: int = 10
+    query_max_aliases: int = 15
+    query_max_tokens: int = 2000
+    query_max_cost: int = 5000
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     media_root: Path = Path("var/media")
     """Where uploaded images are stored (MEDIA_ROOT), one file per content hash."""
@@ -171,6 +175,10 @@ class Settings:
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
             minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
             expiry_interval_seconds=_int(env, "EXPIRY_INTERVAL_SECONDS", 300),
+            query_max_depth=_int(env, "QUERY_MAX_DEPTH", 10),
+            query_max_aliases=_int(env, "QUERY_MAX_ALIASES", 15),
+            query_max_tokens=_int(env, "QUERY_MAX_TOKENS", 2000),
+            query_max_cost=_int(env, "QUERY_MAX_COST", 5000),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in env.get("ALLOWED_ORIGINS", "").split(",")

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Portal, Session, User
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -34,3 +40,15 @@ class Viewer:
 
     def require_employer(self) -> User:
         return self.require(Portal.EMPLOYER)
+
+    def scope(self, query: QuerySet[M], *, establishment: str, office: str) -> QuerySet[M] | None:
+        """The rows of `query` an employer sees (its establishment's, through the lookup
+        `establishment`) or staff see (their office's, through `office`); None for others."""
+        user = self.user
+        if user is None:
+            return None
+        if user.establishment_id is not None:
+            return query.filter(**{establishment: user.establishment_id})
+        if user.office_id is not None:
+            return query.filter(**{office: user.office_id})
+        return None

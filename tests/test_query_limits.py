@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from graphql import parse
 
-from app.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH
+from app.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, build_schema
 from app.schema.extensions import query_cost
+from app.settings import Settings
 from tests import flows
 from tests.conftest import GraphQLClient, Server
 
@@ -94,3 +95,16 @@ async def test_batched_requests_are_refused(gql: GraphQLClient) -> None:
     )
 
     assert response.status_code == 400
+
+
+async def test_the_limits_follow_the_settings() -> None:
+    strict = build_schema(Settings(query_max_cost=2, query_max_aliases=1))
+
+    costly = await strict.execute("{ termsDocuments { kind version } }")
+    aliased = await strict.execute("{ a: termsDocuments { kind } b: termsDocuments { kind } }")
+    cheap = await strict.execute("{ termsDocuments { kind } }")
+
+    assert costly.errors is not None
+    assert [e.extensions["code"] for e in costly.errors if e.extensions] == ["QUERY_TOO_COMPLEX"]
+    assert aliased.errors is not None
+    assert cheap.errors is None

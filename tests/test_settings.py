@@ -160,3 +160,22 @@ def test_development_accepts_what_production_refuses() -> None:
 
     assert settings.bcrypt_rounds == 4
     assert settings.secret_key == DEVELOPMENT_SECRET
+
+
+def test_the_query_limits_come_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "QUERY_MAX_DEPTH": "8",
+            "QUERY_MAX_ALIASES": "5",
+            "QUERY_MAX_TOKENS": "900",
+            "QUERY_MAX_COST": "300",
+        }
+    )
+
+    assert (
+        settings.query_max_depth,
+        settings.query_max_aliases,
+        settings.query_max_tokens,
+        settings.query_max_cost,
+    ) == (8, 5, 900, 300)
+    assert Settings.from_env({}).query_max_cost == 5000

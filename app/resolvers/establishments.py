@@ -132,15 +132,8 @@ async def establishments_of_office(viewer: Viewer) -> list[Establishment]:
 
 async def visible_establishments(viewer: Viewer, ids: list[int]) -> dict[int, Establishment]:
     """The establishments among `ids` that the viewer may see: its own, or its office's."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = Establishment.filter(id__in=ids)
-    if user.establishment_id is not None:
-        query = query.filter(id=user.establishment_id)
-    elif user.office_id is not None:
-        query = query.filter(office_id=user.office_id)
-    else:
+    query = viewer.scope(Establishment.filter(id__in=ids), establishment="id", office="office_id")
+    if query is None:
         return {}
     return {establishment.id: establishment for establishment in await query}
 
@@ -428,14 +421,11 @@ def may_see_changes(viewer: Viewer, establishment_id: int, office_id: int) -> bo
 
 async def visible_changes(viewer: Viewer, ids: list[int]) -> dict[int, EstablishmentChange]:
     """The changes among `ids` the viewer may see: its establishment's, or its office's."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = EstablishmentChange.filter(id__in=ids)
-    if user.establishment_id is not None:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.office_id is not None:
-        query = query.filter(establishment__office_id=user.office_id)
-    else:
+    query = viewer.scope(
+        EstablishmentChange.filter(id__in=ids),
+        establishment="establishment_id",
+        office="establishment__office_id",
+    )
+    if query is None:
         return {}
     return {change.id: change for change in await query}

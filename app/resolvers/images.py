@@ -398,15 +398,12 @@ async def establishment_images(
 
 async def visible_images(viewer: Viewer, ids: list[int]) -> dict[int, EstablishmentImage]:
     """The images among `ids` the viewer may see: its establishment's, or its office's."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = EstablishmentImage.filter(id__in=ids)
-    if user.establishment_id is not None:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.office_id is not None:
-        query = query.filter(establishment__office_id=user.office_id)
-    else:
+    query = viewer.scope(
+        EstablishmentImage.filter(id__in=ids),
+        establishment="establishment_id",
+        office="establishment__office_id",
+    )
+    if query is None:
         return {}
     return {image.id: image for image in await query}
 

@@ -922,15 +922,12 @@ def shows_establishment(viewer: Viewer, posting: Posting) -> bool:
 async def visible_postings(viewer: Viewer, ids: list[int]) -> dict[int, Posting]:
     """The postings among `ids` the viewer may see whole: its establishment's, or its
     office's."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = Posting.filter(id__in=ids)
-    if user.establishment_id is not None:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.office_id is not None:
-        query = query.filter(establishment__office_id=user.office_id)
-    else:
+    query = viewer.scope(
+        Posting.filter(id__in=ids),
+        establishment="establishment_id",
+        office="establishment__office_id",
+    )
+    if query is None:
         return {}
     return {posting.id: posting for posting in await query}
 

@@ -40,11 +40,13 @@ from app.schema.review import ReviewQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription
 from app.schema.terms import TermsQuery
+from app.settings import Settings
 
-MAX_DEPTH = 10
-MAX_ALIASES = 15
-MAX_TOKENS = 2000
-MAX_COST = 5000
+# The defaults; each can be set from the environment (QUERY_MAX_DEPTH, …; see Settings).
+MAX_DEPTH = Settings.query_max_depth
+MAX_ALIASES = Settings.query_max_aliases
+MAX_TOKENS = Settings.query_max_tokens
+MAX_COST = Settings.query_max_cost
 
 
 @strawberry.type
@@ -94,12 +96,15 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the request limits of `settings` (the defaults when not given)."""
+    settings = settings or Settings()
+    production = settings.is_production
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryCostLimiter(max_cost=MAX_COST),
+        lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
+        lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
         lambda: ReportingParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         CodedErrors,
@@ -116,4 +121,4 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     )
 
 
-schema = build_schema(production=False)
+schema = build_schema()
