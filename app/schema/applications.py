@@ -20,15 +20,9 @@ from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id
+from app.schema.paging import encode_cursor, page_args, page_info
 from app.schema.postings import Posting, PostingSearchResult
-from app.schema.seekers import (
-    PROFILE_TYPE,
-    ApplicantProfile,
-    encode_cursor,
-    page_args,
-    page_info,
-    posting_summary,
-)
+from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
 ApplicationStatus = strawberry.enum(
     enums.ApplicationStatus,

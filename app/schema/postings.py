@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Self, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
@@ -21,6 +19,7 @@ from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id
+from app.schema.paging import encode_cursor, page_args, page_info
 
 PostingStatus = strawberry.enum(
     enums.PostingStatus,
@@ -369,40 +368,20 @@ class PostingSearchResultConnection:
 
 # --- Paging -------------------------------------------------------------------------------
 
-_CURSOR_PREFIX = "posting:"
+_CURSOR_KIND = "posting"
 
 
 def _cursor(posting_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{posting_id}".encode()).decode()
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+    return encode_cursor(_CURSOR_KIND, posting_id)
 
 
 def _page_args(first: int, after: str | None) -> int | None:
     """Check `first` and decode `after` into the id to continue from."""
-    if not 0 <= first <= postings.MAX_PAGE_SIZE:
-        raise _bad_input(f"first は0以上{postings.MAX_PAGE_SIZE}以下で指定してください。")
-    if after is None:
-        return None
-    try:
-        decoded = base64.urlsafe_b64decode(after.encode()).decode()
-    except ValueError as exc:
-        raise _bad_input("after に指定されたカーソルが正しくありません。") from exc
-    node_id = decoded.removeprefix(_CURSOR_PREFIX)
-    if not decoded.startswith(_CURSOR_PREFIX) or not node_id.isdigit():
-        raise _bad_input("after に指定されたカーソルが正しくありません。")
-    return int(node_id)
+    return page_args(_CURSOR_KIND, first, after)
 
 
 def _page_info(page: postings.Page) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=page.has_next_page,
-        has_previous_page=False,
-        start_cursor=_cursor(page.items[0].id) if page.items else None,
-        end_cursor=_cursor(page.items[-1].id) if page.items else None,
-    )
+    return page_info(_CURSOR_KIND, page)
 
 
 def _connection(page: postings.Page) -> relay.Connection[Posting]:

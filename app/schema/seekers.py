@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Self
+from typing import Self
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
@@ -17,46 +15,10 @@ from app.resolvers import postings, seekers
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id
+from app.schema.paging import encode_cursor, page_args, page_info
 from app.schema.postings import EmploymentType, PostingSearchResult, WorkStyle
 
 PROFILE_TYPE = "SeekerProfile"
-
-
-# --- Paging, shared with applications -----------------------------------------------------
-
-
-def encode_cursor(kind: str, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{row_id}".encode()).decode()
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-def page_args(kind: str, first: int, after: str | None) -> int | None:
-    """Check `first` and decode `after` (a cursor of `kind`) into the id to continue from."""
-    if not 0 <= first <= postings.MAX_PAGE_SIZE:
-        raise _bad_input(f"first は0以上{postings.MAX_PAGE_SIZE}以下で指定してください。")
-    if after is None:
-        return None
-    try:
-        decoded = base64.urlsafe_b64decode(after.encode()).decode()
-    except ValueError as exc:
-        raise _bad_input("after に指定されたカーソルが正しくありません。") from exc
-    prefix, _, row_id = decoded.partition(":")
-    if prefix != kind or not row_id.isdigit():
-        raise _bad_input("after に指定されたカーソルが正しくありません。")
-    return int(row_id)
-
-
-def page_info(kind: str, page: seekers.Page[Any]) -> relay.PageInfo:
-    ids = [item.pk for item in page.items]
-    return relay.PageInfo(
-        has_next_page=page.has_next_page,
-        has_previous_page=False,
-        start_cursor=encode_cursor(kind, ids[0]) if ids else None,
-        end_cursor=encode_cursor(kind, ids[-1]) if ids else None,
-    )
 
 
 async def posting_summary(info: Info, posting_id: int) -> PostingSearchResult:
