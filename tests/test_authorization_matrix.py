@@ -157,6 +157,7 @@ QUERIES: dict[str, Row] = {
     ),
     "reviewQueue": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, EMPTY),
     "termsDocuments": row(OK, OK, OK, OK, OK, OK),
+    "auditEvents": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
     "node": row(EMPTY, EMPTY, OK, EMPTY, OK, EMPTY, ids(id="posting_a")),
 }
 

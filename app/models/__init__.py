@@ -11,6 +11,7 @@ from app.models.accounts import (
     User,
 )
 from app.models.applications import Application, ApplicationEvent
+from app.models.audit import AuditAction, AuditEvent
 from app.models.establishments import (
     AccountCreationCode,
     Establishment,
@@ -28,6 +29,8 @@ __all__ = [
     "AccountCreationCode",
     "Application",
     "ApplicationEvent",
+    "AuditAction",
+    "AuditEvent",
     "EmployerRegistration",
     "Establishment",
     "EstablishmentChange",

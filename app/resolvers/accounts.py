@@ -22,6 +22,7 @@ from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_
 from app.mail import MailDeliveryError
 from app.models import (
     AccountCreationCode,
+    AuditAction,
     EmployerRegistration,
     Establishment,
     Office,
@@ -34,7 +35,7 @@ from app.models import (
 )
 from app.models.accounts import MailedKey, MailedKeyPurpose, RegistrationStatus
 from app.models.establishments import AccountCodeStatus
-from app.resolvers import attempts, validation
+from app.resolvers import attempts, audit, validation
 from app.resolvers.establishments import ACCOUNT_CODE_PURPOSE
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key, new_otp, new_token
@@ -120,7 +121,9 @@ async def request_employer_registration(
     form.check(lambda: _check_terms(TermsKind.TERMS_OF_USE, agreed_terms_version))
     form.done()
 
-    account_code = await _match_account_code(rt, number=number, phone=phone, code=code)
+    account_code = await _match_account_code(
+        rt, number=number, phone=phone, code=code, client=client
+    )
     await _check_email_free(address)
     await _check_login_limit(account_code.establishment_id)
 
@@ -182,7 +185,7 @@ def _registration_mail(auth_key: str, now: dt.datetime) -> str:
 
 
 async def _match_account_code(
-    rt: Runtime, *, number: str, phone: str, code: str
+    rt: Runtime, *, number: str, phone: str, code: str, client: str | None
 ) -> AccountCreationCode:
     """The code the applicant means, if all three items match; else count a failed try."""
     code_hash = rt.secret_hash(ACCOUNT_CODE_PURPOSE, code)
@@ -216,6 +219,13 @@ async def _match_account_code(
     )
     if not matches:
         if await _count_failed_try(rt, candidate):
+            await audit.record(
+                rt,
+                AuditAction.ACCOUNT_CODE_VOIDED,
+                establishment_id=candidate.establishment_id,
+                client=client,
+                reason="too_many_failed_tries",
+            )
             raise _code_void()
         raise mismatch
     if rt.clock.today() > candidate.expires_on:
@@ -360,6 +370,7 @@ async def complete_employer_registration(
         registration.status = RegistrationStatus.COMPLETED
         registration.closed_at = now
         await registration.save(update_fields=["status", "closed_at"])
+        await audit.record(rt, AuditAction.ACCOUNT_OPENED, actor=user, subject=user, client=client)
     return user
 
 
@@ -425,14 +436,16 @@ async def login(
         # As long as the check of a known login, so the time tells nothing either.
         await check_password(password, None, rounds=rt.settings.bcrypt_rounds)
         raise invalid
-    await _check_password(rt, user, password, invalid)
+    await _check_password(rt, user, password, invalid, client=client, step="login")
     now = rt.clock.now()
     if device_token and await RememberedDevice.exists(
         user_id=user.id,
         token_hash=rt.secret_hash(DEVICE_PURPOSE, device_token),
         expires_at__gt=now,
     ):
-        return LoginResult(session=await _open_session(rt, user))
+        async with in_transaction():
+            session = await _open_session(rt, user, client=client, method="remembered_device")
+        return LoginResult(session=session)
 
     otp = new_otp()
     challenge = await OtpChallenge.create(
@@ -493,12 +506,15 @@ async def verify_otp(
             "otp",
         )
     if not hashes_match(challenge.otp_hash, rt.secret_hash(OTP_PURPOSE, otp.strip())):
-        await attempts.count_failed_try(
+        closed = await attempts.count_failed_try(
             OtpChallenge,
             challenge.id,
             still_open={"closed_at__isnull": True},
             limit=OTP_MAX_FAILED_TRIES,
             close={"closed_at": now},
+        )
+        await audit.record(
+            rt, AuditAction.OTP_FAILED, subject=challenge.user, client=client, closed=closed
         )
         raise invalid
 
@@ -508,7 +524,7 @@ async def verify_otp(
         )
         if claimed != 1:
             raise invalid
-        session = await _open_session(rt, challenge.user)
+        session = await _open_session(rt, challenge.user, client=client, method="otp")
         device_token = None
         device_expires_at = None
         if remember_device:
@@ -525,7 +541,8 @@ async def verify_otp(
     )
 
 
-async def _open_session(rt: Runtime, user: User) -> NewSession:
+async def _open_session(rt: Runtime, user: User, *, client: str | None, method: str) -> NewSession:
+    """Open a session and record the login; call it inside the caller's transaction."""
     now = rt.clock.now()
     token = new_token()
     record = await Session.create(
@@ -536,6 +553,9 @@ async def _open_session(rt: Runtime, user: User) -> NewSession:
         last_seen_at=now,
     )
     await User.filter(id=user.id).update(last_login_at=now)
+    await audit.record(
+        rt, AuditAction.LOGIN_SUCCEEDED, actor=user, subject=user, client=client, method=method
+    )
     return NewSession(token=token, record=record)
 
 
@@ -582,9 +602,11 @@ async def session_is_live(rt: Runtime, viewer: Viewer) -> bool:
 
 async def logout(rt: Runtime, viewer: Viewer) -> None:
     """End the viewer's session at once."""
-    if viewer.session is None:
+    if viewer.session is None or viewer.user is None:
         raise NotAuthenticated
-    await Session.filter(id=viewer.session.id).update(ended_at=rt.clock.now())
+    async with in_transaction():
+        await Session.filter(id=viewer.session.id).update(ended_at=rt.clock.now())
+        await audit.record(rt, AuditAction.LOGOUT, actor=viewer.user, subject=viewer.user)
 
 
 # --- Lockout (5 wrong passwords in a row) ----------------------------------------------------
@@ -605,7 +627,15 @@ def _account_locked(locked_until: dt.datetime) -> UserErrors:
     )
 
 
-async def _check_password(rt: Runtime, user: User, password: str, invalid: UserErrors) -> None:
+async def _check_password(
+    rt: Runtime,
+    user: User,
+    password: str,
+    invalid: UserErrors,
+    *,
+    client: str | None = None,
+    step: str,
+) -> None:
     """The password of a login, for login and for the re-checks of sensitive changes.
 
     While the login is locked nothing is hashed: the answer is ACCOUNT_LOCKED, even for the
@@ -614,9 +644,20 @@ async def _check_password(rt: Runtime, user: User, password: str, invalid: UserE
     """
     if _is_locked(rt, user):
         assert user.locked_until is not None
+        await audit.record(
+            rt, AuditAction.LOGIN_FAILED, subject=user, client=client, step=step, reason="locked"
+        )
         raise _account_locked(user.locked_until)
     if not await check_password(password, user.password_hash, rounds=rt.settings.bcrypt_rounds):
-        await _count_failed_login(rt, user, invalid)
+        await audit.record(
+            rt,
+            AuditAction.LOGIN_FAILED,
+            subject=user,
+            client=client,
+            step=step,
+            reason="wrong_password",
+        )
+        await _count_failed_login(rt, user, invalid, client=client)
     # Only while still unlocked: a lock that a concurrent wrong try set meanwhile holds.
     reset = await User.filter(_unlocked(rt), id=user.id, is_active=True).update(failed_logins=0)
     if reset != 1:
@@ -627,7 +668,9 @@ def _unlocked(rt: Runtime) -> Q:
     return Q(locked_until__isnull=True) | Q(locked_until__lte=rt.clock.now())
 
 
-async def _count_failed_login(rt: Runtime, user: User, invalid: UserErrors) -> NoReturn:
+async def _count_failed_login(
+    rt: Runtime, user: User, invalid: UserErrors, *, client: str | None
+) -> NoReturn:
     """Count one wrong password in a row and refuse it; the fifth locks the login.
 
     Two conditional UPDATEs, like `attempts.count_failed_try`, both only while the login is
@@ -643,6 +686,10 @@ async def _count_failed_login(rt: Runtime, user: User, invalid: UserErrors) -> N
         locked = await User.filter(
             _unlocked(rt), id=user.id, is_active=True, failed_logins__gte=FAILED_LOGINS_BEFORE_LOCK
         ).update(failed_logins=0, locked_until=locked_until)
+        if locked:
+            await audit.record(
+                rt, AuditAction.LOGIN_LOCKED, subject=user, client=client, until=str(locked_until)
+            )
     if locked:
         await _mail_unlock_key(rt, user, locked_until)
         raise _account_locked(locked_until)
@@ -700,6 +747,8 @@ async def unlock_login(rt: Runtime, *, email: str, key: str, client: str | None 
     async with in_transaction():
         await _claim_key(row, now)
         await User.filter(id=row.user_id).update(failed_logins=0, locked_until=None)
+        subject = await User.get(id=row.user_id)
+        await audit.record(rt, AuditAction.LOGIN_UNLOCKED, subject=subject, client=client)
 
 
 # --- Keys sent by mail (MailedKey) ------------------------------------------------------------
@@ -873,6 +922,7 @@ async def invite_login(rt: Runtime, viewer: Viewer, *, email: str) -> MailedKey:
             establishment_id=establishment_id,
             created_by_id=employer.id,
         )
+        await audit.record(rt, AuditAction.LOGIN_INVITED, actor=employer, invitation=row.id)
     body = (
         "ハローワークインターネットサービスです。\n"
         f"{establishment.name} 様の求人者マイページに、このメールアドレスのログインを追加する"
@@ -922,7 +972,7 @@ async def accept_invitation(
         await _check_email_free(address)
         await _claim_key(invitation, now)
         try:
-            return await User.create(
+            user = await User.create(
                 portal=Portal.EMPLOYER,
                 email=address,
                 password_hash=password_hash,
@@ -933,6 +983,15 @@ async def accept_invitation(
             raise user_error(
                 ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
             ) from exc
+        await audit.record(
+            rt,
+            AuditAction.LOGIN_ADDED,
+            actor=user,
+            subject=user,
+            client=client,
+            invitation=invitation.id,
+        )
+    return user
 
 
 async def remove_login(rt: Runtime, viewer: Viewer, *, user_id: int) -> User:
@@ -955,6 +1014,7 @@ async def remove_login(rt: Runtime, viewer: Viewer, *, user_id: int) -> User:
             raise user_error(ErrorCode.NOT_FOUND, "指定されたログインが見つかりません。", "userId")
         await _check_not_last_login(target)
         await _close_login(target, now, removed_by_id=employer.id)
+        await audit.record(rt, AuditAction.LOGIN_REMOVED, actor=employer, subject=target)
     return target
 
 
@@ -1094,6 +1154,7 @@ async def complete_password_reset(
         await MailedKey.filter(
             user_id=user.id, purpose=MailedKeyPurpose.UNLOCK, closed_at__isnull=True
         ).update(closed_at=now)
+        await audit.record(rt, AuditAction.PASSWORD_RESET, subject=user, client=client)
     return user
 
 
@@ -1128,7 +1189,7 @@ async def request_email_change(
     address = form.check(lambda: validation.email("newEmail", new_email))
     form.check(lambda: _password_given(password))
     form.done()
-    await _check_password(rt, user, password, _wrong_password())
+    await _check_password(rt, user, password, _wrong_password(), step="email_change")
     await _check_new_email_free(user, address)
     async with in_transaction():
         row, key = await _new_key(
@@ -1181,6 +1242,13 @@ async def confirm_email_change(rt: Runtime, viewer: Viewer, *, key: str) -> User
             ) from exc
         # Keys mailed to the old address (reset, unlock) are not to be used after the change.
         await MailedKey.filter(user_id=user.id, closed_at__isnull=True).update(closed_at=now)
+        await audit.record(
+            rt,
+            AuditAction.EMAIL_CHANGED,
+            actor=user,
+            subject=user,
+            **{"from": old_email, "to": row.email},
+        )
     user.email = row.email
     body = (
         "ハローワークインターネットサービスです。\n"
@@ -1206,13 +1274,14 @@ async def withdraw(rt: Runtime, viewer: Viewer, *, password: str) -> User:
     """
     user = _account_owner(viewer)
     _password_given(password)
-    await _check_password(rt, user, password, _wrong_password())
+    await _check_password(rt, user, password, _wrong_password(), step="withdrawal")
     now = rt.clock.now()
     async with in_transaction():
         if user.portal == Portal.EMPLOYER:
             await Establishment.select_for_update().get(id=user.establishment_id)
             await _check_not_last_login(user)
         await _close_login(user, now, removed_by_id=None)
+        await audit.record(rt, AuditAction.WITHDRAWN, actor=user, subject=user)
     return user
 
 
@@ -1243,10 +1312,12 @@ async def create_staff(
             raise user_error(
                 ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
             )
-        return await User.create(
+        staff = await User.create(
             portal=Portal.STAFF,
             email=address,
             password_hash=password_hash,
             office_id=office.id,
             created_at=now,
         )
+        await audit.record(rt, AuditAction.STAFF_CREATED, subject=staff, via="command_line")
+    return staff

@@ -24,6 +24,7 @@ from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_
 from app.models import (
     Application,
     ApplicationEvent,
+    AuditAction,
     Portal,
     Posting,
     SeekerProfile,
@@ -33,7 +34,7 @@ from app.models import (
 from app.models.applications import ApplicationSource, ApplicationStatus
 from app.models.events import Event, EventKind
 from app.models.postings import PostingStatus
-from app.resolvers import events, postings, validation
+from app.resolvers import audit, events, postings, validation
 from app.resolvers.seekers import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
@@ -245,7 +246,7 @@ async def create_referral(
         raise user_error(
             ErrorCode.ALREADY_EXISTS, "この求職者はすでにこの求人に応募しています。", "seekerId"
         )
-    return await _open(
+    application = await _open(
         rt,
         posting=posting,
         seeker_id=profile.user_id,
@@ -254,6 +255,15 @@ async def create_referral(
         referral_letter_number=letter,
         referral_note=text,
     )
+    # After the commit, not in it: `_open` publishes its event once its transaction ends.
+    await audit.record(
+        rt,
+        AuditAction.REFERRAL_CREATED,
+        actor=staff,
+        establishment_id=posting.establishment_id,
+        application=application.id,
+    )
+    return application
 
 
 def _raise_too_long(field: str, label: str, max_length: int) -> None:

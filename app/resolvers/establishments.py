@@ -17,6 +17,7 @@ from app.errors import ErrorCode, Forbidden, user_error
 from app.japanese import is_half_width
 from app.models import (
     AccountCreationCode,
+    AuditAction,
     Establishment,
     EstablishmentChange,
     Message,
@@ -26,7 +27,7 @@ from app.models import (
 from app.models.establishments import AccountCodeStatus, ReviewStatus
 from app.models.messages import MessageSender
 from app.models.postings import PostingCategory, PostingStatus
-from app.resolvers import validation
+from app.resolvers import audit, validation
 from app.runtime import Runtime
 from app.security import new_account_creation_code
 from app.viewer import Viewer
@@ -68,18 +69,27 @@ async def register_establishment(
     if await Establishment.exists(number=number):
         raise duplicate
     try:
-        return await Establishment.create(
-            office_id=staff.office_id,
-            number=number,
-            name=name,
-            name_kana=name_kana,
-            phone_number=phone,
-            postal_code=postal,
-            address=address,
-            created_at=rt.clock.now(),
-        )
+        async with in_transaction():
+            establishment = await Establishment.create(
+                office_id=staff.office_id,
+                number=number,
+                name=name,
+                name_kana=name_kana,
+                phone_number=phone,
+                postal_code=postal,
+                address=address,
+                created_at=rt.clock.now(),
+            )
+            await audit.record(
+                rt,
+                AuditAction.ESTABLISHMENT_REGISTERED,
+                actor=staff,
+                establishment_id=establishment.id,
+                office_id=establishment.office_id,
+            )
     except IntegrityError as exc:
         raise duplicate from exc
+    return establishment
 
 
 async def establishment_for_staff(viewer: Viewer, establishment_id: int) -> Establishment:
@@ -112,7 +122,7 @@ async def issue_account_creation_code(
     async with in_transaction():
         # Concurrent issues for one establishment wait here, so exactly one code stays active.
         await Establishment.select_for_update().get(id=establishment.id)
-        await AccountCreationCode.filter(
+        replaced = await AccountCreationCode.filter(
             establishment_id=establishment.id, status=AccountCodeStatus.ACTIVE
         ).update(status=AccountCodeStatus.REPLACED, closed_at=now)
         record = await AccountCreationCode.create(
@@ -121,6 +131,21 @@ async def issue_account_creation_code(
             expires_on=rt.clock.today() + dt.timedelta(days=rt.settings.account_code_valid_days),
             issued_by_id=viewer.user.id,
             issued_at=now,
+        )
+        if replaced:
+            await audit.record(
+                rt,
+                AuditAction.ACCOUNT_CODE_VOIDED,
+                actor=viewer.user,
+                establishment_id=establishment.id,
+                reason="replaced",
+            )
+        await audit.record(
+            rt,
+            AuditAction.ACCOUNT_CODE_ISSUED,
+            actor=viewer.user,
+            establishment_id=establishment.id,
+            expires_on=record.expires_on.isoformat(),
         )
     return IssuedCode(code=code, record=record)
 
@@ -406,6 +431,14 @@ async def review_profile_change(
         if approve:
             profile = EstablishmentProfile.from_json(change.proposed)
             await Establishment.filter(id=change.establishment_id).update(**profile.values())
+        await audit.record(
+            rt,
+            AuditAction.ESTABLISHMENT_CHANGE_REVIEWED,
+            actor=staff,
+            establishment_id=change.establishment_id,
+            change=change.id,
+            approved=approve,
+        )
     return await EstablishmentChange.get(id=change.id)
 
 

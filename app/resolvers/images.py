@@ -25,9 +25,9 @@ from tortoise.transactions import in_transaction
 
 from app import media
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
-from app.models import Establishment, EstablishmentImage
+from app.models import AuditAction, Establishment, EstablishmentImage
 from app.models.establishments import ImageFormat, ReviewStatus
-from app.resolvers import validation
+from app.resolvers import audit, validation
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -353,14 +353,25 @@ async def review_image(
         raise user_error(
             ErrorCode.TOO_LONG, f"理由は{REASON_MAX_LENGTH}文字以内で入力してください。", "reason"
         )
-    reviewed = await EstablishmentImage.filter(id=image.id, status=ReviewStatus.PENDING).update(
-        status=ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
-        reviewed_by_id=viewer.user.id,
-        reviewed_at=rt.clock.now(),
-        review_reason=reason,
-    )
-    if not reviewed:
-        raise user_error(ErrorCode.INVALID_STATE, "この画像は審査待ちではありません。", "imageId")
+    async with in_transaction():
+        reviewed = await EstablishmentImage.filter(id=image.id, status=ReviewStatus.PENDING).update(
+            status=ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
+            reviewed_by_id=viewer.user.id,
+            reviewed_at=rt.clock.now(),
+            review_reason=reason,
+        )
+        if not reviewed:
+            raise user_error(
+                ErrorCode.INVALID_STATE, "この画像は審査待ちではありません。", "imageId"
+            )
+        await audit.record(
+            rt,
+            AuditAction.IMAGE_REVIEWED,
+            actor=viewer.user,
+            establishment_id=image.establishment_id,
+            image=image.id,
+            approved=approve,
+        )
     return await EstablishmentImage.get(id=image.id)
 
 

@@ -18,9 +18,9 @@ from tortoise.transactions import in_transaction
 
 from app.clock import TOKYO
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
-from app.models import OfficeEvent, OfficeEventInterest, Portal
+from app.models import AuditAction, OfficeEvent, OfficeEventInterest, Portal
 from app.models.office_events import OfficeEventKind
-from app.resolvers import validation
+from app.resolvers import audit, validation
 from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
 from app.runtime import Runtime
 from app.viewer import Viewer
@@ -130,20 +130,23 @@ async def create_event(rt: Runtime, viewer: Viewer, details: EventDetails) -> Of
     staff = viewer.require_staff()
     assert staff.office_id is not None
     details = validate_details(rt, details)
-    return await OfficeEvent.create(
-        office_id=staff.office_id,
-        kind=details.kind,
-        title=details.title,
-        description=details.description,
-        target=details.target,
-        starts_at=details.starts_at,
-        ends_at=details.ends_at,
-        venue=details.venue,
-        prefecture=details.prefecture,
-        capacity=details.capacity,
-        created_by_id=staff.id,
-        created_at=rt.clock.now(),
-    )
+    async with in_transaction():
+        event = await OfficeEvent.create(
+            office_id=staff.office_id,
+            kind=details.kind,
+            title=details.title,
+            description=details.description,
+            target=details.target,
+            starts_at=details.starts_at,
+            ends_at=details.ends_at,
+            venue=details.venue,
+            prefecture=details.prefecture,
+            capacity=details.capacity,
+            created_by_id=staff.id,
+            created_at=rt.clock.now(),
+        )
+        await audit.record(rt, AuditAction.OFFICE_EVENT_CREATED, actor=staff, event=event.id)
+    return event
 
 
 async def _office_event(viewer: Viewer, event_id: int) -> OfficeEvent:
@@ -162,12 +165,18 @@ async def cancel_event(rt: Runtime, viewer: Viewer, event_id: int) -> OfficeEven
     on record."""
     event = await _office_event(viewer, event_id)
     now = rt.clock.now()
-    cancelled = await OfficeEvent.filter(
-        id=event.id, cancelled_at__isnull=True, ends_at__gt=now
-    ).update(cancelled_at=now)
-    if not cancelled:
-        raise user_error(
-            ErrorCode.INVALID_STATE, "このイベントは中止済みか、すでに終了しています。", "eventId"
+    async with in_transaction():
+        cancelled = await OfficeEvent.filter(
+            id=event.id, cancelled_at__isnull=True, ends_at__gt=now
+        ).update(cancelled_at=now)
+        if not cancelled:
+            raise user_error(
+                ErrorCode.INVALID_STATE,
+                "このイベントは中止済みか、すでに終了しています。",
+                "eventId",
+            )
+        await audit.record(
+            rt, AuditAction.OFFICE_EVENT_CANCELLED, actor=viewer.user, event=event.id
         )
     return await OfficeEvent.get(id=event.id)
 
@@ -308,6 +317,10 @@ async def search_events(
         next_day = filters.to_date + dt.timedelta(days=1)
         query = query.filter(starts_at__lt=_start_of_day(next_day))
     if filters.prefecture:
+        if filters.prefecture not in PREFECTURES:
+            # No event has another (every write checks it), and Tortoise would refuse a value
+            # longer than the column rather than find nothing.
+            return EventPage(items=[], has_next_page=False)
         query = query.filter(prefecture=filters.prefecture)
     keyword = (filters.keyword or "").strip()
     if keyword:

@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext
 
 from app.schema.accounts import AccountMutation, AccountQuery
 from app.schema.applications import ApplicationMutation, ApplicationQuery
+from app.schema.audit import AuditQuery
 from app.schema.context import Info
 from app.schema.errors import CodedErrors, is_expected
 from app.schema.establishments import (
@@ -61,6 +62,7 @@ class Query(
     OfficeEventQuery,
     ReviewQuery,
     TermsQuery,
+    AuditQuery,
 ):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

@@ -21,6 +21,11 @@ async def _offices(ids: Sequence[int]) -> list[models.Office]:
     return [by_id[i] for i in ids]
 
 
+async def _users(ids: Sequence[int]) -> list[models.User | None]:
+    by_id = {user.id: user for user in await models.User.filter(id__in=list(ids))}
+    return [by_id.get(i) for i in ids]
+
+
 async def _establishments(ids: Sequence[int]) -> list[models.Establishment]:
     found = await models.Establishment.filter(id__in=list(ids))
     by_id = {establishment.id: establishment for establishment in found}
@@ -176,6 +181,9 @@ async def _approved_images(
 class Loaders:
     office_by_id: DataLoader[int, models.Office] = field(
         default_factory=lambda: DataLoader(load_fn=_offices)
+    )
+    user_by_id: DataLoader[int, models.User | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_users)
     )
     establishment_by_id: DataLoader[int, models.Establishment] = field(
         default_factory=lambda: DataLoader(load_fn=_establishments)

@@ -1,0 +1,155 @@
+"""The security audit trail, as staff of an office read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from app import models
+from app.clock import TOKYO
+from app.errors import UserErrors
+from app.resolvers import audit
+from app.resolvers.seekers import Page
+from app.schema.context import Info
+from app.schema.establishments import Establishment
+from app.schema.nodes import decode_id
+from app.schema.paging import encode_cursor, page_args, page_info
+
+AuditAction = strawberry.enum(
+    models.AuditAction,
+    description=(
+        "What happened: logins (成功, 失敗, ワンタイムパスワード誤り, ロック, ロック解除, "
+        "ログアウト), account opening and its code (発行, 無効化), passwords and addresses, "
+        "logins added and removed, withdrawal (退会), and the staff's actions."
+    ),
+)
+
+_CURSOR = "AuditEvent"
+
+
+@strawberry.type(description="One security event; the trail is append-only.")
+class AuditEvent:
+    id: strawberry.ID
+    occurred_at: dt.datetime
+    action: AuditAction  # type: ignore[valid-type]
+    client_address: str | None = strawberry.field(
+        description="The client's address for what came from outside (logins, keys)."
+    )
+    detail: JSON = strawberry.field(
+        description="What else is known: the reason of a failure, the posting or image "
+        "reviewed, the addresses of an email change. Never a password, code or key."
+    )
+    actor_id: strawberry.Private[int | None]
+    subject_id: strawberry.Private[int | None]
+    establishment_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, event: models.AuditEvent) -> Self:
+        return cls(
+            id=strawberry.ID(str(event.id)),
+            occurred_at=event.occurred_at,
+            action=event.action,
+            client_address=event.client_address,
+            detail=event.detail,
+            actor_id=event.actor_id,
+            subject_id=event.subject_id,
+            establishment_id=event.establishment_id,
+        )
+
+    @strawberry.field(
+        description="The address of the login who acted, when signed in: its address now, or "
+        "the one it had when it was closed."
+    )
+    async def actor_email(self, info: Info) -> str | None:
+        return await _email(info, self.actor_id)
+
+    @strawberry.field(description="The address of the login the event concerns, as `actorEmail`.")
+    async def subject_email(self, info: Info) -> str | None:
+        return await _email(info, self.subject_id)
+
+    @strawberry.field(description="The establishment concerned, if any.")
+    async def establishment(self, info: Info) -> Establishment | None:
+        if self.establishment_id is None:
+            return None
+        found = await info.context.loaders.establishment_by_id.load(self.establishment_id)
+        return Establishment.from_model(found)
+
+
+async def _email(info: Info, user_id: int | None) -> str | None:
+    """The address of a login; for one closed since, the address it had."""
+    if user_id is None:
+        return None
+    user = await info.context.loaders.user_by_id.load(user_id)
+    if user is None:
+        return None
+    return user.former_email if not user.is_active and user.former_email else user.email
+
+
+@strawberry.type
+class AuditEventEdge:
+    cursor: str
+    node: AuditEvent
+
+
+@strawberry.type(description="A page of audit events, newest first; `first` is at most 100.")
+class AuditEventConnection:
+    page_info: relay.PageInfo
+    edges: list[AuditEventEdge]
+
+
+def _connection(page: Page[models.AuditEvent]) -> AuditEventConnection:
+    return AuditEventConnection(
+        page_info=page_info(_CURSOR, page),
+        edges=[
+            AuditEventEdge(cursor=encode_cursor(_CURSOR, item.id), node=AuditEvent.from_model(item))
+            for item in page.items
+        ],
+    )
+
+
+def _in_tokyo(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=TOKYO)
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="Staff: the security events of their office (logins and failures of its "
+        "establishments' logins, lockouts, codes issued and voided, password and address "
+        "changes, and what its staff did), newest first. `since` is inclusive, `until` "
+        "exclusive, a time without offset is Japan time."
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
+        establishment_id: relay.GlobalID | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> AuditEventConnection:
+        info.context.viewer.require_staff()
+        after_id = page_args(_CURSOR, first, after)
+        establishment_pk = None
+        if establishment_id is not None:
+            try:
+                establishment_pk = decode_id(establishment_id, "Establishment", "establishmentId")
+            except UserErrors:
+                return _connection(Page(items=[], has_next_page=False))
+        page = await audit.office_audit_events(
+            info.context.viewer,
+            actions=actions,
+            establishment_id=establishment_pk,
+            since=_in_tokyo(since),
+            until=_in_tokyo(until),
+            first=first,
+            after_id=after_id,
+        )
+        return _connection(page)
