@@ -78,7 +78,7 @@ UNAUTH = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 NOT_FOUND = "NOT_FOUND"
 # A field under the answer is refused (OfficeEvent.registrations, staff of the event's office
-# only); being non-null, it takes the whole answer with it.
+# only): null with a FORBIDDEN error at its path, the rest of the answer intact.
 NESTED_FORBIDDEN = "NESTED_ERROR:FORBIDDEN"
 
 
@@ -158,6 +158,7 @@ QUERIES: dict[str, Row] = {
     "reviewQueue": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, EMPTY),
     "termsDocuments": row(OK, OK, OK, OK, OK, OK),
     "auditEvents": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK),
+    "eventCursor": row(UNAUTH, OK, OK, OK, FORBIDDEN, FORBIDDEN),
     "node": row(EMPTY, EMPTY, OK, EMPTY, OK, EMPTY, ids(id="posting_a")),
 }
 

@@ -478,3 +478,21 @@ async def test_staff_of_the_office_see_the_registered_establishments(
     assert rest["node"]["registrations"]["pageInfo"]["hasNextPage"] is False
     assert flows.top_level_codes(other_office) == ["FORBIDDEN"]
     assert flows.top_level_codes(employer_view) == ["FORBIDDEN"]
+
+
+async def test_others_asking_for_registrations_still_get_the_event(
+    server: Server, new_client: Any
+) -> None:
+    staff = await flows.staff_client(server, new_client())
+    event = await created(staff)
+    [employer] = await employers(server, staff, new_client, 1)
+    document = """query ($id: ID!) { node(id: $id) { ... on OfficeEvent {
+      title registrations(first: 5) { edges { node { establishmentNumber } } } } } }"""
+
+    response = await employer.post(document, {"id": event["id"]})
+
+    body = response.json()
+    assert body["data"]["node"] == {"title": event["title"], "registrations": None}
+    [error] = body["errors"]
+    assert error["path"] == ["node", "registrations"]
+    assert error["extensions"]["code"] == "FORBIDDEN"

@@ -376,6 +376,36 @@ async def test_without_a_cursor_only_new_events_are_delivered(server: Server, wo
         await ws.nothing_within(0.3)
 
 
+async def test_event_cursor_lets_a_client_miss_nothing_from_the_moment_it_asked(
+    server: Server, world: World
+) -> None:
+    await send_message(server, world.seeker, world.a, world.seeker, "以前のメッセージ")
+    cursor = (await world.a.client.execute("{ eventCursor }"))["eventCursor"]
+    # Stored (and announced to nobody) before the server began to listen for this client.
+    await send_message(server, world.seeker, world.a, world.seeker, "購読の直前")
+    await send_message(server, world.other_seeker, world.b, world.other_seeker, "B宛て")
+
+    async with GraphQLWebSocket.connected(server.url, world.a.token) as ws:
+        op = await ws.subscribe(MESSAGE_RECEIVED, {"after": cursor})
+        await send_message(server, world.seeker, world.a, world.seeker, "購読の直後")
+        bodies = [(await ws.next(op))["messageReceived"]["message"]["body"] for _ in range(2)]
+        assert bodies == ["購読の直前", "購読の直後"]
+        await ws.nothing_within(0.3)
+
+
+async def test_event_cursor_moves_only_with_the_viewers_own_events(
+    server: Server, world: World
+) -> None:
+    async def cursor() -> str:
+        return str((await world.a.client.execute("{ eventCursor }"))["eventCursor"])
+
+    before = await cursor()
+    await send_message(server, world.other_seeker, world.b, world.other_seeker, "B宛て")
+    assert await cursor() == before
+    await send_message(server, world.seeker, world.a, world.seeker, "A宛て")
+    assert await cursor() != before
+
+
 async def test_a_malformed_cursor_is_a_coded_error(server: Server, world: World) -> None:
     async with GraphQLWebSocket.connected(server.url, world.a.token) as ws:
         op = await ws.subscribe(MESSAGE_RECEIVED, {"after": "not-a-cursor"})

@@ -51,10 +51,12 @@ class Audience:
             return notice.establishment_id == self.establishment_id
         return notice.seeker_id == self.seeker_id
 
-    def events(self, kind: EventKind) -> QuerySet[Event]:
+    def events(self, kind: EventKind | None = None) -> QuerySet[Event]:
+        """The stored events of this audience, of one kind or of every kind."""
+        query = Event.filter(kind=kind) if kind is not None else Event.all()
         if self.establishment_id is not None:
-            return Event.filter(kind=kind, establishment_id=self.establishment_id)
-        return Event.filter(kind=kind, seeker_id=self.seeker_id)
+            return query.filter(establishment_id=self.establishment_id)
+        return query.filter(seeker_id=self.seeker_id)
 
 
 def audience_of(viewer: Viewer) -> Audience:
@@ -134,6 +136,13 @@ def application_status_changes(
         return deliveries
 
     return _deliveries(rt, viewer, audience, EventKind.APPLICATION_STATUS_CHANGED, after, load)
+
+
+async def latest_event_id(viewer: Viewer) -> int:
+    """The newest stored event the viewer may receive, 0 before any: a cursor that, passed
+    as `after`, makes a subscription miss nothing stored from this moment on."""
+    latest = await audience_of(viewer).events().order_by("-id").first()
+    return latest.id if latest else 0
 
 
 async def _latest_event_id() -> int:

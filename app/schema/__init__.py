@@ -39,7 +39,7 @@ from app.schema.office_events import OfficeEventMutation, OfficeEventQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
 from app.schema.review import ReviewQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
-from app.schema.subscriptions import Subscription
+from app.schema.subscriptions import Subscription, SubscriptionQuery
 from app.schema.terms import TermsQuery
 from app.settings import Settings
 
@@ -63,6 +63,7 @@ class Query(
     ReviewQuery,
     TermsQuery,
     AuditQuery,
+    SubscriptionQuery,
 ):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:

@@ -105,12 +105,13 @@ class OfficeEvent(relay.Node):
     @strawberry.field(
         description=(
             "Staff of the event's office: the establishments registered, oldest first. "
-            "Registrants may be under other offices, so only what the event needs is shown."
+            "Registrants may be under other offices, so only what the event needs is shown. "
+            "Anyone else gets null here with a FORBIDDEN error, and the rest of the event."
         )
     )
     async def registrations(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> OfficeEventRegistrationConnection:
+    ) -> OfficeEventRegistrationConnection | None:
         after_id = _id_cursor_args(first, after)
         page = await office_events.event_registrations(
             info.context.viewer, self.id, first=first, after_id=after_id

@@ -88,6 +88,18 @@ async def _deliver(info: Info, deliveries: AsyncGenerator[T, None]) -> AsyncGene
 
 
 @strawberry.type
+class SubscriptionQuery:
+    @strawberry.field(
+        description="Employers and seekers: the cursor of the newest event they may receive. "
+        "A subscription started with it as `after` misses nothing from this moment on, even "
+        "what happens before the server has begun to listen; without `after` a subscription "
+        "starts when the server receives it."
+    )
+    async def event_cursor(self, info: Info) -> str:
+        return event_cursor(await subscriptions.latest_event_id(info.context.viewer))
+
+
+@strawberry.type
 class Subscription:
     @strawberry.subscription(
         description="Messages sent to the viewer: to an employer, those of seekers to its "
