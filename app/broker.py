@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
@@ -21,6 +22,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+from app.observability import observe_broker_lag
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,10 @@ class Notice:
     kind: str
     establishment_id: int
     seeker_id: int
+    published_at: float | None = field(default_factory=time.time, compare=False)
+    """When the notice was made (Unix time, for the broker lag metric; not part of what the
+    notice says). The wall clock, not the service's: it is compared across processes, and
+    tests move the service's clock. None when the publisher did not send it."""
 
 
 class BrokerUnavailable(RuntimeError):
@@ -98,6 +105,7 @@ async def _receive(queue: asyncio.Queue[Notice | _Lost]) -> AsyncIterator[Notice
         item = await queue.get()
         if isinstance(item, _Lost):
             raise BrokerUnavailable(item.reason)
+        observe_broker_lag(item.published_at)
         yield item
 
 
@@ -131,6 +139,7 @@ def decode_notice(data: bytes | str) -> Notice:
         kind=str(fields["kind"]),
         establishment_id=int(fields["establishment_id"]),
         seeker_id=int(fields["seeker_id"]),
+        published_at=float(fields["published_at"]) if "published_at" in fields else None,
     )
 
 

@@ -13,7 +13,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
@@ -26,12 +26,21 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import media
+from app import media, web
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
 from app.errors import Throttled
-from app.middleware import CsrfMiddleware, SecurityHeadersMiddleware, graphiql_csp
+from app.middleware import CsrfMiddleware, SecurityHeadersMiddleware
+from app.observability import (
+    MetricsMiddleware,
+    RequestIdMiddleware,
+    configure_logging,
+    count_graphql_errors,
+    count_transport_ws_errors,
+    metrics_endpoint,
+    process_metrics,
+)
 from app.resolvers.accounts import viewer_for_token
 from app.resolvers.images import MAX_IMAGE_BYTES
 from app.runtime import Runtime
@@ -77,6 +86,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """Sends graphql-transport-ws messages as text frames, which browser clients expect."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        count_transport_ws_errors(message)
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as exc:
@@ -169,6 +179,14 @@ class GraphQLApp(GraphQL[Context, None]):
             sub_response=sub_response,
         )
 
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Counts the errors of each answer by code, as the client receives them."""
+        response_data = await super().process_result(request, result)
+        count_graphql_errors(response_data.get("errors"))
+        return response_data
+
     def create_response(
         self,
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
@@ -195,8 +213,8 @@ class GraphQLApp(GraphQL[Context, None]):
         return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        html = self.graphql_ide_html
-        return HTMLResponse(html, headers={"Content-Security-Policy": graphiql_csp(html)})
+        # Strawberry's page loads GraphiQL from a CDN; ours is bundled and served here.
+        return web.graphiql_page()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -251,6 +269,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             periodic_tasks(rt),
             running(rt.broker),
             contextlib.aclosing(rt.throttle),
+            process_metrics(settings),
         ):
             yield
 
@@ -259,9 +278,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
             Route("/media/{name}", media.serve, methods=["GET"]),
+            *web.routes(production=settings.is_production),
         ],
         middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(MetricsMiddleware),
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
             Middleware(CsrfMiddleware, allowed_origins=settings.allowed_origins),
         ],
@@ -274,5 +297,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 def __getattr__(name: str) -> Starlette:
     # `uvicorn app.main:app` builds the app on first access, after the environment is read.
     if name == "app":
-        return create_app()
+        settings = Settings.from_env()
+        configure_logging(settings)
+        return create_app(settings)
     raise AttributeError(name)

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
 
 Environment = Literal["development", "production"]
+LogFormat = Literal["json", "text"]
 
 
 class ConfigurationError(RuntimeError):
@@ -35,6 +36,32 @@ def _database_url(raw: str) -> str:
     if raw.startswith(("postgres://", "sqlite://")):
         return raw
     raise ConfigurationError(f"DATABASE_URL must be sqlite:// or postgres://, got {raw!r}")
+
+
+def _choice(env: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    for choice in choices:
+        if raw.lower() == choice.lower():
+            return choice
+    raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+
+
+def _log_format(env: dict[str, str], production: bool) -> LogFormat:
+    """LOG_FORMAT: JSON lines by default in production, text in development."""
+    chosen = _choice(env, "LOG_FORMAT", ("json", "text"), "json" if production else "text")
+    return "json" if chosen == "json" else "text"
+
+
+def _directory(env: dict[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_dir():
+        raise ConfigurationError(f"{name} must be an existing directory, got {raw!r}")
+    return path
 
 
 def _switch(env: dict[str, str], name: str, default: bool) -> bool:
@@ -140,6 +167,16 @@ class Settings:
     per-session request budget (`app.throttle`); off only for local development and tests."""
     rate_limit_table: RateLimits = field(default_factory=RateLimits)
     """Each limit from RATE_LIMIT_<NAME>=count/seconds, e.g. RATE_LIMIT_LOGIN_PER_ADDRESS=10/60."""
+    log_format: LogFormat = "text"
+    """LOG_FORMAT=json|text: one JSON object per line (the default in production) or text."""
+    log_level: str = "INFO"
+    """LOG_LEVEL: DEBUG, INFO (the default), WARNING, ERROR or CRITICAL."""
+    metrics_token: str | None = None
+    """METRICS_TOKEN: `/metrics` answers only `Authorization: Bearer <token>`; without it the
+    page is open in development and not served in production."""
+    prometheus_multiproc_dir: Path | None = None
+    """PROMETHEUS_MULTIPROC_DIR: where every worker process writes its metrics (prometheus-client
+    multiprocess mode, needed with `uvicorn --workers`); unset for one process."""
 
     @property
     def is_production(self) -> bool:
@@ -187,6 +224,12 @@ class Settings:
             media_root=Path(env.get("MEDIA_ROOT") or base_dir / "media"),
             rate_limits=_switch(env, "RATE_LIMITS", default=True),
             rate_limit_table=RateLimits.from_env(env),
+            log_format=_log_format(env, production),
+            log_level=_choice(
+                env, "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"
+            ),
+            metrics_token=env.get("METRICS_TOKEN") or None,
+            prometheus_multiproc_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )
         if not 4 <= settings.bcrypt_rounds <= 31:
             # bcrypt accepts no other cost: the service would start and fail every login.
@@ -203,3 +246,5 @@ class Settings:
             raise ConfigurationError("production needs MAIL_URL=smtp://user:pass@host:port")
         if self.bcrypt_rounds < 12:
             raise ConfigurationError("production needs BCRYPT_ROUNDS of 12 or more")
+        if self.metrics_token is not None and len(self.metrics_token) < 32:
+            raise ConfigurationError("production needs a METRICS_TOKEN of at least 32 characters")

@@ -19,6 +19,7 @@ from strawberry.relay.types import GlobalIDValueError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from app.observability import OperationObserver
 from app.schema.accounts import AccountMutation, AccountQuery
 from app.schema.applications import ApplicationMutation, ApplicationQuery
 from app.schema.audit import AuditQuery
@@ -104,6 +105,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     production = settings.is_production
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        OperationObserver,
         lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),

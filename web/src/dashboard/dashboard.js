@@ -1,0 +1,515 @@
+// The employer dashboard (求人者ダッシュボード): log in with the password and the mailed
+// one-time password, see the home figures, the applicants of a posting and the message
+// threads, and receive new messages and status changes live over graphql-transport-ws.
+//
+// The session is the HttpOnly cookie the API sets at login: this script never sees the token.
+// Requests are JSON (a content type no other site can post without a CORS preflight, which
+// the CSRF guard requires of cookie-authenticated writes); the WebSocket carries the cookie.
+// Everything is written with textContent: nothing received is ever parsed as HTML.
+import { createClient } from "graphql-ws";
+
+import "./dashboard.css";
+
+const STATUS = {
+  APPLIED: "応募",
+  SCREENING: "書類選考",
+  INTERVIEW: "面接",
+  HIRED: "採用",
+  REJECTED: "不採用",
+  WITHDRAWN: "辞退",
+};
+const SOURCE = { REFERRAL: "紹介", ONLINE: "オンライン自主応募" };
+const CATEGORY = {
+  GENERAL: "一般",
+  GRADUATE: "学卒",
+  SEASONAL: "季節",
+  MIGRANT: "出稼ぎ",
+  DISABILITY: "障害者",
+};
+const SENDER = { EMPLOYER: "事業所", SEEKER: "求職者" };
+
+// The WebSocket close code of a missing or ended session.
+const FORBIDDEN = 4403;
+
+const VIEWER = `{ viewer { portal email } }`;
+
+const LOGIN = `mutation ($input: LoginInput!) {
+  login(input: $input) { session { expiresAt } otpChallenge { id } errors { code message } }
+}`;
+
+const VERIFY_OTP = `mutation ($input: LoginVerifyOtpInput!) {
+  loginVerifyOtp(input: $input) { session { expiresAt } errors { code message } }
+}`;
+
+const LOGOUT = `mutation { logout { errors { code message } } }`;
+
+const THREAD_FIELDS = `id unreadCount lastMessageAt
+  lastMessage { body sender createdAt }
+  counterpart { ... on MessageSeeker { label } ... on MessageEstablishment { name } }`;
+
+// `eventCursor` first: the subscriptions start from it, so nothing that happens after the page
+// read its data is missed (at worst something is both read and delivered, which is harmless).
+const HOME = `{
+  eventCursor
+  viewer { email }
+  employerHome {
+    establishmentName officeName unreadMessageCount
+    activePostings { category postingCount hiringCount }
+    allActivePostings(first: 50) {
+      edges { node { id postingNumber referralDeadline content { jobTitle numberToHire } } }
+    }
+  }
+  messageThreads(first: 30) { edges { node { ${THREAD_FIELDS} } } }
+}`;
+
+const UNREAD = `{ employerHome { unreadMessageCount } }`;
+
+const APPLICATION_FIELDS = `id status source createdAt posting { id }
+  applicant { desiredJob experience }`;
+
+const APPLICANTS = `query ($postingId: ID!) {
+  applications(postingId: $postingId, first: 100) { edges { node { ${APPLICATION_FIELDS} } } }
+}`;
+
+const MESSAGES = `query ($threadId: ID!) {
+  messages(threadId: $threadId, first: 50) { edges { node { id body sender createdAt } } }
+}`;
+
+const MARK_READ = `mutation ($input: MessageMarkReadInput!) {
+  messageMarkRead(input: $input) { thread { id unreadCount } errors { code message } }
+}`;
+
+const MESSAGE_RECEIVED = `subscription ($after: String) {
+  messageReceived(after: $after) {
+    cursor
+    message { id body sender createdAt thread { ${THREAD_FIELDS} } }
+  }
+}`;
+
+const STATUS_CHANGED = `subscription ($after: String) {
+  applicationStatusChanged(after: $after) {
+    cursor fromStatus toStatus at
+    application { ${APPLICATION_FIELDS} postingSummary { postingNumber jobTitle } }
+  }
+}`;
+
+const $ = (id) => document.getElementById(id);
+
+const dateTime = new Intl.DateTimeFormat("ja-JP", {
+  timeZone: "Asia/Tokyo",
+  dateStyle: "medium",
+  timeStyle: "short",
+});
+const formatTime = (iso) => (iso ? dateTime.format(new Date(iso)) : "");
+
+class ApiError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const state = {
+  client: null,
+  unsubscribe: [],
+  postingId: null,
+  threadId: null,
+  challengeId: null,
+};
+
+async function graphql(query, variables = {}) {
+  const response = await fetch("/graphql", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  const error = body.errors?.[0];
+  if (error) {
+    const code = error.extensions?.code ?? "INTERNAL_SERVER_ERROR";
+    if (code === "UNAUTHENTICATED")
+      signedOut("セッションが終了しました。もう一度ログインしてください。");
+    throw new ApiError(code, error.message);
+  }
+  return body.data;
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function announce(at, text) {
+  const item = element("li");
+  const time = element("time", formatTime(at));
+  time.dateTime = at;
+  item.append(time, " ", text);
+  $("notices").prepend(item);
+}
+
+function show(view) {
+  $("login").hidden = view !== "login";
+  $("dashboard").hidden = view !== "dashboard";
+  $("account").hidden = view !== "dashboard";
+}
+
+// --- Login ------------------------------------------------------------------------------------
+
+function showLogin(message = "") {
+  stopLive();
+  state.challengeId = null;
+  $("password-form").hidden = false;
+  $("otp-form").hidden = true;
+  $("password").value = "";
+  $("otp").value = "";
+  $("login-error").textContent = message;
+  show("login");
+  $("email").focus();
+}
+
+function signedOut(message) {
+  if (!$("dashboard").hidden) showLogin(message);
+}
+
+function userErrors(errors) {
+  return errors.map((error) => error.message).join(" ");
+}
+
+async function submitPassword(event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const input = {
+    portal: "EMPLOYER",
+    email: $("email").value.trim(),
+    password: $("password").value,
+  };
+  try {
+    const { login } = await graphql(LOGIN, { input });
+    if (login.errors.length) {
+      $("login-error").textContent = userErrors(login.errors);
+    } else if (login.session) {
+      await start();
+    } else {
+      state.challengeId = login.otpChallenge.id;
+      $("password-form").hidden = true;
+      $("otp-form").hidden = false;
+      $("otp").focus();
+    }
+  } catch (error) {
+    $("login-error").textContent = error.message;
+  }
+}
+
+async function submitOtp(event) {
+  event.preventDefault();
+  $("login-error").textContent = "";
+  const input = { challengeId: state.challengeId, otp: $("otp").value.trim() };
+  try {
+    const { loginVerifyOtp } = await graphql(VERIFY_OTP, { input });
+    if (loginVerifyOtp.errors.length) {
+      $("login-error").textContent = userErrors(loginVerifyOtp.errors);
+    } else {
+      await start();
+    }
+  } catch (error) {
+    $("login-error").textContent = error.message;
+  }
+}
+
+async function logout() {
+  try {
+    await graphql(LOGOUT);
+  } finally {
+    showLogin("ログアウトしました。");
+  }
+}
+
+// --- Home, postings, applicants ------------------------------------------------------------------
+
+function renderHome(home) {
+  $("establishment-name").textContent = home.establishmentName;
+  $("office-name").textContent = home.officeName;
+  $("unread-count").textContent = String(home.unreadMessageCount);
+  $("category-summary").replaceChildren(
+    ...home.activePostings.map((summary) => {
+      const row = element("tr");
+      row.append(
+        element("th", CATEGORY[summary.category] ?? summary.category),
+        element("td", `${summary.postingCount} 件`),
+        element("td", `${summary.hiringCount} 人`),
+      );
+      row.firstChild.scope = "row";
+      return row;
+    }),
+  );
+  const postings = home.allActivePostings.edges.map((edge) => edge.node);
+  $("postings-empty").hidden = postings.length > 0;
+  $("postings").replaceChildren(
+    ...postings.map((posting) => {
+      const button = element("button", `${posting.postingNumber} ${posting.content.jobTitle}`);
+      button.type = "button";
+      button.dataset.postingId = posting.id;
+      button.setAttribute("aria-pressed", String(posting.id === state.postingId));
+      button.addEventListener("click", () => selectPosting(posting));
+      const item = element("li");
+      item.append(
+        button,
+        element(
+          "span",
+          ` 紹介期限日 ${posting.referralDeadline} ・ 採用予定 ${posting.content.numberToHire} 人`,
+        ),
+      );
+      return item;
+    }),
+  );
+}
+
+function applicantRow(application) {
+  const row = element("tr");
+  row.dataset.applicationId = application.id;
+  const status = element("td", STATUS[application.status] ?? application.status, "status");
+  row.append(
+    element("td", formatTime(application.createdAt)),
+    element("td", SOURCE[application.source] ?? application.source),
+    element("td", application.applicant.desiredJob),
+    element("td", application.applicant.experience),
+    status,
+  );
+  return row;
+}
+
+async function selectPosting(posting) {
+  state.postingId = posting.id;
+  for (const button of $("postings").querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.postingId === posting.id));
+  }
+  const { applications } = await graphql(APPLICANTS, { postingId: posting.id });
+  const rows = applications.edges.map((edge) => applicantRow(edge.node));
+  $("applicants-caption").textContent =
+    `求人番号 ${posting.postingNumber} ${posting.content.jobTitle} の応募者（${rows.length} 人）`;
+  $("applicants").replaceChildren(...rows);
+  $("applicants-table").hidden = false;
+  $("applicants-hint").hidden = true;
+}
+
+// --- Messages ------------------------------------------------------------------------------------
+
+function threadLabel(thread) {
+  return thread.counterpart.label ?? thread.counterpart.name ?? "";
+}
+
+function threadItem(thread) {
+  const button = element("button");
+  button.type = "button";
+  button.dataset.threadId = thread.id;
+  button.setAttribute("aria-pressed", String(thread.id === state.threadId));
+  button.append(element("span", threadLabel(thread), "label"));
+  if (thread.unreadCount > 0) {
+    button.append(" ", element("span", `未読 ${thread.unreadCount} 件`, "unread"));
+  }
+  if (thread.lastMessage) {
+    button.append(
+      element(
+        "span",
+        `${formatTime(thread.lastMessage.createdAt)} ${thread.lastMessage.body}`,
+        "meta",
+      ),
+    );
+  }
+  button.addEventListener("click", () => openThread(thread));
+  const item = element("li");
+  item.dataset.threadId = thread.id;
+  item.append(button);
+  return item;
+}
+
+function renderThreads(threads) {
+  $("threads-empty").hidden = threads.length > 0;
+  $("threads").replaceChildren(...threads.map(threadItem));
+}
+
+function messageItem(message) {
+  const item = element(
+    "li",
+    undefined,
+    message.sender === "EMPLOYER" ? "from-employer" : "from-seeker",
+  );
+  item.dataset.messageId = message.id;
+  item.append(
+    element("span", `${SENDER[message.sender]} ・ ${formatTime(message.createdAt)}`, "meta"),
+    element("span", message.body, "body"),
+  );
+  return item;
+}
+
+async function openThread(thread) {
+  state.threadId = thread.id;
+  const { messages } = await graphql(MESSAGES, { threadId: thread.id });
+  // The API pages newest first; a conversation reads oldest first.
+  const items = (messages?.edges ?? []).map((edge) => messageItem(edge.node)).reverse();
+  $("thread-title").textContent = `${threadLabel(thread)} とのメッセージ`;
+  $("messages").replaceChildren(...items);
+  $("thread").hidden = false;
+  if (thread.unreadCount > 0) {
+    const { messageMarkRead } = await graphql(MARK_READ, { input: { threadId: thread.id } });
+    if (messageMarkRead.thread)
+      thread = { ...thread, unreadCount: messageMarkRead.thread.unreadCount };
+    await refreshUnread();
+  }
+  $("threads")
+    .querySelector(`li[data-thread-id="${CSS.escape(thread.id)}"]`)
+    ?.replaceWith(threadItem(thread));
+}
+
+async function refreshUnread() {
+  const { employerHome } = await graphql(UNREAD);
+  $("unread-count").textContent = String(employerHome.unreadMessageCount);
+}
+
+// --- Live updates --------------------------------------------------------------------------------
+
+function onMessage({ message }) {
+  const thread = message.thread;
+  $("threads")
+    .querySelector(`li[data-thread-id="${CSS.escape(thread.id)}"]`)
+    ?.remove();
+  const item = threadItem(thread);
+  item.classList.add("fresh");
+  $("threads").prepend(item);
+  $("threads-empty").hidden = true;
+  if (thread.id === state.threadId) {
+    const entry = messageItem(message);
+    entry.classList.add("fresh");
+    $("messages").append(entry);
+  }
+  announce(message.createdAt, `新着メッセージ（${threadLabel(thread)}）: ${message.body}`);
+  refreshUnread().catch(() => {});
+}
+
+function onStatusChange(change) {
+  const { application } = change;
+  const row = $("applicants").querySelector(
+    `tr[data-application-id="${CSS.escape(application.id)}"]`,
+  );
+  if (row) {
+    const fresh = applicantRow(application);
+    fresh.classList.add("fresh");
+    row.replaceWith(fresh);
+  } else if (application.posting?.id === state.postingId) {
+    const fresh = applicantRow(application);
+    fresh.classList.add("fresh");
+    $("applicants").prepend(fresh);
+  }
+  const posting = `求人番号 ${application.postingSummary.postingNumber} ${application.postingSummary.jobTitle}`;
+  const to = STATUS[change.toStatus] ?? change.toStatus;
+  announce(
+    change.at,
+    change.fromStatus
+      ? `選考状況の変更（${posting}）: ${STATUS[change.fromStatus] ?? change.fromStatus} → ${to}`
+      : `新しい応募（${posting}）: ${to}`,
+  );
+}
+
+function isForbidden(error) {
+  if (error?.code === FORBIDDEN) return true;
+  return Array.isArray(error) && error.some((e) => e.extensions?.code === "UNAUTHENTICATED");
+}
+
+function subscribe(client, query, field, handle, after) {
+  // graphql-ws sends this same payload again when it reconnects: keeping the cursor of the
+  // last delivery in it makes the server replay, in order, whatever came while away.
+  const payload = { query, variables: { after } };
+  return client.subscribe(payload, {
+    next(result) {
+      const event = result.data?.[field];
+      if (!event) return;
+      payload.variables.after = event.cursor;
+      handle(event);
+    },
+    error(error) {
+      if (isForbidden(error)) {
+        signedOut("セッションが終了しました。もう一度ログインしてください。");
+      } else {
+        $("live-state").textContent = "リアルタイム更新: 停止（ページを再読み込みしてください）";
+      }
+    },
+    complete() {},
+  });
+}
+
+function startLive(after) {
+  const url = new URL("/graphql", window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  const client = createClient({
+    url: url.href,
+    retryAttempts: Infinity,
+    // A missing or ended session (4403) is final: log in again.
+    shouldRetry: (event) => event?.code !== FORBIDDEN,
+  });
+  client.on("connecting", () => {
+    $("live-state").textContent = "リアルタイム更新: 接続中…";
+  });
+  client.on("connected", () => {
+    $("live-state").textContent = "リアルタイム更新: 接続済み";
+  });
+  client.on("closed", (event) => {
+    if (state.client === client) $("live-state").textContent = "リアルタイム更新: 再接続中…";
+    if (event?.code === FORBIDDEN)
+      signedOut("セッションが終了しました。もう一度ログインしてください。");
+  });
+  state.client = client;
+  state.unsubscribe = [
+    subscribe(client, MESSAGE_RECEIVED, "messageReceived", onMessage, after),
+    subscribe(client, STATUS_CHANGED, "applicationStatusChanged", onStatusChange, after),
+  ];
+}
+
+function stopLive() {
+  const client = state.client;
+  state.client = null;
+  for (const unsubscribe of state.unsubscribe) unsubscribe();
+  state.unsubscribe = [];
+  client?.dispose();
+  $("live-state").textContent = "リアルタイム更新: 未接続";
+}
+
+// --- Start ---------------------------------------------------------------------------------------
+
+async function start() {
+  state.postingId = null;
+  state.threadId = null;
+  const data = await graphql(HOME);
+  $("account-email").textContent = data.viewer.email;
+  renderHome(data.employerHome);
+  renderThreads(data.messageThreads.edges.map((edge) => edge.node));
+  $("applicants").replaceChildren();
+  $("applicants-table").hidden = true;
+  $("applicants-hint").hidden = false;
+  $("thread").hidden = true;
+  $("notices").replaceChildren();
+  $("login-error").textContent = "";
+  show("dashboard");
+  startLive(data.eventCursor);
+  $("home-title").focus();
+}
+
+async function main() {
+  $("password-form").addEventListener("submit", submitPassword);
+  $("otp-form").addEventListener("submit", submitOtp);
+  $("logout").addEventListener("click", logout);
+  $("home-title").tabIndex = -1;
+  const { viewer } = await graphql(VIEWER);
+  if (viewer?.portal === "EMPLOYER") {
+    await start();
+  } else {
+    showLogin(viewer ? "求人者のアカウントでログインしてください。" : "");
+  }
+}
+
+main().catch((error) => {
+  show("login");
+  $("login-error").textContent = `読み込みに失敗しました: ${error.message}`;
+});
