@@ -1,9 +1,12 @@
-"""Command line: `python -m app migrate | staff create | demo | expire | export-schema`."""
+"""Command line: `python -m app migrate | staff create | demo | expire | bench-data |
+export-schema`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import logging
 import sys
 from pathlib import Path
@@ -30,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "expire", help="end postings past their referral deadline, renewing reserved ones"
     )
+    bench = commands.add_parser("bench-data", help="fill an empty database for the benchmark")
+    bench.add_argument("--preset", choices=["tiny", "small", "medium", "large"], default="small")
+    for size in ("establishments", "postings", "applications", "messages"):
+        bench.add_argument(f"--{size}", type=int, help="overrides the preset")
+    bench.add_argument("--seed", type=int, default=1)
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")
     args = parser.parse_args(argv)
@@ -65,6 +73,20 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
             print(f"staff login {user.email} created for office {args.office_code}")
         elif args.command == "demo":
             print(await demo.load(rt))
+        elif args.command == "bench-data":
+            from app import bench_data
+
+            sizes = bench_data.PRESETS[args.preset]
+            sizes = dataclasses.replace(
+                sizes,
+                **{
+                    name: value
+                    for name in ("establishments", "postings", "applications", "messages")
+                    if (value := getattr(args, name)) is not None
+                },
+            )
+            generated = await bench_data.generate(rt, sizes, seed=args.seed)
+            print(json.dumps(generated.as_dict(), ensure_ascii=False))
         elif args.command == "expire":
             result = await postings.expire_postings(rt)
             print(f"{result.expired} postings expired, {result.renewed} renewed")

@@ -1,0 +1,511 @@
+"""The benchmark suite in one command: `python -m bench`.
+
+Fills the database of the preset once (`python -m app bench-data`, kept under bench/var/),
+starts the service, the naive Strawberry peer and the raw baseline (one uvicorn worker each,
+on loopback), runs every scenario against each, then the login storm, the subscription
+fan-out (one process, then two through Redis) and the scale comparison, and writes
+everything, with the machine and its load, to bench/results/<time>-<preset>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import load
+from bench.load import APPLICATIONS, HOME, LOGIN, MESSAGES, POSTINGS, Scenario
+from bench.subscribers import fan_out
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "bench" / "var"
+RESULTS = ROOT / "bench" / "results"
+SECRET_KEY = "bench-secret-key-of-sufficient-length-0123456789"  # noqa: S105
+
+
+# --- Processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def service_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        APP_ENV="development",
+        APP_VAR_DIR=str(VAR),
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET_KEY,
+        RATE_LIMITS="off",  # one client address makes every request; limits would answer 429
+        EXPIRY_INTERVAL_SECONDS="0",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def uvicorn(kind: str, env: dict[str, str]) -> Iterator[str]:
+    """`uvicorn bench.serve:<kind> --factory`, as the Procfile runs the service (one worker,
+    uvloop and httptools), without the access log; yields its URL."""
+    port = free_port()
+    log = (VAR / f"uvicorn-{kind}-{port}.log").open("wb")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            *(sys.executable, "-m", "uvicorn", f"bench.serve:{kind}", "--factory"),
+            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{kind} server exited; see {log.name}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@contextmanager
+def redis_server() -> Iterator[str | None]:
+    """A throw-away redis-server on loopback, or None when none is installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.5)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+# --- Data ---------------------------------------------------------------------------------------
+
+
+def database_url(preset: str, given: str | None) -> str:
+    return given or f"sqlite://{VAR / f'{preset}.sqlite3'}"
+
+
+def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
+    """Migrate and fill the preset's database unless its summary is already there."""
+    summary = VAR / f"{preset}.json"
+    if url.startswith("sqlite://") and summary.exists() and not regenerate:
+        text = summary.read_text(encoding="utf-8").strip()
+        if text:
+            found: dict[str, Any] = json.loads(text.splitlines()[-1])
+            return found
+    VAR.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite://"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
+    else:
+        _reset_postgres(url)
+    env = service_env(url)
+    subprocess.run([sys.executable, "-m", "app", "migrate"], env=env, cwd=ROOT, check=True)
+    started = time.monotonic()
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "app", "bench-data", "--preset", preset],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    generated: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    generated["generation_seconds"] = round(time.monotonic() - started, 1)
+    summary.write_text(json.dumps(generated, ensure_ascii=False) + "\n", encoding="utf-8")
+    return generated
+
+
+def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    async def reset() -> None:
+        connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        finally:
+            await connection.close()
+
+    asyncio.run(reset())
+
+
+@dataclass(frozen=True)
+class Credentials:
+    employer_token: str
+    seeker_token: str
+    device_token: str
+    thread_id: str
+    """Global ID of the known employer's first thread, with the known seeker."""
+
+
+def credentials(url: str) -> Credentials:
+    """Fresh sessions (the idle timeout is 30 minutes) and a remembered device."""
+    from app import bench_data, models
+    from app.db import close_db, init_db
+    from app.runtime import Runtime
+    from app.settings import Settings
+
+    async def make() -> Credentials:
+        settings = Settings.from_env(service_env(url))
+        rt = Runtime.from_settings(settings)
+        await init_db(settings)
+        try:
+            thread = (
+                await models.MessageThread.filter(
+                    establishment__users__email=bench_data.BENCH_EMAIL
+                )
+                .order_by("id")
+                .first()
+                .select_related("seeker")
+            )
+            assert thread is not None, "the known employer has no thread"
+            return Credentials(
+                employer_token=await bench_data.open_session(rt),
+                seeker_token=await bench_data.open_session(rt, thread.seeker.email),
+                device_token=await bench_data.remember_device(rt),
+                thread_id=base64.b64encode(f"MessageThread:{thread.id}".encode()).decode(),
+            )
+        finally:
+            await close_db()
+
+    return asyncio.run(make())
+
+
+# --- Scenarios ----------------------------------------------------------------------------------
+
+
+def page_scenarios(creds: Credentials) -> list[Scenario]:
+    return [
+        Scenario("employerHome", HOME, {}, "/raw/home", load.has("employerHome")),
+        Scenario(
+            "postings (20)", POSTINGS, {"first": 20}, "/raw/postings", load.edges("postings", 20)
+        ),
+        Scenario(
+            "applications (50)",
+            APPLICATIONS,
+            {"first": 50},
+            "/raw/applications",
+            load.edges("applications", 50),
+        ),
+        Scenario(
+            "messages (50)",
+            MESSAGES,
+            {"thread": creds.thread_id, "first": 50},
+            "/raw/messages",
+            load.edges("messages", 50),
+        ),
+    ]
+
+
+def login_scenario(creds: Credentials) -> Scenario:
+    from app.bench_data import BENCH_EMAIL, BENCH_PASSWORD
+
+    return Scenario(
+        "login",
+        LOGIN,
+        {
+            "input": {
+                "portal": "EMPLOYER",
+                "email": BENCH_EMAIL,
+                "password": BENCH_PASSWORD,
+                "deviceToken": creds.device_token,
+            }
+        },
+        "/raw/login",
+        load.logged_in,
+        authenticated=False,
+    )
+
+
+async def measure(
+    servers: dict[str, str],
+    scenario: Scenario,
+    token: str,
+    *,
+    seconds: float,
+    connections: int,
+) -> dict[str, Any]:
+    """The scenario on each server in turn (so drifts of the machine hit all alike)."""
+    found: dict[str, Any] = {}
+    for kind, url in servers.items():
+        path = scenario.raw_path if kind == "raw" else "/graphql"
+        auth = token if scenario.authenticated else None
+        await load.check_once(url, path, scenario, auth)
+        statements = await load.statements_per_request(url, path, scenario, auth)
+        result = await load.run_load(
+            url, path, scenario, auth, seconds=seconds, connections=connections
+        )
+        result.statements_per_request = statements
+        found[kind] = result.as_dict()
+        print(f"  {scenario.name:18} {kind:6} {_line(found[kind])}", flush=True)
+    return found
+
+
+def _line(result: dict[str, Any]) -> str:
+    return (
+        f"{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+        f"p99 {result['p99_ms']:7.2f} ms  {result['statements_per_request']:.1f} SQL/req"
+        + (f"  errors {result['errors']}" if result["errors"] else "")
+    )
+
+
+async def login_storm(
+    url: str, creds: Credentials, *, logins: int, seconds: float, connections: int
+) -> dict[str, Any]:
+    """employerHome under load while `logins` clients log in back to back."""
+    scenario = page_scenarios(creds)[0]
+    body = login_scenario(creds).body()
+    stop = asyncio.Event()
+    done = 0
+
+    async def log_in_forever(client: httpx.AsyncClient) -> None:
+        nonlocal done
+        while not stop.is_set():
+            response = await client.post(
+                "/graphql", content=body, headers={"Content-Type": "application/json"}
+            )
+            load.logged_in(response.json()["data"])
+            done += 1
+
+    limits = httpx.Limits(max_connections=logins)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        storm = [asyncio.create_task(log_in_forever(client)) for _ in range(logins)]
+        await asyncio.sleep(1)
+        result = await load.run_load(
+            url,
+            "/graphql",
+            scenario,
+            creds.employer_token,
+            seconds=seconds,
+            connections=connections,
+        )
+        stop.set()
+        await asyncio.gather(*storm)
+    found = result.as_dict()
+    found["logins_per_second"] = round(done / (seconds + 1), 2)
+    return found
+
+
+# --- The run ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with Path("/proc/cpuinfo").open(encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "loadavg_at_start": Path("/proc/loadavg").read_text(encoding="utf-8").split()[:3],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """Each scenario's throughput as a ratio to the raw limit and to the naive peer."""
+    found = {}
+    for name, by_kind in results.items():
+        real = by_kind.get("real", {}).get("rps") or 0
+        raw = by_kind.get("raw", {}).get("rps") or 0
+        naive = by_kind.get("naive", {}).get("rps") or 0
+        found[name] = {
+            "real_to_raw": round(real / raw, 3) if raw else None,
+            "real_to_naive": round(real / naive, 2) if naive else None,
+        }
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--preset", default="medium", help="bench-data preset of the main run")
+    parser.add_argument("--database-url", help="default: SQLite under bench/var/")
+    parser.add_argument("--regenerate", action="store_true", help="fill the database again")
+    parser.add_argument("--seconds", type=float, default=10, help="per scenario and server")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--parts",
+        default="pages,login,storm,subscriptions,scale",
+        help="comma-separated: pages, login, storm, subscriptions, scale",
+    )
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--scale-presets", default="small,large")
+    args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+
+    report: dict[str, Any] = {"machine": machine(), "preset": args.preset, "args": vars(args)}
+    url = database_url(args.preset, args.database_url)
+    report["data"] = ensure_data(args.preset, url, args.regenerate)
+    creds = credentials(url)
+    env = service_env(url)
+    print(f"{report['machine']}\ndata: {report['data']['counts']}", flush=True)
+
+    if parts & {"pages", "login", "storm"}:
+        with ExitStack() as stack:
+            servers = {
+                kind: stack.enter_context(uvicorn(kind, env)) for kind in ("real", "naive", "raw")
+            }
+            if "pages" in parts:
+                report["pages"] = {}
+                for scenario in page_scenarios(creds):
+                    report["pages"][scenario.name] = asyncio.run(
+                        measure(
+                            servers,
+                            scenario,
+                            creds.employer_token,
+                            seconds=args.seconds,
+                            connections=args.connections,
+                        )
+                    )
+                report["pages_ratios"] = ratios(report["pages"])
+            if "login" in parts:
+                report["login"] = asyncio.run(
+                    measure(
+                        servers,
+                        login_scenario(creds),
+                        creds.employer_token,
+                        seconds=args.seconds,
+                        connections=4,
+                    )
+                )
+                report["login_ratios"] = ratios({"login": report["login"]})["login"]
+            if "storm" in parts:
+                home = page_scenarios(creds)[0]
+                idle = asyncio.run(
+                    load.run_load(
+                        servers["real"],
+                        "/graphql",
+                        home,
+                        creds.employer_token,
+                        seconds=args.seconds,
+                        connections=4,
+                    )
+                ).as_dict()
+                busy = asyncio.run(
+                    login_storm(
+                        servers["real"], creds, logins=20, seconds=args.seconds, connections=4
+                    )
+                )
+                report["storm"] = {
+                    "idle": idle,
+                    "during_20_logins": busy,
+                    "p99_ratio": round(busy["p99_ms"] / idle["p99_ms"], 2),
+                }
+                print(f"  storm: idle {_line(idle | {'statements_per_request': 0})}")
+                print(f"  storm: busy {_line(busy | {'statements_per_request': 0})}", flush=True)
+
+    if "subscriptions" in parts:
+        creds = credentials(url)
+        report["subscriptions"] = {}
+        with uvicorn("real", env) as one:
+            report["subscriptions"]["one_process"] = asyncio.run(
+                fan_out(
+                    [one],
+                    creds.employer_token,
+                    creds.seeker_token,
+                    creds.thread_id,
+                    subscribers=args.subscribers,
+                )
+            ).as_dict()
+        print(f"  subscriptions, one process: {report['subscriptions']['one_process']}")
+        with redis_server() as redis_url:
+            if redis_url is None:
+                report["subscriptions"]["two_processes_redis"] = "redis-server not installed"
+            else:
+                redis_env = service_env(url, REDIS_URL=redis_url)
+                with uvicorn("real", redis_env) as a, uvicorn("real", redis_env) as b:
+                    report["subscriptions"]["two_processes_redis"] = asyncio.run(
+                        fan_out(
+                            [a, b],
+                            creds.employer_token,
+                            creds.seeker_token,
+                            creds.thread_id,
+                            subscribers=args.subscribers,
+                        )
+                    ).as_dict()
+                print(
+                    "  subscriptions, two processes through Redis: "
+                    f"{report['subscriptions']['two_processes_redis']}",
+                    flush=True,
+                )
+
+    if "scale" in parts:
+        report["scale"] = {}
+        for preset in args.scale_presets.split(","):
+            scale_url = database_url(preset, None)
+            report["scale"][preset] = {"data": ensure_data(preset, scale_url, False)["counts"]}
+            scale_creds = credentials(scale_url)
+            with uvicorn("real", service_env(scale_url)) as real:
+                for scenario in page_scenarios(scale_creds)[1:]:
+                    report["scale"][preset][scenario.name] = asyncio.run(
+                        measure(
+                            {"real": real},
+                            scenario,
+                            scale_creds.employer_token,
+                            seconds=args.seconds,
+                            connections=args.connections,
+                        )
+                    )["real"]
+
+    report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-{args.preset}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"results: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
