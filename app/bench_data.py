@@ -280,7 +280,7 @@ async def generate(rt: Runtime, sizes: Sizes, *, seed: int = 1) -> Generated:
         await writer.insert(models.Posting, _posting_rows(postings, e_count, office_count))
         await writer.insert(models.PostingEvent, _posting_event_rows(postings, e_count))
         await writer.insert(
-            models.Application, _application_rows(applications, postings, seeker_base, now)
+            models.Application, _application_rows(applications, e_count, seeker_base, now)
         )
         await writer.insert(
             models.ApplicationEvent,
@@ -501,7 +501,7 @@ def _posting_event_rows(
 
 def _application_rows(
     applications: list[tuple[int, int, tuple[ApplicationStatus, ...]]],
-    postings: list[_PlannedPosting],
+    establishment_count: int,
     seeker_base: int,
     now: dt.datetime,
 ) -> Iterator[dict[str, Any]]:
@@ -510,6 +510,7 @@ def _application_rows(
         yield {
             "id": i + 1,
             "posting_id": posting + 1,
+            "establishment_id": posting % establishment_count + 1,  # as in `_posting_rows`
             "seeker_id": seeker_base + seeker,
             "source": ApplicationSource.ONLINE if i % 4 else ApplicationSource.REFERRAL,
             "status": path[-1],

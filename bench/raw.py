@@ -174,7 +174,7 @@ class RawService:
         rows = await self.rows(
             "SELECT a.id, a.status, a.source, a.created_at, a.seeker_id, a.posting_id, "
             "p.posting_number, p.job_title FROM application a "
-            "JOIN posting p ON p.id = a.posting_id WHERE p.establishment_id = ? "
+            "JOIN posting p ON p.id = a.posting_id WHERE a.establishment_id = ? "
             "ORDER BY a.id DESC LIMIT ?",
             establishment_id,
             first + 1,

@@ -10,7 +10,7 @@ from typing import Any
 
 from strawberry import relay
 
-from app.models import Application, ApplicationEvent, Portal, SeekerProfile, Session, User
+from app.models import Application, ApplicationEvent, Portal, Posting, SeekerProfile, Session, User
 from app.models.applications import ApplicationSource, ApplicationStatus
 from app.resolvers.accounts import SESSION_PURPOSE
 from app.schema.nodes import decode_id
@@ -220,6 +220,7 @@ async def seed_applicants(
         )
         application = await Application.create(
             posting_id=posting_pk,
+            establishment_id=(await Posting.get(id=posting_pk)).establishment_id,
             seeker=user,
             source=ApplicationSource.REFERRAL,
             status=ApplicationStatus(status),

@@ -142,6 +142,7 @@ async def apply(server: Server, seeker: User, posting: Posting) -> Application:
     now = server.clock.now()
     return await Application.create(
         posting_id=posting.id,
+        establishment_id=posting.establishment_id,
         seeker_id=seeker.id,
         source=ApplicationSource.ONLINE,
         status=ApplicationStatus.APPLIED,

@@ -230,8 +230,10 @@ async def scene(server: Server, new_client: Any) -> Scene:
         created_at=server.clock.now(),
     )
     now = server.clock.now()
+    stored_posting = await Posting.get(posting_number=posting["postingNumber"])
     application = await Application.create(
-        posting=await Posting.get(posting_number=posting["postingNumber"]),
+        posting=stored_posting,
+        establishment_id=stored_posting.establishment_id,
         seeker=seeker,
         source=ApplicationSource.ONLINE,
         status=ApplicationStatus.APPLIED,

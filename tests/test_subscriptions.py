@@ -150,6 +150,7 @@ async def _application(world: World, server: Server, employer: Employer, seeker:
     now = server.clock.now()
     application = await Application.create(
         posting_id=row.id,
+        establishment_id=row.establishment_id,
         seeker_id=seeker.user.id,
         source=ApplicationSource.ONLINE,
         status=ApplicationStatus.APPLIED,

@@ -6,6 +6,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.models.accounts import User
+from app.models.establishments import Establishment
 from app.models.postings import Posting
 
 
@@ -39,6 +40,13 @@ class Application(Model):
         "models.Posting", related_name="applications", on_delete=fields.RESTRICT
     )
     posting_id: int
+    establishment: fields.ForeignKeyRelation[Establishment] = fields.ForeignKeyField(
+        "models.Establishment",
+        related_name="applications",
+        on_delete=fields.RESTRICT,
+        description="the posting's, kept here so an establishment's applicants page by index",
+    )
+    establishment_id: int
     seeker: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="applications", on_delete=fields.RESTRICT
     )
@@ -55,7 +63,11 @@ class Application(Model):
     class Meta:
         table = "application"
         unique_together = (("posting", "seeker"),)
-        indexes = (("posting_id", "status"),)
+        indexes = (
+            ("posting_id", "status"),
+            ("establishment_id", "id"),
+            ("establishment_id", "status", "id"),
+        )
 
 
 class ApplicationEvent(Model):

@@ -110,6 +110,7 @@ async def _open(
         try:
             application = await Application.create(
                 posting_id=posting.id,
+                establishment_id=posting.establishment_id,
                 seeker_id=seeker_id,
                 source=source,
                 status=S.APPLIED,
@@ -305,7 +306,7 @@ async def _application_for(viewer: Viewer, application_id: int) -> tuple[User, A
         raise NotAuthenticated
     query = Application.filter(id=application_id)
     if user.portal == Portal.EMPLOYER:
-        query = query.filter(posting__establishment_id=user.establishment_id)
+        query = query.filter(establishment_id=user.establishment_id)
     elif user.portal == Portal.SEEKER:
         query = query.filter(seeker_id=user.id)
     else:
@@ -405,7 +406,7 @@ async def establishment_applications(
 ) -> Page[Application]:
     """The applications to the employer's establishment's postings, newest first."""
     user = viewer.require_employer()
-    query = Application.filter(posting__establishment_id=user.establishment_id)
+    query = Application.filter(establishment_id=user.establishment_id)
     if posting_id is not None:
         query = query.filter(posting_id=posting_id)
     if status is not None:
@@ -429,11 +430,11 @@ async def visible_applications(viewer: Viewer, ids: list[int]) -> dict[int, Appl
         return {}
     query = Application.filter(id__in=ids)
     if user.portal == Portal.EMPLOYER:
-        query = query.filter(posting__establishment_id=user.establishment_id)
+        query = query.filter(establishment_id=user.establishment_id)
     elif user.portal == Portal.SEEKER:
         query = query.filter(seeker_id=user.id)
     elif user.portal == Portal.STAFF:
-        query = query.filter(posting__establishment__office_id=user.office_id)
+        query = query.filter(establishment__office_id=user.office_id)
     else:
         return {}
     return {application.id: application for application in await query}

@@ -94,7 +94,7 @@ async def has_relation(establishment_id: int, seeker_id: int) -> bool:
     establishment's postings or were sent a request from one."""
     if not await User.exists(id=seeker_id, portal=Portal.SEEKER, is_active=True):
         return False
-    if await Application.exists(seeker_id=seeker_id, posting__establishment_id=establishment_id):
+    if await Application.exists(seeker_id=seeker_id, establishment_id=establishment_id):
         return True
     return await SeekerRequest.exists(
         seeker_id=seeker_id, posting__establishment_id=establishment_id
