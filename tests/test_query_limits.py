@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from graphql import parse
+from strawberry.extensions.validation_cache import _get_validate_cache
 
-from app.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, build_schema
+from app.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, VALIDATION_CACHE_SIZE, build_schema
 from app.schema.extensions import query_cost
 from app.settings import Settings
 from tests import flows
@@ -71,6 +72,24 @@ async def test_depth_and_aliases_are_limited(gql: GraphQLClient) -> None:
     assert _codes((await gql.post(nested(MAX_DEPTH + 2))).json()) == ["GRAPHQL_VALIDATION_FAILED"]
     assert "errors" not in (await gql.post(enough)).json()
     assert _codes((await gql.post(many)).json()) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_a_repeated_document_is_validated_once_and_still_refused(
+    gql: GraphQLClient,
+) -> None:
+    too_many = "{ " + " ".join(f"b{i}: viewer {{ email }}" for i in range(MAX_ALIASES + 1)) + " }"
+    fine = "query Repeated { viewer { email } }"
+    cache = _get_validate_cache(VALIDATION_CACHE_SIZE)
+    await gql.post(fine)
+    before = cache.cache_info()
+
+    for _ in range(3):
+        assert "errors" not in (await gql.post(fine)).json()
+        assert _codes((await gql.post(too_many)).json()) == ["GRAPHQL_VALIDATION_FAILED"]
+
+    after = cache.cache_info()
+    assert after.hits - before.hits >= 5  # all but the first of the refused document
+    assert after.misses - before.misses <= 1
 
 
 async def test_a_syntax_error_is_coded_like_any_other(gql: GraphQLClient) -> None:

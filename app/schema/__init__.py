@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -100,18 +101,27 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+VALIDATION_CACHE_SIZE = 512
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (the defaults when not given)."""
     settings = settings or Settings()
     production = settings.is_production
+    # The depth and alias limits are validation rules, and each limiter makes a new rule class:
+    # made once here, the rules stay the same and `ValidationCache` (keyed by the document and
+    # its rules) validates a repeated document only once.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
+    ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationObserver,
-        lambda: QueryDepthLimiter(max_depth=settings.query_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.query_max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
         lambda: ReportingParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
         CodedErrors,
     ]
     if production:
