@@ -18,6 +18,7 @@ from app.resolvers import applications
 from app.resolvers.seekers import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
+from app.schema.dataloaders import ApplicationHistoryRow
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id
 from app.schema.paging import encode_cursor, page_args, page_info
@@ -52,13 +53,13 @@ class ApplicationStatusChange:
     reason: str
 
     @classmethod
-    def from_model(cls, event: models.ApplicationEvent) -> Self:
+    def from_row(cls, row: ApplicationHistoryRow) -> Self:
         return cls(
-            actor_portal=event.actor.portal if event.actor is not None else None,
-            at=event.at,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
+            actor_portal=row["actor_portal"],
+            at=row["at"],
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            reason=row["reason"],
         )
 
 
@@ -119,7 +120,7 @@ class Application(relay.Node):
     @strawberry.field(description="Every status change, oldest first.")
     async def status_history(self, info: Info) -> list[ApplicationStatusChange]:
         loader = info.context.loaders.application_events_by_application_id
-        return [ApplicationStatusChange.from_model(event) for event in await loader.load(self.id)]
+        return [ApplicationStatusChange.from_row(row) for row in await loader.load(self.id)]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Max
 
 from app import models
+from app.models.accounts import Portal
+from app.models.applications import ApplicationStatus
 from app.models.establishments import ReviewStatus
 from app.models.messages import MessageSender
+from app.models.postings import PostingAction, PostingStatus
 from app.resolvers import images
 
 
@@ -37,12 +41,33 @@ async def _postings(ids: Sequence[int]) -> list[models.Posting]:
     return [by_id[i] for i in ids]
 
 
-async def _posting_events(posting_ids: Sequence[int]) -> list[list[models.PostingEvent]]:
+class PostingHistoryRow(TypedDict):
+    """One entry of a posting's history as the page shows it (a row, not a model: a page of
+    postings reads a few hundred of them, and building models and their actors costs more
+    than the query)."""
+
+    posting_id: int
+    action: PostingAction
+    actor_portal: Portal | None
+    from_status: PostingStatus | None
+    to_status: PostingStatus
+    reason: str | None
+    created_at: dt.datetime
+
+
+async def _posting_events(posting_ids: Sequence[int]) -> list[list[PostingHistoryRow]]:
     """The history of each posting, oldest first, with who acted."""
-    history: dict[int, list[models.PostingEvent]] = {i: [] for i in posting_ids}
-    events = models.PostingEvent.filter(posting_id__in=list(posting_ids))
-    for event in await events.order_by("id").select_related("actor"):
-        history[event.posting_id].append(event)
+    history: dict[int, list[PostingHistoryRow]] = {i: [] for i in posting_ids}
+    rows = (
+        await models.PostingEvent.filter(posting_id__in=list(posting_ids))
+        .order_by("id")
+        .values(
+            *PostingHistoryRow.__annotations__.keys() - {"actor_portal"},
+            actor_portal="actor__portal",
+        )
+    )
+    for row in rows:
+        history[row["posting_id"]].append(cast(PostingHistoryRow, row))
     return [history[i] for i in posting_ids]
 
 
@@ -116,14 +141,32 @@ async def _seeker_profiles(user_ids: Sequence[int]) -> list[models.SeekerProfile
     return [by_user.get(i) for i in user_ids]
 
 
+class ApplicationHistoryRow(TypedDict):
+    """One status change of an application, as `PostingHistoryRow`."""
+
+    application_id: int
+    actor_portal: Portal | None
+    at: dt.datetime
+    from_status: ApplicationStatus | None
+    to_status: ApplicationStatus
+    reason: str
+
+
 async def _application_events(
     application_ids: Sequence[int],
-) -> list[list[models.ApplicationEvent]]:
+) -> list[list[ApplicationHistoryRow]]:
     """The status history of each application, oldest first, with who acted."""
-    history: dict[int, list[models.ApplicationEvent]] = {i: [] for i in application_ids}
-    events = models.ApplicationEvent.filter(application_id__in=list(application_ids))
-    for event in await events.order_by("id").select_related("actor"):
-        history[event.application_id].append(event)
+    history: dict[int, list[ApplicationHistoryRow]] = {i: [] for i in application_ids}
+    rows = (
+        await models.ApplicationEvent.filter(application_id__in=list(application_ids))
+        .order_by("id")
+        .values(
+            *ApplicationHistoryRow.__annotations__.keys() - {"actor_portal"},
+            actor_portal="actor__portal",
+        )
+    )
+    for row in rows:
+        history[row["application_id"]].append(cast(ApplicationHistoryRow, row))
     return [history[i] for i in application_ids]
 
 
@@ -188,7 +231,7 @@ class Loaders:
     establishment_by_id: DataLoader[int, models.Establishment] = field(
         default_factory=lambda: DataLoader(load_fn=_establishments)
     )
-    posting_events_by_posting_id: DataLoader[int, list[models.PostingEvent]] = field(
+    posting_events_by_posting_id: DataLoader[int, list[PostingHistoryRow]] = field(
         default_factory=lambda: DataLoader(load_fn=_posting_events)
     )
     posting_by_id: DataLoader[int, models.Posting] = field(
@@ -209,7 +252,7 @@ class Loaders:
     seeker_profile_by_user_id: DataLoader[int, models.SeekerProfile | None] = field(
         default_factory=lambda: DataLoader(load_fn=_seeker_profiles)
     )
-    application_events_by_application_id: DataLoader[int, list[models.ApplicationEvent]] = field(
+    application_events_by_application_id: DataLoader[int, list[ApplicationHistoryRow]] = field(
         default_factory=lambda: DataLoader(load_fn=_application_events)
     )
     pending_establishment_change_by_establishment_id: DataLoader[

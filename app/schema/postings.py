@@ -15,6 +15,7 @@ from app.models import postings as enums
 from app.resolvers import postings
 from app.schema.accounts import Portal
 from app.schema.context import Info
+from app.schema.dataloaders import PostingHistoryRow
 from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
@@ -167,14 +168,14 @@ class PostingEvent:
     at: dt.datetime
 
     @classmethod
-    def from_model(cls, event: models.PostingEvent) -> Self:
+    def from_row(cls, row: PostingHistoryRow) -> Self:
         return cls(
-            action=event.action,
-            actor_portal=event.actor.portal if event.actor is not None else None,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            reason=event.reason,
-            at=event.created_at,
+            action=row["action"],
+            actor_portal=row["actor_portal"],
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            reason=row["reason"],
+            at=row["created_at"],
         )
 
 
@@ -195,16 +196,14 @@ class Posting(relay.Node):
     invalidated_at: dt.datetime | None
     return_reason: str | None = strawberry.field(description="修正依頼の理由.")
     stop_reason: str | None = strawberry.field(description="募集停止の理由.")
-    content: PostingContent = strawberry.field(description="What the posting shows now.")
-    pending_content: PostingContent | None = strawberry.field(
-        description="A change waiting for staff review; `content` stays until it is accepted."
-    )
     change_requested_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
     establishment_id: strawberry.Private[int]
     renewed_from_id: strawberry.Private[int | None]
     reused_from_id: strawberry.Private[int | None]
+    # The form (求人票) is built only when asked for: a list of applications shows a title.
+    model: strawberry.Private[models.Posting]
 
     @classmethod
     def from_model(cls, posting: models.Posting) -> Self:
@@ -224,20 +223,27 @@ class Posting(relay.Node):
             invalidated_at=posting.invalidated_at,
             return_reason=posting.return_reason,
             stop_reason=posting.stop_reason,
-            content=PostingContent.from_content(postings.PostingContent.of(posting)),
-            pending_content=(
-                PostingContent.from_content(
-                    postings.PostingContent.from_json(posting.pending_content)
-                )
-                if posting.pending_content is not None
-                else None
-            ),
             change_requested_at=posting.change_requested_at,
             created_at=posting.created_at,
             updated_at=posting.updated_at,
             establishment_id=posting.establishment_id,
             renewed_from_id=posting.renewed_from_id,
             reused_from_id=posting.reused_from_id,
+            model=posting,
+        )
+
+    @strawberry.field(description="What the posting shows now.")
+    def content(self) -> PostingContent:
+        return PostingContent.from_content(postings.PostingContent.of(self.model))
+
+    @strawberry.field(
+        description="A change waiting for staff review; `content` stays until it is accepted."
+    )
+    def pending_content(self) -> PostingContent | None:
+        if self.model.pending_content is None:
+            return None
+        return PostingContent.from_content(
+            postings.PostingContent.from_json(self.model.pending_content)
         )
 
     @strawberry.field(description="The establishment (事業所) the posting belongs to.")
@@ -251,8 +257,8 @@ class Posting(relay.Node):
 
     @strawberry.field(description="Every state change: who, when, from, to and why.")
     async def history(self, info: Info) -> list[PostingEvent]:
-        events = await info.context.loaders.posting_events_by_posting_id.load(self.id)
-        return [PostingEvent.from_model(event) for event in events]
+        rows = await info.context.loaders.posting_events_by_posting_id.load(self.id)
+        return [PostingEvent.from_row(row) for row in rows]
 
     @strawberry.field(description="The posting this one renews (更新前の求人).")
     async def renewed_from(self, info: Info) -> Posting | None:
