@@ -431,7 +431,12 @@ async def login(
     address = email.strip().lower()
     if not address or not password:
         raise invalid
-    user = await User.get_or_none(portal=portal, email=address, is_active=True)
+    # No login has a longer address (every write checks it); Tortoise would refuse the filter.
+    user = (
+        await User.get_or_none(portal=portal, email=address, is_active=True)
+        if len(address) <= validation.EMAIL_MAX_LENGTH
+        else None
+    )
     if user is None:
         # As long as the check of a known login, so the time tells nothing either.
         await check_password(password, None, rounds=rt.settings.bcrypt_rounds)

@@ -14,6 +14,7 @@ event is published after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -84,6 +85,9 @@ def is_result_locked(posting: Posting, today: dt.date) -> bool:
 
 
 # --- Arrival ------------------------------------------------------------------------------
+
+
+_POSTING_NUMBER = re.compile(r"\d{5}-\d{8}")
 
 
 def _posting_not_found(field: str) -> UserErrors:
@@ -173,7 +177,14 @@ async def create_application(
     if posting_id is not None:
         posting = await Posting.get_or_none(id=posting_id)
     elif posting_number:
-        posting = await Posting.get_or_none(posting_number=posting_number.strip())
+        number = posting_number.strip()
+        # Only the shape NNNNN-NNNNNNNN can name a posting; Tortoise would refuse a longer
+        # value as a filter rather than find nothing.
+        posting = (
+            await Posting.get_or_none(posting_number=number)
+            if _POSTING_NUMBER.fullmatch(number)
+            else None
+        )
     else:
         raise user_error(ErrorCode.REQUIRED, "応募する求人を指定してください。", "postingId")
     if posting is None or posting.posting_number is None:

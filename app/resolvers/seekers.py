@@ -353,6 +353,10 @@ async def search_seekers(
             | Q(licenses__icontains=keyword)
         )
     if filters.prefecture:
+        if filters.prefecture not in PREFECTURES:
+            # No profile has another (every write checks it), and Tortoise would refuse a value
+            # longer than the column rather than find nothing.
+            return Page(items=[], has_next_page=False)
         query = query.filter(desired_prefecture=filters.prefecture)
     if filters.employment_type is not None:
         query = query.filter(desired_employment_type=filters.employment_type)
