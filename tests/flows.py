@@ -233,6 +233,15 @@ def otp_from_mail(server: Server, email: str) -> str:
     return find_in_mail(server.last_mail_to(email), r"ワンタイムパスワード: (\d{6})")
 
 
+def not_found_for_another_office(response: httpx.Response, field: str) -> bool:
+    """Staff of another office get what they would for an ID that does not exist: the
+    payload's NOT_FOUND, never a FORBIDDEN that would tell the object is there."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return [error["code"] for error in body["data"][field]["errors"]] == ["NOT_FOUND"]
+
+
 def top_level_codes(response: httpx.Response) -> list[str]:
     """The `extensions.code` of every top-level error of a GraphQL response."""
     assert response.status_code == 200, response.text

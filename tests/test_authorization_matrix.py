@@ -346,7 +346,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"establishmentId": w.ids["establishment_a"]}),
     ),
     # Postings, all aimed at P_A (active), so most moves are a domain answer for E_A.
@@ -410,7 +410,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"id": w.ids["submitted_a"]}),
     ),
     "postingChangeRequest": row(
@@ -430,7 +430,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"id": w.ids["posting_a"], "reason": "変更は認められません"}),
     ),
     # Seekers.
@@ -504,7 +504,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         user_error("ALREADY_EXISTS"),
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(
             lambda w, v: {
                 "postingId": w.ids["posting_a"],
@@ -613,7 +613,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"imageId": w.ids["image"], "approve": True}),
     ),
     "establishmentImageDelete": row(
@@ -631,7 +631,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"changeId": w.ids["change"], "approve": True}),
     ),
     "officeEventCancel": row(
@@ -640,7 +640,7 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         OK,
-        FORBIDDEN,
+        NOT_FOUND,  # another office's object looks like none at all
         args=inputs(lambda w, v: {"eventId": w.ids["event"]}),
     ),
     # Replaces A's pending change (reviewed above) with a new one.

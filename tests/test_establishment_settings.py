@@ -342,7 +342,7 @@ async def test_staff_of_another_office_cannot_review_or_see_a_change(
     seen_change = await other_staff.execute(NODE, {"id": change["id"]})
     seen_establishment = await other_staff.execute(NODE, {"id": counter.establishment_id})
 
-    assert flows.top_level_codes(response) == ["FORBIDDEN"]
+    assert flows.not_found_for_another_office(response, "establishmentChangeReview")
     assert seen_change["node"] is None
     assert seen_establishment["node"] is None
     assert (await EstablishmentChange.get()).status == ReviewStatus.PENDING

@@ -408,7 +408,7 @@ async def test_staff_of_another_office_cannot_review_or_list(
 ):
     image = await uploaded(employer, png(), "a.png")
     response = await other_staff.post(REVIEW, {"input": {"imageId": image["id"], "approve": True}})
-    assert flows.top_level_codes(response) == ["FORBIDDEN"]
+    assert flows.not_found_for_another_office(response, "imageReview")
     response = await other_staff.post(IMAGES, {"establishmentId": counter.establishment_id})
     assert flows.top_level_codes(response) == ["FORBIDDEN"]
     assert (await other_staff.execute(NODE, {"id": image["id"]}))["node"] is None

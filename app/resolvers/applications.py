@@ -241,10 +241,9 @@ async def create_referral(
         form.check(lambda: _raise_too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH))
     form.done()
     posting = await Posting.get_or_none(id=posting_id).select_related("establishment")
-    if posting is None:
+    # Another office's posting is answered as one that is not there: no oracle of its IDs.
+    if posting is None or posting.establishment.office_id != staff.office_id:
         raise _posting_not_found("postingId")
-    if posting.establishment.office_id != staff.office_id:
-        raise Forbidden
     if posting.status is not PostingStatus.ACTIVE:
         raise user_error(
             ErrorCode.NOT_ACCEPTING_APPLICATIONS,

@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from app.errors import ErrorCode, Forbidden, user_error
+from app.errors import ErrorCode, user_error
 from app.japanese import is_half_width
 from app.models import (
     AccountCreationCode,
@@ -96,10 +96,9 @@ async def establishment_for_staff(viewer: Viewer, establishment_id: int) -> Esta
     """An establishment of the staff member's own office."""
     staff = viewer.require_staff()
     establishment = await Establishment.get_or_none(id=establishment_id)
-    if establishment is None:
+    # Another office's establishment is answered as one that is not there: no oracle of its IDs.
+    if establishment is None or establishment.office_id != staff.office_id:
         raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishmentId")
-    if establishment.office_id != staff.office_id:
-        raise Forbidden
     return establishment
 
 
@@ -407,10 +406,8 @@ async def review_profile_change(
     else:
         reason = validation.required("reason", reason, "差戻しの理由", REVIEW_REASON_MAX_LENGTH)
     change = await EstablishmentChange.get_or_none(id=change_id).select_related("establishment")
-    if change is None:
+    if change is None or change.establishment.office_id != staff.office_id:
         raise _change_not_found()
-    if change.establishment.office_id != staff.office_id:
-        raise Forbidden
     already = user_error(
         ErrorCode.INVALID_STATE, "この変更申請はすでに処理されています。", "changeId"
     )

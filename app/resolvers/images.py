@@ -175,10 +175,9 @@ async def _office_image(viewer: Viewer, image_id: int) -> EstablishmentImage:
     """An image of an establishment under the staff member's own office."""
     staff = viewer.require_staff()
     image = await EstablishmentImage.get_or_none(id=image_id).select_related("establishment")
-    if image is None:
+    # Another office's image is answered as one that is not there: no oracle of its IDs.
+    if image is None or image.establishment.office_id != staff.office_id:
         raise _not_found()
-    if image.establishment.office_id != staff.office_id:
-        raise Forbidden
     return image
 
 

@@ -153,10 +153,9 @@ async def _office_event(viewer: Viewer, event_id: int) -> OfficeEvent:
     """An event of the staff member's own office."""
     staff = viewer.require_staff()
     event = await OfficeEvent.get_or_none(id=event_id)
-    if event is None:
+    # Another office's event is answered as one that is not there: no oracle of its IDs.
+    if event is None or event.office_id != staff.office_id:
         raise _not_found()
-    if event.office_id != staff.office_id:
-        raise Forbidden
     return event
 
 

@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from app.errors import ErrorCode, Forbidden, user_error
+from app.errors import ErrorCode, user_error
 from app.models import AuditAction, Portal, Posting, PostingEvent, PostingNumberSerial, User
 from app.models.postings import (
     AgeLimitReason,
@@ -387,10 +387,9 @@ async def _office_posting(viewer: Viewer, posting_id: int) -> Posting:
     """A posting of an establishment under the staff member's own office."""
     staff = viewer.require_staff()
     posting = await Posting.get_or_none(id=posting_id).select_related("establishment__office")
-    if posting is None:
+    # Another office's posting is answered as one that is not there: no oracle of its IDs.
+    if posting is None or posting.establishment.office_id != staff.office_id:
         raise _not_found()
-    if posting.establishment.office_id != staff.office_id:
-        raise Forbidden
     return posting
 
 
