@@ -82,7 +82,8 @@ class Server:
     mail_dir: Path
     rt: Runtime
 
-    def last_mail_to(self, address: str) -> Message:
+    def mails_to(self, address: str) -> list[Message]:
+        """Every mail written to `address`, oldest first."""
         box = mailbox.Maildir(self.mail_dir, create=True)
         try:
             found = sorted(
@@ -91,8 +92,12 @@ class Server:
             )
         finally:
             box.close()
+        return [message for _, message in found]
+
+    def last_mail_to(self, address: str) -> Message:
+        found = self.mails_to(address)
         assert found, f"no mail to {address}"
-        return found[-1][1]
+        return found[-1]
 
 
 def mail_body(message: Message) -> str:

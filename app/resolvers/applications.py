@@ -35,7 +35,7 @@ from app.models import (
 from app.models.applications import ApplicationSource, ApplicationStatus
 from app.models.events import Event, EventKind
 from app.models.postings import PostingStatus
-from app.resolvers import audit, events, postings, validation
+from app.resolvers import audit, events, notifications, postings, validation
 from app.resolvers.seekers import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
@@ -129,6 +129,7 @@ async def _open(
             application, posting, actor_id=actor_id, from_status=None, reason="", now=now
         )
     await events.publish(rt, event)
+    await notifications.application_arrived(rt, posting)
     return application
 
 

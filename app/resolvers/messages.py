@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.models.events import EventKind
 from app.models.messages import MessageSender
-from app.resolvers import events, validation
+from app.resolvers import events, notifications, validation
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -230,6 +230,8 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
             message_id=message.id,
         )
     await events.publish(rt, event)
+    if me.side is MessageSender.SEEKER:
+        await notifications.message_received(rt, thread)
     return message
 
 
