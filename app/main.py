@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -255,6 +256,20 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "up"})
 
 
+# Requests and deliveries allocate many short-lived objects; with the default threshold (700)
+# the collector runs every few hundred of them, and its older generations scan the whole heap,
+# including everything imported at start-up. Fewer young collections, and the start-up heap
+# frozen out of them, keep those pauses off the latency of pages and subscriptions.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def tune_garbage_collection() -> None:
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     rt = Runtime.from_settings(settings, clock)
@@ -271,6 +286,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             contextlib.aclosing(rt.throttle),
             process_metrics(settings),
         ):
+            tune_garbage_collection()
             yield
 
     app = Starlette(

@@ -594,15 +594,14 @@ def _live_session(rt: Runtime) -> Q:
     )
 
 
-async def session_is_live(rt: Runtime, viewer: Viewer) -> bool:
-    """Whether the viewer's session still holds (long-lived connections ask again).
+async def live_session_ids(rt: Runtime, session_ids: list[int]) -> set[int]:
+    """Which of these sessions still hold (long-lived connections ask again).
 
     An open subscription is not a request: a dashboard left alone ends with its session."""
-    if viewer.session is None:
-        return False
-    return await Session.filter(
-        _live_session(rt), id=viewer.session.id, user__is_active=True
-    ).exists()
+    found = await Session.filter(
+        _live_session(rt), id__in=session_ids, user__is_active=True
+    ).values_list("id", flat=True)
+    return set(found)
 
 
 async def logout(rt: Runtime, viewer: Viewer) -> None:

@@ -4,14 +4,20 @@ A subscription listens to the broker FIRST, then reads the stored events after t
 cursor, then waits for notices. Every notice only wakes it up: it reads again from the
 database what is newer than the last event it delivered. So a notice that arrives while the
 replay runs, or twice, or late, changes nothing: no gap, no duplicate, always in id order.
+
+One notice wakes every subscription of its audience at once, and they all ask the same: so
+the subscriptions of this process that ask in the same event-loop tick are answered together
+(`Coalescer`): one read of the events per audience, one of the rows they name, one session
+check; each subscription then takes its own slice, after its own cursor.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from tortoise.queryset import QuerySet
 
@@ -20,14 +26,18 @@ from app.errors import Forbidden, NotAuthenticated
 from app.models import Application, ApplicationEvent, Event, Message, Portal
 from app.models.events import EventKind
 from app.models.messages import MessageSender
-from app.resolvers.accounts import session_is_live
+from app.resolvers.accounts import live_session_ids
+from app.resolvers.fanout import Coalescer
 from app.runtime import Runtime
 from app.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-"""Stored events read per query while catching up."""
+"""Stored events read per query while catching up (for all the subscribers of an audience)."""
+
+IDS_PER_STATEMENT = 500
+"""At most this many ids in one `IN (…)`: databases limit the parameters of a statement."""
 
 T = TypeVar("T")
 
@@ -88,54 +98,14 @@ def messages_received(
     rt: Runtime, viewer: Viewer, *, after: int | None
 ) -> AsyncGenerator[MessageDelivery, None]:
     """Messages sent to the viewer (by the other side), after the event `after`."""
-    audience = audience_of(viewer)
-
-    async def load(events: list[Event]) -> list[MessageDelivery]:
-        messages = {
-            message.id: message
-            for message in await Message.filter(
-                id__in=[event.message_id for event in events if event.message_id is not None]
-            )
-        }
-        deliveries = []
-        for event in events:
-            message = messages.get(event.message_id) if event.message_id is not None else None
-            if message is None:
-                log.warning("event %s names no stored message", event.id)
-            elif message.sender == audience.received_from:
-                deliveries.append(MessageDelivery(event_id=event.id, message=message))
-        return deliveries
-
-    return _deliveries(rt, viewer, audience, EventKind.MESSAGE_RECEIVED, after, load)
+    return _deliveries(rt, viewer, audience_of(viewer), _MESSAGES, after)
 
 
 def application_status_changes(
     rt: Runtime, viewer: Viewer, *, after: int | None
 ) -> AsyncGenerator[StatusChangeDelivery, None]:
     """Status changes of the applications the viewer may see, after the event `after`."""
-    audience = audience_of(viewer)
-
-    async def load(events: list[Event]) -> list[StatusChangeDelivery]:
-        changes = {
-            change.id: change
-            for change in await ApplicationEvent.filter(
-                id__in=[e.application_event_id for e in events if e.application_event_id]
-            ).select_related("application")
-        }
-        deliveries = []
-        for event in events:
-            change = changes.get(event.application_event_id or 0)
-            if change is None:
-                log.warning("event %s names no stored application change", event.id)
-            else:
-                deliveries.append(
-                    StatusChangeDelivery(
-                        event_id=event.id, change=change, application=change.application
-                    )
-                )
-        return deliveries
-
-    return _deliveries(rt, viewer, audience, EventKind.APPLICATION_STATUS_CHANGED, after, load)
+    return _deliveries(rt, viewer, audience_of(viewer), _STATUS_CHANGES, after)
 
 
 async def latest_event_id(viewer: Viewer) -> int:
@@ -145,18 +115,8 @@ async def latest_event_id(viewer: Viewer) -> int:
     return latest.id if latest else 0
 
 
-async def _latest_event_id() -> int:
-    latest = await Event.all().order_by("-id").first()
-    return latest.id if latest else 0
-
-
 async def _deliveries(
-    rt: Runtime,
-    viewer: Viewer,
-    audience: Audience,
-    kind: EventKind,
-    after: int | None,
-    load: Callable[[list[Event]], Awaitable[list[T]]],
+    rt: Runtime, viewer: Viewer, audience: Audience, stream: _Stream[T], after: int | None
 ) -> AsyncGenerator[T, None]:
     """Replay after `after` (or, without it, start from now), then deliver live.
 
@@ -164,24 +124,199 @@ async def _deliveries(
     reconnect later with the cursor of the last event it received. Raises `NotAuthenticated`
     once the session that opened the subscription has ended (logout, expiry, withdrawal).
     """
+    session_id = viewer.session.id if viewer.session is not None else None
     async with rt.broker.listen() as notices:
         # Listening already: whatever is stored from here on is also announced to us.
-        last = after if after is not None else await _latest_event_id()
+        last = after if after is not None else await _newest_event_id.ask(None)
         while True:
             while True:
-                events = (
-                    await audience.events(kind).filter(id__gt=last).order_by("id").limit(BATCH_SIZE)
-                )
-                deliveries = await load(events)
-                if deliveries and not await session_is_live(rt, viewer):
+                page = await stream.read(_Ask(rt, session_id, audience, after=last))
+                if page.session_ended:
                     raise NotAuthenticated
-                for delivery in deliveries:
+                for delivery in page.deliveries:
                     yield delivery
-                if events:
-                    last = events[-1].id
-                if len(events) < BATCH_SIZE:
+                last = page.last
+                if not page.more:
                     break
             while True:
                 notice = await anext(notices)
-                if notice.event_id > last and audience.sees(notice, kind):
+                if notice.event_id > last and audience.sees(notice, stream.kind):
                     break
+
+
+# --- Reads shared by the subscriptions of this process ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """A subscription's question: what of `audience` follows the event `after`, and may the
+    holder of the session `session_id` have it."""
+
+    rt: Runtime
+    session_id: int | None
+    audience: Audience
+    after: int
+
+
+@dataclass(frozen=True)
+class _Page(Generic[T]):
+    deliveries: list[T]
+    last: int
+    """The cursor after this page: the last event read (delivered or not), else `after`."""
+    more: bool
+    """A full batch was read: more may follow at once."""
+    session_ended: bool
+    """There is something to deliver, but the session has ended: deliver nothing."""
+
+
+class _Stream(Generic[T]):
+    """One kind of event as subscribers receive it, read for all who ask in one tick.
+
+    `load` makes the delivery of each event (by event id) whose row is stored, once for every
+    subscriber; `receives` says whether an audience receives a delivery of its own events.
+    """
+
+    def __init__(
+        self,
+        kind: EventKind,
+        load: Callable[[list[Event]], Awaitable[dict[int, T]]],
+        receives: Callable[[Audience, T], bool],
+    ) -> None:
+        self.kind = kind
+        self._load = load
+        self._receives = receives
+        self._pages: Coalescer[_Ask, _Page[T]] = Coalescer(self._read)
+
+    async def read(self, ask: _Ask) -> _Page[T]:
+        return await self._pages.ask(ask)
+
+    async def _read(self, asks: list[_Ask]) -> list[_Page[T]]:
+        found = await _events_after(self.kind, asks)
+        events = {event.id: event for page, _ in found for event in page}
+        ordered = [events[event_id] for event_id in sorted(events)]
+        loaded: dict[int, T] = {}
+        for start in range(0, len(ordered), IDS_PER_STATEMENT):
+            loaded |= await self._load(ordered[start : start + IDS_PER_STATEMENT])
+        deliveries = [
+            [
+                loaded[event.id]
+                for event in page
+                if event.id in loaded and self._receives(ask.audience, loaded[event.id])
+            ]
+            for ask, (page, _) in zip(asks, found, strict=True)
+        ]
+        # Only those with something to deliver are asked about (as a subscription did alone).
+        delivering = [i for i, mine in enumerate(deliveries) if mine]
+        live = await _sessions_live([asks[i] for i in delivering])
+        ended = {i for i, holds in zip(delivering, live, strict=True) if not holds}
+        return [
+            _Page(
+                deliveries=deliveries[i],
+                last=page[-1].id if page else ask.after,
+                more=full,
+                session_ended=i in ended,
+            )
+            for i, (ask, (page, full)) in enumerate(zip(asks, found, strict=True))
+        ]
+
+
+async def _events_after(kind: EventKind, asks: Sequence[_Ask]) -> list[tuple[list[Event], bool]]:
+    """For each ask, the events of its audience after its cursor, at most `BATCH_SIZE`, and
+    whether the batch read was full (more may follow).
+
+    One statement per audience, read from the smallest cursor asked; more only when its
+    cursors lie a full batch apart: a full batch answers the asks whose cursor lies before
+    its last event, and the others are read again from the smallest of theirs.
+    """
+    found: list[tuple[list[Event], bool]] = [([], False)] * len(asks)
+    by_audience: dict[Audience, list[int]] = {}
+    for i, ask in enumerate(asks):
+        by_audience.setdefault(ask.audience, []).append(i)
+    for audience, indices in by_audience.items():
+        waiting = sorted(indices, key=lambda i: asks[i].after)
+        while waiting:
+            after = asks[waiting[0]].after
+            batch = (
+                await audience.events(kind).filter(id__gt=after).order_by("id").limit(BATCH_SIZE)
+            )
+            full = len(batch) == BATCH_SIZE
+            ids = [event.id for event in batch]
+            answered = (
+                bisect_left([asks[i].after for i in waiting], ids[-1]) if full else len(waiting)
+            )
+            for i in waiting[:answered]:
+                found[i] = (batch[bisect_right(ids, asks[i].after) :], full)
+            waiting = waiting[answered:]
+    return found
+
+
+async def _sessions_live(asks: Sequence[_Ask]) -> list[bool]:
+    """Whether the session of each ask still holds: one statement for all of them (per
+    runtime, a server has one; and per `IDS_PER_STATEMENT` sessions)."""
+    by_runtime: dict[int, tuple[Runtime, set[int]]] = {}
+    for ask in asks:
+        if ask.session_id is not None:
+            by_runtime.setdefault(id(ask.rt), (ask.rt, set()))[1].add(ask.session_id)
+    live: set[tuple[int, int]] = set()
+    for key, (rt, session_ids) in by_runtime.items():
+        ordered = sorted(session_ids)
+        for start in range(0, len(ordered), IDS_PER_STATEMENT):
+            found = await live_session_ids(rt, ordered[start : start + IDS_PER_STATEMENT])
+            live.update((key, session_id) for session_id in found)
+    return [(id(ask.rt), ask.session_id) in live for ask in asks]
+
+
+async def _newest_event_ids(asks: list[None]) -> list[int]:
+    latest = await Event.all().order_by("-id").first()
+    return [latest.id if latest else 0] * len(asks)
+
+
+_newest_event_id: Coalescer[None, int] = Coalescer(_newest_event_ids)
+"""The newest stored event of any audience: where a subscription without a cursor starts."""
+
+
+async def _messages(events: list[Event]) -> dict[int, MessageDelivery]:
+    message_ids = [event.message_id for event in events if event.message_id is not None]
+    messages = {message.id: message for message in await Message.filter(id__in=message_ids)}
+    deliveries = {}
+    for event in events:
+        message = messages.get(event.message_id) if event.message_id is not None else None
+        if message is None:
+            log.warning("event %s names no stored message", event.id)
+        else:
+            deliveries[event.id] = MessageDelivery(event_id=event.id, message=message)
+    return deliveries
+
+
+def _receives_message(audience: Audience, delivery: MessageDelivery) -> bool:
+    """A viewer receives the other side's messages, not its own side's."""
+    return delivery.message.sender == audience.received_from
+
+
+async def _status_changes(events: list[Event]) -> dict[int, StatusChangeDelivery]:
+    changes = {
+        change.id: change
+        for change in await ApplicationEvent.filter(
+            id__in=[e.application_event_id for e in events if e.application_event_id]
+        ).select_related("application")
+    }
+    deliveries = {}
+    for event in events:
+        change = changes.get(event.application_event_id or 0)
+        if change is None:
+            log.warning("event %s names no stored application change", event.id)
+        else:
+            deliveries[event.id] = StatusChangeDelivery(
+                event_id=event.id, change=change, application=change.application
+            )
+    return deliveries
+
+
+def _receives_every_change(audience: Audience, delivery: StatusChangeDelivery) -> bool:
+    return True
+
+
+_MESSAGES = _Stream(EventKind.MESSAGE_RECEIVED, _messages, _receives_message)
+_STATUS_CHANGES = _Stream(
+    EventKind.APPLICATION_STATUS_CHANGED, _status_changes, _receives_every_change
+)
