@@ -19,7 +19,7 @@ from app.resolvers.seekers import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import UserError, run_change
 from app.schema.nodes import decode_id
 from app.schema.paging import encode_cursor, page_args, page_info
 from app.schema.postings import Posting, PostingSearchResult
@@ -269,12 +269,7 @@ P = TypeVar("P")
 
 
 async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.Application]]) -> P:
-    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
-    try:
-        application = await change()
-    except UserErrors as exc:
-        return payload(errors=user_errors(exc))
-    return payload(application=Application.from_model(application))
+    return await run_change(payload, change, "application", Application.from_model)
 
 
 @strawberry.type

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -22,6 +24,25 @@ class UserError:
 
 def user_errors(exc: UserErrors) -> list[UserError]:
     return [UserError(field=e.field, code=e.code, message=e.message) for e in exc.errors]
+
+
+P = TypeVar("P")
+M = TypeVar("M")
+
+
+async def run_change(
+    payload: Callable[..., P],
+    change: Callable[[], Awaitable[M]],
+    field: str,
+    present: Callable[[M], object],
+) -> P:
+    """Call a use case for a mutation: its `UserErrors` go into the payload, other errors to
+    the top; what it changed goes, presented, into the payload's `field`."""
+    try:
+        changed = await change()
+    except UserErrors as exc:
+        return payload(errors=user_errors(exc))
+    return payload(**{field: present(changed)})
 
 
 class TopLevelCode(Enum):

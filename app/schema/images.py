@@ -20,7 +20,7 @@ from app.errors import ErrorCode, NotAuthenticated, UserErrors, user_error
 from app.models import establishments as enums
 from app.resolvers import images
 from app.schema.context import Info
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus
 from app.schema.nodes import decode_id
 
@@ -197,12 +197,7 @@ P = TypeVar("P")
 async def _run(
     payload: Callable[..., P], change: Callable[[], Awaitable[models.EstablishmentImage]]
 ) -> P:
-    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
-    try:
-        image = await change()
-    except UserErrors as exc:
-        return payload(errors=user_errors(exc))
-    return payload(image=EstablishmentImage.from_model(image))
+    return await run_change(payload, change, "image", EstablishmentImage.from_model)
 
 
 def _image_id(value: strawberry.ID, field: str = "imageId") -> int:

@@ -13,12 +13,11 @@ from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
-from app.errors import UserErrors
 from app.models import office_events as enums
 from app.resolvers import office_events
 from app.resolvers.postings import MAX_PAGE_SIZE
 from app.schema.context import Info
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office
 from app.schema.nodes import decode_id
 
@@ -338,12 +337,7 @@ P = TypeVar("P")
 
 
 async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.OfficeEvent]]) -> P:
-    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
-    try:
-        event = await change()
-    except UserErrors as exc:
-        return payload(errors=user_errors(exc))
-    return payload(office_event=OfficeEvent.from_model(event))
+    return await run_change(payload, change, "office_event", OfficeEvent.from_model)
 
 
 def _event_id(event_id: strawberry.ID) -> int:

@@ -10,13 +10,12 @@ import strawberry
 from strawberry import relay
 
 from app import models
-from app.errors import UserErrors
 from app.models import postings as enums
 from app.resolvers import postings
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import UserError, run_change
 from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id
@@ -610,12 +609,7 @@ P = TypeVar("P")
 
 
 async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.Posting]]) -> P:
-    """Call the use case; its `UserErrors` go into the payload, other errors to the top."""
-    try:
-        posting = await change()
-    except UserErrors as exc:
-        return payload(errors=user_errors(exc))
-    return payload(posting=Posting.from_model(posting))
+    return await run_change(payload, change, "posting", Posting.from_model)
 
 
 def _posting_id(global_id: relay.GlobalID) -> int:
