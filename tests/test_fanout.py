@@ -270,3 +270,34 @@ async def test_deliveries_from_one_read_are_not_shared_across_audiences(
         name: body for name, (_, body) in viewers.items()
     }
     assert {d.event_id for d in firsts} == {a_msg.id, b_msg.id, to_seeker.id, to_other.id}
+
+
+@pytest.mark.parametrize(
+    "count", [subscriptions.IDS_PER_STATEMENT, subscriptions.IDS_PER_STATEMENT + 1]
+)
+async def test_session_checks_are_split_at_the_statement_limit(
+    server: Server, world: World, count: int
+) -> None:
+    now = server.clock.now()
+    await Session.bulk_create(
+        [
+            Session(
+                user_id=world.a.user.id,
+                token_hash=secrets.token_hex(32),
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=1),
+                last_seen_at=now,
+            )
+            for _ in range(count)
+        ]
+    )
+    ids = [s.id for s in await Session.filter(user_id=world.a.user.id).order_by("-id").limit(count)]
+    await Session.filter(id=ids[0]).update(ended_at=now)
+    audience = subscriptions.audience_of(Viewer(user=world.a.user))
+    asks = [subscriptions._Ask(server.rt, i, audience, after=0) for i in ids]
+
+    with counting_queries() as statements:
+        live = await subscriptions._sessions_live(asks)
+
+    assert live == [False] + [True] * (count - 1)
+    assert len(statements) == (1 if count <= subscriptions.IDS_PER_STATEMENT else 2)

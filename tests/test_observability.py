@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.broker import Notice
 from app.models import Portal, Session, User
+from app.observability import ANONYMOUS, OTHER, OperationLabels
 from app.resolvers.accounts import SESSION_PURPOSE
 from app.security import keyed_hash, new_token
 from app.settings import ConfigurationError, Settings
@@ -359,3 +360,16 @@ def test_production_refuses_a_short_metrics_token_and_a_missing_multiprocess_dir
     with pytest.raises(ConfigurationError, match="PROMETHEUS_MULTIPROC_DIR"):
         Settings.from_env({"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")})
     assert Settings.from_env({**production, "METRICS_TOKEN": METRICS_TOKEN}).metrics_token
+
+
+def test_operation_labels_fold_new_names_past_the_limit() -> None:
+    labels = OperationLabels(limit=2)
+
+    assert [labels("HomePage"), labels("Threads")] == ["HomePage", "Threads"]
+    assert labels("Third") == OTHER  # the limit is reached: new names are folded
+    assert labels("HomePage") == "HomePage"  # names already seen keep their label
+    assert labels(None) == ANONYMOUS
+    assert labels("") == ANONYMOUS
+    assert labels("not a name") == OTHER
+    assert OperationLabels(limit=5)("a" * 64) == "a" * 64  # 64 characters at most
+    assert OperationLabels(limit=5)("a" * 65) == OTHER
