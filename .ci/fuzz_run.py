@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,22 +48,10 @@ from graphql import (
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / ".ci"
 PYTHON = sys.executable
-SECRET_KEY = "fuzz-secret-key-of-sufficient-length-0123456789"  # noqa: S105 - throwaway server
 
-# Service settings never inherited from the environment of the run.
-SERVICE_VARIABLES = (
-    "APP_ENV",
-    "APP_VAR_DIR",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "MAIL_URL",
-    "MAIL_FROM",
-    "MEDIA_ROOT",
-    "SECRET_KEY",
-    "BCRYPT_ROUNDS",
-    "PORT",
-    "RATE_LIMITS",
-)
+# The service processes of the fuzz run are set up as the tests' are.
+sys.path.insert(0, str(REPO))
+from tests.processes import free_port, service_env  # noqa: E402
 
 # `logout` would end the session the whole run uses; it takes no argument to fuzz.
 EXCLUDED_OPERATIONS = ("Mutation.logout",)
@@ -77,27 +64,9 @@ REAL_VALUE_PROBABILITY = 0.6
 UNHANDLED = re.compile(r"Traceback \(most recent call last\)|Exception in ASGI application")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def service_env(var_dir: Path) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in SERVICE_VARIABLES}
-    env.update(
-        APP_ENV="development",
-        APP_VAR_DIR=str(var_dir),
-        DATABASE_URL=f"sqlite://{var_dir / 'hellowork.sqlite3'}",
-        SECRET_KEY=SECRET_KEY,
-        BCRYPT_ROUNDS="4",
-        # Every request comes from one address: the fuzzer is not the throttle's subject.
-        RATE_LIMITS="off",
-        EXPIRY_INTERVAL_SECONDS="0",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+def fuzz_env(var_dir: Path) -> dict[str, str]:
+    # Every request comes from one address: the fuzzer is not the throttle's subject.
+    return service_env(var_dir, RATE_LIMITS="off", EXPIRY_INTERVAL_SECONDS="0")
 
 
 def run_app(env: dict[str, str], *args: str) -> str:
@@ -446,7 +415,7 @@ def judge(server: Server, exit_status: int | None, work: Path) -> list[str]:
 def main() -> int:
     keep = os.environ.get("FUZZ_REPORT_DIR")
     work = Path(tempfile.mkdtemp(prefix="fuzz-"))
-    server = Server(service_env(work / "var"), work)
+    server = Server(fuzz_env(work / "var"), work)
     failures: list[str] = []
     try:
         failures += fuzz(server, work)

@@ -39,6 +39,8 @@ _SERVICE_VARIABLES = (
     "SECRET_KEY",
     "BCRYPT_ROUNDS",
     "PORT",
+    "MEDIA_ROOT",
+    "RATE_LIMITS",
 )
 
 
