@@ -4,6 +4,11 @@ Only a notice travels (the event's id, kind and audience); subscriptions read th
 itself from the database, which is also where a reconnecting client's replay comes from.
 Without `REDIS_URL` an in-process broker serves one process; with it, `RedisBroker` carries
 the notices to every server process through Redis pub/sub.
+
+The broker also tells every process which sessions have just ended (logout, a login removed,
+a password reset, a withdrawal), so that each closes the WebSockets opened with them. Such a
+notice may be lost like any other; the sockets check their session again before every
+operation and when it would time out (`app.sockets`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import contextlib
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,6 +33,10 @@ from app.observability import observe_broker_lag
 log = logging.getLogger(__name__)
 
 CHANNEL = "hellowork:events"
+SESSIONS_CHANNEL = "hellowork:sessions"
+
+SessionsEndedCallback = Callable[[list[int]], None]
+"""Told the ids of sessions that ended (in any process); must not block."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,12 @@ class Broker(Protocol):
     async def publish(self, notice: Notice) -> None: ...
 
     def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]: ...
+
+    async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None: ...
+
+    def on_sessions_ended(self, callback: SessionsEndedCallback) -> Callable[[], None]:
+        """Call `callback` with every notice of ended sessions; returns the way to stop."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -100,6 +115,24 @@ class _Fanout:
         self._queues.clear()
 
 
+class _SessionEndings:
+    """The callbacks told of ended sessions in this process."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[SessionsEndedCallback] = []
+
+    def add(self, callback: SessionsEndedCallback) -> Callable[[], None]:
+        self._callbacks.append(callback)
+        return lambda: self._callbacks.remove(callback)
+
+    def deliver(self, session_ids: list[int]) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(session_ids)
+            except Exception:  # one broken listener must not keep the others from hearing
+                log.exception("a listener of ended sessions failed")
+
+
 async def _receive(queue: asyncio.Queue[Notice | _Lost]) -> AsyncIterator[Notice]:
     while True:
         item = await queue.get()
@@ -114,6 +147,7 @@ class InProcessBroker:
 
     def __init__(self) -> None:
         self._fanout = _Fanout()
+        self._session_endings = _SessionEndings()
 
     async def start(self) -> None:
         pass
@@ -123,6 +157,13 @@ class InProcessBroker:
 
     def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
         return self._fanout.listener()
+
+    async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None:
+        if session_ids:
+            self._session_endings.deliver(list(session_ids))
+
+    def on_sessions_ended(self, callback: SessionsEndedCallback) -> Callable[[], None]:
+        return self._session_endings.add(callback)
 
     async def close(self) -> None:
         self._fanout.fail("the broker was closed")
@@ -143,6 +184,13 @@ def decode_notice(data: bytes | str) -> Notice:
     )
 
 
+def decode_session_ids(data: bytes | str) -> list[int]:
+    ids = orjson.loads(data)
+    if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+        raise ValueError("not a list of session ids")
+    return ids
+
+
 class RedisBroker:
     """Notices through one Redis pub/sub channel, to every server process.
 
@@ -160,16 +208,19 @@ class RedisBroker:
         url: str,
         *,
         channel: str = CHANNEL,
+        sessions_channel: str = SESSIONS_CHANNEL,
         timeout: float = 2.0,
         reconnect_delay: float = 0.1,
         max_reconnect_delay: float = 2.0,
     ) -> None:
         self.url = url
         self.channel = channel
+        self.sessions_channel = sessions_channel
         self._timeout = timeout
         self._reconnect_delay = reconnect_delay
         self._max_reconnect_delay = max_reconnect_delay
         self._fanout = _Fanout()
+        self._session_endings = _SessionEndings()
         self._publisher: Redis | None = None
         self._subscriber: Redis | None = None
         self._task: asyncio.Task[None] | None = None
@@ -219,6 +270,20 @@ class RedisBroker:
         async with self._fanout.listener() as notices:
             yield notices
 
+    async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None:
+        """Tell every process, this one included (through Redis, like the others)."""
+        if not session_ids:
+            return
+        if self._publisher is None:
+            raise BrokerUnavailable("the broker is not started")
+        try:
+            await self._publisher.publish(self.sessions_channel, orjson.dumps(list(session_ids)))
+        except (RedisError, OSError) as exc:
+            raise BrokerUnavailable(f"could not publish ended sessions: {exc}") from exc
+
+    def on_sessions_ended(self, callback: SessionsEndedCallback) -> Callable[[], None]:
+        return self._session_endings.add(callback)
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -255,25 +320,32 @@ class RedisBroker:
         assert self._subscriber is not None
         pubsub = self._subscriber.pubsub()
         try:
-            await pubsub.subscribe(self.channel)
-            # Listeners are accepted only once Redis confirmed the subscription: a notice
+            await pubsub.subscribe(self.channel, self.sessions_channel)
+            # Listeners are accepted only once Redis confirmed the subscriptions: a notice
             # published before that would otherwise be missed without anyone knowing.
+            confirmed = 0
             async with asyncio.timeout(self._timeout):
-                while (await pubsub.get_message(timeout=self._timeout) or {}).get(
-                    "type"
-                ) != "subscribe":
-                    pass
+                while confirmed < 2:
+                    message = await pubsub.get_message(timeout=self._timeout) or {}
+                    confirmed += message.get("type") == "subscribe"
             self._connected.set()
-            log.info("subscribed to Redis channel %s", self.channel)
+            log.info("subscribed to Redis channels %s, %s", self.channel, self.sessions_channel)
             while True:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
                 if message is None or message.get("type") != "message":
                     continue
-                try:
-                    notice = decode_notice(message["data"])
-                except (ValueError, KeyError, TypeError):
-                    log.exception("ignoring a malformed notice on %s", self.channel)
-                    continue
-                self._fanout.deliver(notice)
+                self._dispatch(message)
         finally:
             await pubsub.aclose()
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        channel = message.get("channel")
+        if isinstance(channel, bytes):
+            channel = channel.decode()
+        try:
+            if channel == self.sessions_channel:
+                self._session_endings.deliver(decode_session_ids(message["data"]))
+            else:
+                self._fanout.deliver(decode_notice(message["data"]))
+        except (ValueError, KeyError, TypeError):
+            log.exception("ignoring a malformed notice on %s", channel)

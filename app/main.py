@@ -16,12 +16,19 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
@@ -42,13 +49,14 @@ from app.observability import (
     metrics_endpoint,
     process_metrics,
 )
-from app.resolvers.accounts import viewer_for_token
+from app.resolvers.accounts import viewer_for_session, viewer_for_token
 from app.resolvers.images import MAX_IMAGE_BYTES
 from app.runtime import Runtime
 from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
 from app.schema.errors import TopLevelCode, throttled_error
 from app.settings import Settings
+from app.sockets import SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_REASON, OpenSockets
 from app.tasks import periodic_tasks
 from app.viewer import Viewer
 
@@ -87,6 +95,11 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """Sends graphql-transport-ws messages as text frames, which browser clients expect."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            # Closed by the server (its session ended): the operations still running are
+            # cancelled once the client has answered the close; what they send meanwhile
+            # has nowhere to go.
+            return
         count_transport_ws_errors(message)
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
@@ -94,8 +107,61 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, every operation held to the socket's session as an HTTP request
+    is: the session must still hold (and the operation counts as its use for the idle
+    timeout), and the operation counts against the session's request budget. The socket is
+    registered with `OpenSockets`, which closes it with 4403 once the session ends."""
+
+    view: GraphQLApp
+
+    async def handle(self) -> None:
+        with contextlib.ExitStack() as self._registration:
+            await super().handle()
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        session = self.context.viewer.session
+        if self.connection_acknowledged and session is not None:
+            self._registration.enter_context(self.view.sockets.opened(session, self.end))
+
+    async def end(self) -> None:
+        """Close the socket: its session has ended."""
+        websocket = self.context.response
+        if (
+            isinstance(websocket, WebSocket)
+            and websocket.application_state == WebSocketState.CONNECTED
+        ):
+            await self.websocket.close(SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_REASON)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Not yet acknowledged, or an id in use: the protocol's own refusals come first.
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            context = self.context
+            session = context.viewer.session
+            assert session is not None, "only authenticated sockets are acknowledged"
+            viewer = await viewer_for_session(self.view.rt, session.id)
+            if viewer.session is None:
+                await self.end()
+                return
+            context.viewer = viewer
+            self.view.sockets.used(viewer.session)
+            try:
+                await self.view.rt.throttle.hit_request(
+                    session_id=session.id, client=context.client_address
+                )
+            except Throttled as exc:
+                refused = throttled_error(exc).formatted
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [refused]}
+                )
+                return
+        await super().handle_subscribe(message)
+
+
 class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
+    graphql_transport_ws_handler_class = SessionBoundHandler
 
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
@@ -108,6 +174,7 @@ class GraphQLApp(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.rt = rt
+        self.sockets = OpenSockets(rt)
 
     async def run(  # type: ignore[override]
         self,
@@ -283,6 +350,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             RegisterTortoise(app, config=tortoise_config(settings)),
             periodic_tasks(rt),
             running(rt.broker),
+            graphql.sockets.running(),
             contextlib.aclosing(rt.throttle),
             process_metrics(settings),
         ):

@@ -9,6 +9,7 @@ import logging
 import mailbox
 import secrets
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,8 @@ from app.clock import MovableClock
 from app.errors import Throttled
 from app.settings import ConfigurationError, RateLimit, RateLimits, Settings
 from app.throttle import Action, MemoryCounter, RedisCounter, Throttle
+from tests import flows
+from tests.conftest import GraphQLClient, Server
 from tests.processes import UvicornProcess, free_port, run_app_ok, service_env
 
 # On a window's edge (a multiple of 60 s), so the windows of a test are easy to reason about.
@@ -232,3 +235,36 @@ async def test_the_eleventh_login_of_a_minute_gets_429_and_no_mail(tmp_path: Pat
     assert "しばらくしてから" in error["message"]
     assert body["data"] is None
     assert _mails(var_dir / "mail") == mailed
+
+
+async def test_one_otp_challenge_has_one_budget_however_its_id_is_written(
+    server: Server, gql: GraphQLClient
+) -> None:
+    """UUIDs parse from many spellings (case, braces, `urn:uuid:`); each must not count as
+    another challenge with a budget of its own."""
+    staff = await flows.create_staff(server)
+    data = await gql.execute(
+        flows.LOGIN,
+        {"input": {"portal": "STAFF", "email": staff.email, "password": flows.STAFF_PASSWORD}},
+    )
+    challenge = uuid.UUID(data["login"]["otpChallenge"]["id"])
+    spellings = [
+        str(challenge),
+        str(challenge).upper(),
+        "{" + str(challenge) + "}",
+        challenge.urn,
+        challenge.hex,
+        "{" + challenge.hex.upper() + "}",
+    ]
+    limit = server.rt.throttle.limits.otp_per_challenge
+    assert len(spellings) == limit.count + 1
+    server.rt.throttle.enabled = True
+    try:
+        answers = [
+            await gql.post(flows.VERIFY_OTP, {"input": {"challengeId": spelling, "otp": "000000"}})
+            for spelling in spellings
+        ]
+    finally:
+        server.rt.throttle.enabled = False
+    assert [a.status_code for a in answers] == [200] * limit.count + [429]
+    assert answers[-1].json()["errors"][0]["extensions"]["code"] == "THROTTLED"

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -71,6 +72,9 @@ EMAIL_CHANGED_MAIL_SUBJECT = "メールアドレス変更完了のお知らせ"
 LOCKOUT_MAIL_SUBJECT = "ログイン停止のお知らせ"
 
 log = logging.getLogger(__name__)
+
+MALFORMED_CHALLENGE = "malformed"
+"""The throttle's subject for every OTP challenge id that is not a UUID at all."""
 
 
 def _mail_failed() -> UserErrors:
@@ -491,12 +495,17 @@ async def verify_otp(
     rt: Runtime, *, challenge_id: str, otp: str, remember_device: bool, client: str | None = None
 ) -> VerifiedLogin:
     """Second step of login; optionally remember this device for the next 30 days."""
-    await rt.throttle.hit(Action.OTP, client=client, subject=challenge_id)
     invalid = user_error(ErrorCode.OTP_INVALID, "ワンタイムパスワードが正しくありません。", "otp")
     try:
         challenge_uuid = uuid.UUID(challenge_id)
-    except ValueError as exc:
-        raise invalid from exc
+    except ValueError:
+        challenge_uuid = None
+    # Counted per challenge as parsed: one challenge written in other ways (upper case,
+    # braces, `urn:uuid:`) is still one challenge with one budget of tries.
+    subject = str(challenge_uuid) if challenge_uuid else MALFORMED_CHALLENGE
+    await rt.throttle.hit(Action.OTP, client=client, subject=subject)
+    if challenge_uuid is None:
+        raise invalid
     now = rt.clock.now()
     challenge = await OtpChallenge.get_or_none(id=challenge_uuid).select_related("user")
     if challenge is None or challenge.closed_at is not None or not challenge.user.is_active:
@@ -569,10 +578,20 @@ async def viewer_for_token(rt: Runtime, token: str | None) -> Viewer:
     """The viewer a bearer token or session cookie stands for; anonymous when none is valid."""
     if not token:
         return Viewer.anonymous()
-    now = rt.clock.now()
-    found = await _session_and_user(rt.secret_hash(SESSION_PURPOSE, token))
+    found = await _session_and_user(_SESSION_BY_TOKEN, rt.secret_hash(SESSION_PURPOSE, token))
+    return await _viewer_of(rt, found)
+
+
+async def viewer_for_session(rt: Runtime, session_id: int) -> Viewer:
+    """The viewer of a session already authenticated (a WebSocket's, before each of its
+    operations): anonymous once the session has ended; its use counts as for a request."""
+    return await _viewer_of(rt, await _session_and_user(_SESSION_BY_ID, session_id))
+
+
+async def _viewer_of(rt: Runtime, found: tuple[Session, User] | None) -> Viewer:
     if found is None:
         return Viewer.anonymous()
+    now = rt.clock.now()
     session, user = found
     if not user.is_active or not _is_live(rt, session):
         return Viewer.anonymous()
@@ -588,15 +607,17 @@ SESSION_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 # Every request looks its session up: by hand-written statements on the unique token hash and
 # the primary key, which cost half of what the ORM spends building the same query each time.
 _SESSION_BY_TOKEN = 'SELECT * FROM "session" WHERE "token_hash" = {}'  # noqa: S105 - SQL
+_SESSION_BY_ID = 'SELECT * FROM "session" WHERE "id" = {}'
 _USER_BY_ID = 'SELECT * FROM "user" WHERE "id" = {}'
 
 
-async def _session_and_user(token_hash: str) -> tuple[Session, User] | None:
+async def _session_and_user(statement: str, key: str | int) -> tuple[Session, User] | None:
+    """The session that `statement` (`_SESSION_BY_…`) finds by `key`, and its user."""
     connection = connections.get("default")
     placeholder = "?" if connection.capabilities.dialect == "sqlite" else "$1"
     sessions: list[Session] = await connection.executor_class(
         model=Session, db=connection
-    ).execute_select(_SESSION_BY_TOKEN.format(placeholder), [token_hash])
+    ).execute_select(statement.format(placeholder), [key])
     if not sessions:
         return None
     users: list[User] = await connection.executor_class(model=User, db=connection).execute_select(
@@ -607,10 +628,20 @@ async def _session_and_user(token_hash: str) -> tuple[Session, User] | None:
 
 def _is_live(rt: Runtime, session: Session) -> bool:
     """`_live_session` for one session already read."""
-    now = rt.clock.now()
-    idle_since = now - dt.timedelta(minutes=rt.settings.session_idle_minutes)
+    return session.ended_at is None and rt.clock.now() < session_deadline(rt, session)
+
+
+def session_deadline(rt: Runtime, session: Session) -> dt.datetime:
+    """When the session ends unless it is used again before: at its idle timeout, at the
+    latest at its absolute end (the moment itself is already past the end)."""
     last_used = session.last_seen_at or session.created_at
-    return session.ended_at is None and session.expires_at > now and last_used >= idle_since
+    idle_end = last_used + dt.timedelta(minutes=rt.settings.session_idle_minutes)
+    return min(session.expires_at, idle_end + _IDLE_EDGE)
+
+
+# `_live_session` keeps a session whose last use is exactly `idle` ago (`>=`): its end is
+# just after that moment, not at it.
+_IDLE_EDGE = dt.timedelta(microseconds=1)
 
 
 def _live_session(rt: Runtime) -> Q:
@@ -622,6 +653,21 @@ def _live_session(rt: Runtime) -> Q:
     return Q(ended_at__isnull=True, expires_at__gt=now) & (
         Q(last_seen_at__gte=idle_since) | Q(last_seen_at__isnull=True, created_at__gte=idle_since)
     )
+
+
+async def session_deadlines(rt: Runtime, session_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """`session_deadline` of each of these sessions that still holds; ended ones are absent."""
+    sessions = await Session.filter(_live_session(rt), id__in=session_ids, user__is_active=True)
+    return {session.id: session_deadline(rt, session) for session in sessions}
+
+
+async def sessions_ended(rt: Runtime, session_ids: Sequence[int]) -> None:
+    """Tell every process that these sessions ended (committed), so that the WebSockets opened
+    with them close now. A lost notice is caught up by the sockets' own checks."""
+    try:
+        await rt.broker.publish_sessions_ended(session_ids)
+    except Exception:  # the sessions ended all the same; the sockets find out by themselves
+        log.exception("could not announce %d ended sessions", len(session_ids))
 
 
 async def live_session_ids(rt: Runtime, session_ids: list[int]) -> set[int]:
@@ -641,6 +687,7 @@ async def logout(rt: Runtime, viewer: Viewer) -> None:
     async with in_transaction():
         await Session.filter(id=viewer.session.id).update(ended_at=rt.clock.now())
         await audit.record(rt, AuditAction.LOGOUT, actor=viewer.user, subject=viewer.user)
+    await sessions_ended(rt, [viewer.session.id])
 
 
 # --- Lockout (5 wrong passwords in a row) ----------------------------------------------------
@@ -1047,8 +1094,9 @@ async def remove_login(rt: Runtime, viewer: Viewer, *, user_id: int) -> User:
         if target is None:
             raise user_error(ErrorCode.NOT_FOUND, "指定されたログインが見つかりません。", "userId")
         await _check_not_last_login(target)
-        await _close_login(target, now, removed_by_id=employer.id)
+        ended = await _close_login(target, now, removed_by_id=employer.id)
         await audit.record(rt, AuditAction.LOGIN_REMOVED, actor=employer, subject=target)
+    await sessions_ended(rt, ended)
     return target
 
 
@@ -1071,8 +1119,9 @@ def _withdrawn_email(user: User) -> str:
     return f"withdrawn:{user.id}"
 
 
-async def _close_login(user: User, now: dt.datetime, *, removed_by_id: int | None) -> None:
-    """Withdraw or remove a login: its records stay, its sessions and keys end at once."""
+async def _close_login(user: User, now: dt.datetime, *, removed_by_id: int | None) -> list[int]:
+    """Withdraw or remove a login: its records stay, its sessions and keys end at once.
+    The ids of the sessions it ended, for `sessions_ended` once committed."""
     former_email = user.email
     await User.filter(id=user.id).update(
         is_active=False,
@@ -1083,7 +1132,7 @@ async def _close_login(user: User, now: dt.datetime, *, removed_by_id: int | Non
         failed_logins=0,
         locked_until=None,
     )
-    await _end_sessions(user.id, now)
+    ended = await _end_sessions(user.id, now)
     await MailedKey.filter(user_id=user.id, closed_at__isnull=True).update(closed_at=now)
     await RememberedDevice.filter(user_id=user.id).delete()
     user.is_active = False
@@ -1091,12 +1140,17 @@ async def _close_login(user: User, now: dt.datetime, *, removed_by_id: int | Non
     user.email = _withdrawn_email(user)
     user.former_email = former_email
     user.removed_by_id = removed_by_id
+    return ended
 
 
-async def _end_sessions(user_id: int, now: dt.datetime) -> None:
-    """Every session and pending one-time password of the user ends now."""
-    await Session.filter(user_id=user_id, ended_at__isnull=True).update(ended_at=now)
+async def _end_sessions(user_id: int, now: dt.datetime) -> list[int]:
+    """Every session and pending one-time password of the user ends now; the ids of the
+    sessions, for `sessions_ended` once committed."""
+    open_sessions = Session.filter(user_id=user_id, ended_at__isnull=True)
+    ended: list[int] = await open_sessions.values_list("id", flat=True)
+    await open_sessions.update(ended_at=now)
     await OtpChallenge.filter(user_id=user_id, closed_at__isnull=True).update(closed_at=now)
+    return ended
 
 
 # --- Forgotten password ----------------------------------------------------------------------
@@ -1184,11 +1238,12 @@ async def complete_password_reset(
         await User.filter(id=user.id).update(
             password_hash=password_hash, failed_logins=0, locked_until=None
         )
-        await _end_sessions(user.id, now)
+        ended = await _end_sessions(user.id, now)
         await MailedKey.filter(
             user_id=user.id, purpose=MailedKeyPurpose.UNLOCK, closed_at__isnull=True
         ).update(closed_at=now)
         await audit.record(rt, AuditAction.PASSWORD_RESET, subject=user, client=client)
+    await sessions_ended(rt, ended)
     return user
 
 
@@ -1314,8 +1369,9 @@ async def withdraw(rt: Runtime, viewer: Viewer, *, password: str) -> User:
         if user.portal == Portal.EMPLOYER:
             await Establishment.select_for_update().get(id=user.establishment_id)
             await _check_not_last_login(user)
-        await _close_login(user, now, removed_by_id=None)
+        ended = await _close_login(user, now, removed_by_id=None)
         await audit.record(rt, AuditAction.WITHDRAWN, actor=user, subject=user)
+    await sessions_ended(rt, ended)
     return user
 
 
