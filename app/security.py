@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import os
 import secrets
 import string
-import weakref
-from collections.abc import Callable
 from functools import cache
-from typing import TypeVar
 
-import anyio
-import anyio.to_thread
 import bcrypt
 
-T = TypeVar("T")
+from app.threads import CORES, ThreadLimit
 
 BCRYPT_MAX_BYTES = 72
 
@@ -71,26 +64,14 @@ async def hash_password(password: str, rounds: int) -> str:
     if not password_fits_bcrypt(password):
         raise ValueError("password longer than bcrypt's 72 bytes")
     salt = bcrypt.gensalt(rounds=rounds)
-    hashed = await _off_the_loop(bcrypt.hashpw, password.encode(), salt)
+    hashed = await BCRYPT_WORK.run(bcrypt.hashpw, password.encode(), salt)
     return hashed.decode()
 
 
 # bcrypt holds a core for a quarter of a second (cost 12). Run at most this many at once, so
 # that a burst of logins queues here and leaves a core to the event loop and its requests.
-BCRYPT_THREADS = max(1, (os.cpu_count() or 2) - 1)
-
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def _off_the_loop(function: Callable[..., T], *args: object) -> T:
-    """Run a bcrypt call in a worker thread, within the limit of concurrent hashes."""
-    loop = asyncio.get_running_loop()
-    limiter = _limiters.get(loop)
-    if limiter is None:
-        limiter = _limiters[loop] = anyio.CapacityLimiter(BCRYPT_THREADS)
-    return await anyio.to_thread.run_sync(function, *args, limiter=limiter)
+BCRYPT_THREADS = max(1, CORES - 1)
+BCRYPT_WORK = ThreadLimit(BCRYPT_THREADS)
 
 
 @cache
@@ -107,8 +88,8 @@ async def verify_password(password: str, password_hash: str | None, *, rounds: i
     if not password_fits_bcrypt(password):
         return False
     if password_hash is None:
-        stored = await _off_the_loop(_dummy_hash, rounds)
+        stored = await BCRYPT_WORK.run(_dummy_hash, rounds)
     else:
         stored = password_hash.encode()
-    matches = await _off_the_loop(bcrypt.checkpw, password.encode(), stored)
+    matches = await BCRYPT_WORK.run(bcrypt.checkpw, password.encode(), stored)
     return matches and password_hash is not None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -136,6 +138,35 @@ class RateLimits:
         return cls(**overrides)
 
 
+SECRET_MIN_BITS = 88
+"""What production asks of SECRET_KEY, estimated as its length times the Shannon entropy of
+its characters. 32 random hex digits (128 bits) are estimated at 90 or more (the lowest of
+200,000 tries), `secrets.token_urlsafe(32)` at about 200; a repeated character at 0, two
+alternating ones at 32."""
+
+PRODUCTION_QUERY_LIMITS = {
+    "query_max_depth": 20,
+    "query_max_aliases": 50,
+    "query_max_tokens": 10_000,
+    "query_max_cost": 50_000,
+    "query_max_size": 10_000,
+}
+"""The most that production accepts for each query limit (QUERY_MAX_…): above these, one
+request can hold a worker for long."""
+
+MAX_SESSION_MINUTES = 24 * 60
+
+
+def is_strong_secret(key: str) -> bool:
+    """Long, not a known value (with or without something around it), and varied enough to
+    have been made at random."""
+    if len(key) < 32 or DEVELOPMENT_SECRET in key.lower():
+        return False
+    counts = Counter(key)
+    entropy = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return entropy * len(key) >= SECRET_MIN_BITS
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: Environment = "development"
@@ -155,10 +186,16 @@ class Settings:
     remembered_device_days: int = 30
     minimum_hourly_wage: int = 1000
     expiry_interval_seconds: int = 300
+    mail_interval_seconds: int = 10
+    """How often each process looks for mail due in the outbox (MAIL_INTERVAL_SECONDS): retries,
+    and mail stored by other processes. A process sends its own mail as soon as it commits."""
     query_max_depth: int = 10
     query_max_aliases: int = 15
     query_max_tokens: int = 2000
     query_max_cost: int = 5000
+    query_max_size: int = 2000
+    """At most this many field selections in an operation with its fragments expanded
+    (QUERY_MAX_SIZE)."""
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     media_root: Path = Path("var/media")
     """Where uploaded images are stored (MEDIA_ROOT), one file per content hash."""
@@ -212,10 +249,12 @@ class Settings:
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
             minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
             expiry_interval_seconds=_int(env, "EXPIRY_INTERVAL_SECONDS", 300),
+            mail_interval_seconds=_int(env, "MAIL_INTERVAL_SECONDS", 10),
             query_max_depth=_int(env, "QUERY_MAX_DEPTH", 10),
             query_max_aliases=_int(env, "QUERY_MAX_ALIASES", 15),
             query_max_tokens=_int(env, "QUERY_MAX_TOKENS", 2000),
             query_max_cost=_int(env, "QUERY_MAX_COST", 5000),
+            query_max_size=_int(env, "QUERY_MAX_SIZE", 2000),
             allowed_origins=tuple(
                 origin.strip()
                 for origin in env.get("ALLOWED_ORIGINS", "").split(",")
@@ -239,9 +278,24 @@ class Settings:
         return settings
 
     def check_production(self) -> None:
-        """Refuse to serve the public with development secrets or without real mail."""
-        if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
-            raise ConfigurationError("production needs SECRET_KEY of at least 32 characters")
+        """Refuse to serve the public with development secrets, without real mail, or with
+        a protection turned off or loosened past what is sane."""
+        if not is_strong_secret(self.secret_key):
+            raise ConfigurationError(
+                "production needs a random SECRET_KEY: at least 32 characters, varied as a "
+                "random key is, not containing the development value "
+                '(python -c "import secrets; print(secrets.token_urlsafe(32))")'
+            )
+        if not self.rate_limits:
+            raise ConfigurationError("production refuses RATE_LIMITS=off")
+        for name, most in PRODUCTION_QUERY_LIMITS.items():
+            if getattr(self, name) > most:
+                raise ConfigurationError(f"production needs {name.upper()} of {most} or less")
+        for name in ("session_ttl_minutes", "session_idle_minutes"):
+            if not 1 <= getattr(self, name) <= MAX_SESSION_MINUTES:
+                raise ConfigurationError(
+                    f"production needs {name.upper()} between 1 and {MAX_SESSION_MINUTES} (a day)"
+                )
         if urlparse(self.mail_url).scheme not in ("smtp", "smtps"):
             raise ConfigurationError("production needs MAIL_URL=smtp://user:pass@host:port")
         if self.bcrypt_rounds < 12:

@@ -1,4 +1,5 @@
-"""Password hashing runs off the event loop, and a burst of hashes leaves a core free."""
+"""Password hashing and image decoding run off the event loop, and a burst of either
+leaves a core free."""
 
 from __future__ import annotations
 
@@ -6,10 +7,17 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from app import security
+from app.resolvers import images
+from app.threads import CORES, ThreadLimit
 
 
-async def test_at_most_bcrypt_threads_hashes_run_at_once() -> None:
+@pytest.mark.parametrize(
+    "limit", [security.BCRYPT_WORK, images.IMAGE_DECODING], ids=["bcrypt", "images"]
+)
+async def test_at_most_the_limit_of_threads_run_at_once(limit: ThreadLimit) -> None:
     running = 0
     most = 0
     lock = threading.Lock()
@@ -26,11 +34,9 @@ async def test_at_most_bcrypt_threads_hashes_run_at_once() -> None:
         with lock:
             running -= 1
 
-    await asyncio.gather(
-        *(security._off_the_loop(work) for _ in range(security.BCRYPT_THREADS + 3))
-    )
+    await asyncio.gather(*(limit.run(work) for _ in range(limit.size + 3)))
 
-    assert most == security.BCRYPT_THREADS
+    assert most == limit.size == max(1, CORES - 1)
     assert loop_thread not in threads
 
 

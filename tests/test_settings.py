@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -142,11 +144,45 @@ def test_production_with_proper_values_starts() -> None:
         ({"MAIL_URL": "maildir://var/mail"}, "MAIL_URL"),
         ({"MAIL_URL": ""}, "MAIL_URL"),
         ({"BCRYPT_ROUNDS": "11"}, "BCRYPT_ROUNDS"),
+        ({"RATE_LIMITS": "off"}, "RATE_LIMITS"),
+        ({"SECRET_KEY": "x" * 64}, "SECRET_KEY"),
+        ({"SECRET_KEY": "ab" * 32}, "SECRET_KEY"),
+        ({"SECRET_KEY": DEVELOPMENT_SECRET + "-2026"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "prod-" + DEVELOPMENT_SECRET.upper()}, "SECRET_KEY"),
+        ({"QUERY_MAX_DEPTH": "21"}, "QUERY_MAX_DEPTH"),
+        ({"QUERY_MAX_ALIASES": "51"}, "QUERY_MAX_ALIASES"),
+        ({"QUERY_MAX_TOKENS": "10001"}, "QUERY_MAX_TOKENS"),
+        ({"QUERY_MAX_COST": "50001"}, "QUERY_MAX_COST"),
+        ({"QUERY_MAX_SIZE": "10001"}, "QUERY_MAX_SIZE"),
+        ({"SESSION_TTL_MINUTES": "1441"}, "SESSION_TTL_MINUTES"),
+        ({"SESSION_IDLE_MINUTES": "1441"}, "SESSION_IDLE_MINUTES"),
+        ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES"),
     ],
 )
 def test_production_refuses_development_settings(override: dict[str, str], complaint: str) -> None:
     with pytest.raises(ConfigurationError, match=complaint):
         Settings.from_env({**PRODUCTION, **override})
+
+
+def test_production_accepts_its_limits_at_their_most() -> None:
+    at_most = {
+        "QUERY_MAX_DEPTH": "20",
+        "QUERY_MAX_ALIASES": "50",
+        "QUERY_MAX_TOKENS": "10000",
+        "QUERY_MAX_COST": "50000",
+        "QUERY_MAX_SIZE": "10000",
+        "SESSION_TTL_MINUTES": "1440",
+        "SESSION_IDLE_MINUTES": "1440",
+    }
+    settings = Settings.from_env({**PRODUCTION, **at_most})
+    assert (settings.query_max_depth, settings.session_ttl_minutes) == (20, 1440)
+
+
+@pytest.mark.parametrize("make", [secrets.token_hex, secrets.token_urlsafe])
+def test_production_accepts_any_key_made_as_the_readme_says(make: Callable[[int], str]) -> None:
+    for _ in range(200):
+        key = make(32)
+        assert Settings.from_env({**PRODUCTION, "SECRET_KEY": key}).secret_key == key
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

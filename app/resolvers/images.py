@@ -29,12 +29,18 @@ from app.models import AuditAction, Establishment, EstablishmentImage
 from app.models.establishments import ImageFormat, ReviewStatus
 from app.resolvers import audit, validation
 from app.runtime import Runtime
+from app.threads import CORES, ThreadLimit
 from app.viewer import Viewer
 
 MAX_IMAGES_PER_ESTABLISHMENT = 10
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 # Decoding takes width × height × 4 bytes of memory: a small file may claim a huge picture.
 MAX_IMAGE_PIXELS = 16_000_000
+
+# Decoding and re-encoding an image holds a core for up to a second: a burst of uploads
+# queues for these threads instead of taking every core from the event loop.
+IMAGE_DECODING = ThreadLimit(max(1, CORES - 1))
+
 CAPTION_MAX_LENGTH = 100
 REASON_MAX_LENGTH = 500
 # Input lists are bounded; the establishment's images are far fewer.
@@ -227,7 +233,7 @@ async def upload_image(
     data = await file.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise _too_large("画像ファイルは2MB（2,097,152バイト）以内にしてください。")
-    clean = await anyio.to_thread.run_sync(clean_image, data, claimed)
+    clean = await IMAGE_DECODING.run(clean_image, data, claimed)
     if len(clean.data) > MAX_IMAGE_BYTES:
         raise _too_large("画像を保存形式に変換すると2MBを超えます。画像を小さくしてください。")
     content_hash = clean.content_hash
