@@ -3,7 +3,8 @@
 Fills the database of the preset once (`python -m app bench-data`, kept under bench/var/),
 starts the service, the naive Strawberry peer and the raw baseline (one uvicorn worker each,
 on loopback), runs every scenario against each, then the login storm, the subscription
-fan-out (one process, then two through Redis) and the scale comparison, and writes
+fan-out (one process, then two through Redis), the scale comparison and the validation of
+documents that spread fragments in fragments (`bench/validation.py`, in process), and writes
 everything, with the machine and its load, to bench/results/<time>-<preset>.json.
 """
 
@@ -29,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from bench import load
+from bench import load, validation
 from bench.load import APPLICATIONS, HOME, LOGIN, MESSAGES, POSTINGS, Scenario
 from bench.subscribers import fan_out
 
@@ -384,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
         "--parts",
-        default="pages,login,storm,subscriptions,scale",
-        help="comma-separated: pages, login, storm, subscriptions, scale",
+        default="pages,login,storm,subscriptions,scale,validation",
+        help="comma-separated: pages, login, storm, subscriptions, scale, validation",
     )
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--scale-presets", default="small,large")
@@ -505,6 +506,10 @@ def main(argv: list[str] | None = None) -> int:
                             connections=args.connections,
                         )
                     )["real"]
+
+    if "validation" in parts:
+        report["validation"] = asyncio.run(validation.run())
+        validation.print_table(report["validation"])
 
     report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     RESULTS.mkdir(parents=True, exist_ok=True)

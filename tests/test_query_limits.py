@@ -1,15 +1,26 @@
-"""Limits on what one request may ask for: depth, aliases, tokens and cost."""
+"""Limits on what one request may ask for: expanded size, depth, aliases, tokens and cost."""
 
 from __future__ import annotations
 
-from graphql import parse
+from graphql import OperationDefinitionNode, parse
+from graphql import build_schema as build_sdl_schema
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from app.schema import MAX_ALIASES, MAX_COST, MAX_DEPTH, VALIDATION_CACHE_SIZE, build_schema
-from app.schema.extensions import query_cost
+from app.schema import (
+    MAX_ALIASES,
+    MAX_COST,
+    MAX_DEPTH,
+    VALIDATION_CACHE_SIZE,
+    build_schema,
+    schema,
+)
+from app.schema.extensions import Measure, fragments_of, measure, query_cost
 from app.settings import Settings
+from bench.validation import reused_fragments
 from tests import flows
 from tests.conftest import GraphQLClient, Server
+
+MAX_SIZE = Settings.query_max_size
 
 
 def _codes(body: dict[str, object]) -> list[str]:
@@ -32,6 +43,93 @@ def test_a_page_multiplies_the_cost_of_what_is_under_it() -> None:
         "fragment F on Posting { id status } { postings(first: 10) { edges { node { ...F } } } }"
     )
     assert cost(fragment) == 1 + 10 * 4
+    twice = "fragment F on Posting { id } { postings(first: 10) { edges { node { ...F ...F } } } }"
+    assert cost(twice) == 1 + 10 * (1 + 1 + 2)
+
+
+def test_a_page_size_is_the_one_the_executor_will_use() -> None:
+    def cost(query: str, **variables: object) -> int:
+        return query_cost(parse(query), None, variables, schema._schema)
+
+    threads = "messageThreads(first: $n) { edges { node { id } } }"
+    # Sent, else the operation's default for the variable, else the argument's default (20).
+    assert cost("query ($n: Int = 100) { " + threads + " }", n=5) == 1 + 5 * 3
+    assert cost("query ($n: Int = 100) { " + threads + " }") == 1 + 100 * 3
+    assert cost("query ($n: Int) { " + threads + " }") == 1 + 20 * 3
+    in_fragment = "query ($n: Int = 100) { ...T } fragment T on Query { " + threads + " }"
+    assert cost(in_fragment) == 1 + 100 * 3
+    # The argument's default is the schema's, whatever the connections' usual page is.
+    other = build_sdl_schema(
+        "type Query { items(first: Int = 7): ItemConnection }"
+        " type ItemConnection { edges: [ItemEdge] } type ItemEdge { node: Item }"
+        " type Item { id: ID }"
+    )
+    items = "items(first: $n) { edges { node { id } } }"
+    assert query_cost(parse("{ items { edges { node { id } } } }"), None, {}, other) == 22
+    assert query_cost(parse("query ($n: Int) { " + items + " }"), None, {}, other) == 22
+    assert query_cost(parse("query ($n: Int) { " + items + " }"), None, {"n": 2}, other) == 7
+
+
+async def test_a_variable_default_counts_at_its_value(gql: GraphQLClient) -> None:
+    page = "edges { node { id createdAt lastMessageAt unreadCount } }"
+    threads = " ".join(f"t{i}: messageThreads(first: $n) {{ {page} }}" for i in range(10))
+    query = "query Threads($n: Int = 100) { " + threads + " }"
+
+    refused = (await gql.post(query)).json()
+    small = (await gql.post(query, {"n": 20})).json()
+
+    assert _codes(refused) == ["QUERY_TOO_COMPLEX"]
+    assert refused["errors"][0]["extensions"]["cost"] == 10 * (1 + 100 * 6)
+    assert "QUERY_TOO_COMPLEX" not in _codes(small)
+
+
+async def test_fragments_spread_over_and_over_are_refused_by_their_expanded_size(
+    gql: GraphQLClient,
+) -> None:
+    assert MAX_SIZE == 2 * 10**3  # the default, which the documents below are made for
+    exponential = reused_fragments(6)  # 2 × 10^6 fields from under 600 bytes
+    at_the_limit = reused_fragments(3)
+    over_the_limit = reused_fragments(3, head="__typename")
+
+    refused = (await gql.post(exponential)).json()
+    allowed = (await gql.post(at_the_limit)).json()
+    one_more = (await gql.post(over_the_limit)).json()
+
+    assert len(exponential) < 600
+    assert _codes(refused) == ["QUERY_TOO_COMPLEX"]
+    assert refused["errors"][0]["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "size": 2 * 10**6,
+        "maxSize": MAX_SIZE,
+    }
+    assert "項目数" in refused["errors"][0]["message"]
+    assert refused.get("data") is None
+    assert allowed == {"data": {"__typename": "Query"}}
+    assert _codes(one_more) == ["QUERY_TOO_COMPLEX"]
+
+
+def test_the_measure_takes_each_fragment_once_and_survives_cycles() -> None:
+    def measured(text: str) -> Measure:
+        document = parse(text)
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        return measure(operation, fragments_of(document))
+
+    huge = measured(reused_fragments(30))  # 2 × 10^30 fields: counted, never visited
+    cyclic = measured(
+        "{ ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }"
+    )
+
+    assert huge == Measure(levels=1, aliases=0, size=2 * 10**30, cost=2 * 10**30)
+    assert cyclic.size == 1
+
+
+async def test_a_cyclic_document_is_refused_as_graphql_core_does(gql: GraphQLClient) -> None:
+    cyclic = "{ ...A } fragment A on Query { __typename ...B } fragment B on Query { ...A }"
+
+    body = (await gql.post(cyclic)).json()
+
+    assert set(_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert any("within itself" in e["message"] for e in body["errors"])
 
 
 async def test_an_operation_over_the_cost_limit_is_refused_before_it_runs(
@@ -72,6 +170,36 @@ async def test_depth_and_aliases_are_limited(gql: GraphQLClient) -> None:
     assert _codes((await gql.post(nested(MAX_DEPTH + 2))).json()) == ["GRAPHQL_VALIDATION_FAILED"]
     assert "errors" not in (await gql.post(enough)).json()
     assert _codes((await gql.post(many)).json()) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+async def test_depth_and_aliases_count_through_fragments(gql: GraphQLClient) -> None:
+    def nested(depth: int) -> str:
+        """`depth` levels of fields as in the test above, each level in a fragment of its own."""
+        types, names = ("MessageThread", "Message"), ("lastMessage", "thread")
+        fragments = [
+            f"fragment L{level} on {types[level % 2]} "
+            f"{{ {names[level % 2]} {{ ...L{level + 1} }} }}"
+            for level in range(1, depth - 1)
+        ]
+        fragments.append(f"fragment L{depth - 1} on {types[(depth - 1) % 2]} {{ id }}")
+        return '{ node(id: "x") { ...L1 } } ' + " ".join(fragments)
+
+    four = "fragment A on Query { a: __typename b: __typename c: __typename d: __typename }"
+    thrice = "fragment B on Query { ...A ...A ...A }"
+    many = f"{{ ...A ...B }} {thrice} {four}"  # 16 aliases
+    enough = f"{{ ...B x: __typename y: __typename z: __typename }} {thrice} {four}"
+
+    assert (await gql.post(nested(MAX_DEPTH + 1))).json() == {"data": {"node": None}}
+    deep = (await gql.post(nested(MAX_DEPTH + 2))).json()
+    assert _codes(deep) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert (
+        deep["errors"][0]["message"]
+        == f"'anonymous' exceeds maximum operation depth of {MAX_DEPTH}"
+    )
+    assert "errors" not in (await gql.post(enough)).json()
+    aliased = (await gql.post(many)).json()
+    assert _codes(aliased) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert aliased["errors"][0]["message"] == f"16 aliases found. Allowed: {MAX_ALIASES}"
 
 
 async def test_a_repeated_document_is_validated_once_and_still_refused(
@@ -118,12 +246,20 @@ async def test_batched_requests_are_refused(gql: GraphQLClient) -> None:
 
 async def test_the_limits_follow_the_settings() -> None:
     strict = build_schema(Settings(query_max_cost=2, query_max_aliases=1))
+    small = build_schema(Settings(query_max_size=3))
 
     costly = await strict.execute("{ termsDocuments { kind version } }")
     aliased = await strict.execute("{ a: termsDocuments { kind } b: termsDocuments { kind } }")
     cheap = await strict.execute("{ termsDocuments { kind } }")
+    large = await small.execute(
+        "{ ...T ...T } fragment T on Query { termsDocuments { kind version } }"
+    )
 
     assert costly.errors is not None
     assert [e.extensions["code"] for e in costly.errors if e.extensions] == ["QUERY_TOO_COMPLEX"]
     assert aliased.errors is not None
     assert cheap.errors is None
+    assert large.errors is not None
+    assert [e.extensions for e in large.errors] == [
+        {"code": "QUERY_TOO_COMPLEX", "size": 6, "maxSize": 3}
+    ]

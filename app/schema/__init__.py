@@ -9,9 +9,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -33,7 +31,12 @@ from app.schema.establishments import (
     Office,
     Yen,
 )
-from app.schema.extensions import QueryCostLimiter, ReportingParserCache
+from app.schema.extensions import (
+    HiddenSuggestions,
+    QueryCostLimiter,
+    ReportingParserCache,
+    query_limits_rule,
+)
 from app.schema.home import HomeQuery
 from app.schema.images import ImageMutation, ImageQuery
 from app.schema.messages import MessageMutation, MessageQuery
@@ -108,16 +111,18 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (the defaults when not given)."""
     settings = settings or Settings()
     production = settings.is_production
-    # The depth and alias limits are validation rules, and each limiter makes a new rule class:
-    # made once here, the rules stay the same and `ValidationCache` (keyed by the document and
-    # its rules) validates a repeated document only once.
-    limits = [
-        *QueryDepthLimiter(max_depth=settings.query_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.query_max_aliases).validation_rules,
-    ]
+    # The size, depth and alias limits are one validation rule (Strawberry's depth and alias
+    # limiters expand every fragment spread anew: exponential in fragments spreading fragments),
+    # and each call makes a new rule class: made once here, the rules stay the same and
+    # `ValidationCache` (keyed by the document and its rules) validates a repeated document once.
+    limits = query_limits_rule(
+        max_size=settings.query_max_size,
+        max_depth=settings.query_max_depth,
+        max_aliases=settings.query_max_aliases,
+    )
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationObserver,
-        lambda: AddValidationRules(limits),
+        lambda: AddValidationRules([limits]),
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
         lambda: ReportingParserCache(maxsize=512),
@@ -125,14 +130,14 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         CodedErrors,
     ]
     if production:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HiddenSuggestions]
     return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Establishment, Office, Posting, SeekerRequest],
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production, scalar_map={Yen: YEN_SCALAR}),
+        config=StrawberryConfig(scalar_map={Yen: YEN_SCALAR}),
     )
 
 

@@ -1,89 +1,259 @@
-"""Schema extensions of our own: a cost limit on top of Strawberry's depth, alias and token
-limits, so that a connection's `first` multiplies the cost of everything under it; and a
-parser cache whose syntax errors reach clients like any other error."""
+"""Schema extensions of our own: the limits on what one operation may ask for (expanded size,
+depth and aliases in validation, cost before execution, all from one measure that takes each
+fragment once); a parser cache whose syntax errors reach clients like any other error; and
+errors without suggestions for production."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
+    NamedTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Undefined,
+    ValidationContext,
+    ValidationRule,
+    ValueNode,
     VariableNode,
+    VisitorAction,
+    get_named_type,
+    value_from_ast_untyped,
 )
-from strawberry.extensions import ParserCache, SchemaExtension
+from graphql.language import SKIP
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions.utils import is_introspection_key
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def query_cost(document: Any, operation_name: str | None, variables: Mapping[str, Any]) -> int:
-    """Every field costs 1; the fields under a list page cost `first` times (20 when unset).
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """What a selection asks for, with its fragments expanded."""
 
-    A field counts as a page when it takes `first` or selects `edges`, as every connection of
-    this schema does. Unknown or invalid values count as the largest page, 100.
-    """
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [
-        op
-        for op in operations
-        if operation_name is None or (op.name and op.name.value == operation_name)
-    ]
-    if not chosen:
-        return 0
-    return _cost(chosen[0].selection_set, fragments, variables, frozenset())
+    levels: int = 0
+    """Fields on the deepest path; the root field is at depth 0, so the depth is one less."""
+    aliases: int = 0
+    size: int = 0
+    """Field selections."""
+    cost: int = 0
+    """Every field costs 1; the fields under a page cost its page size times."""
+
+    def __add__(self, other: Measure) -> Measure:
+        """Selections side by side: the deeper of the two, and the sum of the rest."""
+        return Measure(
+            max(self.levels, other.levels),
+            self.aliases + other.aliases,
+            self.size + other.size,
+            self.cost + other.cost,
+        )
 
 
-def _cost(
-    selection_set: SelectionSetNode | None,
+def fragments_of(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+
+
+def measure(
+    operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
-    variables: Mapping[str, Any],
-    spreading: frozenset[str],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            children = _cost(selection.selection_set, fragments, variables, spreading)
-            total += 1 + _page_size(selection, variables) * children
-        elif isinstance(selection, InlineFragmentNode):
-            total += _cost(selection.selection_set, fragments, variables, spreading)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            fragment = fragments.get(name)
-            if fragment is not None and name not in spreading:
-                total += _cost(fragment.selection_set, fragments, variables, spreading | {name})
-    return total
+    schema: GraphQLSchema | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Measure:
+    """One pass over `operation`, each fragment measured once and reused at every spread.
+
+    Page sizes are read as the executor will take them (see `_Measurer.first`); without a
+    schema the arguments' defaults are unknown and count as the connection default.
+    """
+    defaults = {
+        d.variable.name.value: value_from_ast_untyped(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
+    root = schema.get_root_type(operation.operation) if schema else None
+    return _Measurer(fragments, schema, {**defaults, **(variables or {})}).selections(
+        operation.selection_set, root
+    )
 
 
-def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int:
-    first = next((a for a in field.arguments or () if a.name.value == "first"), None)
-    if first is None:
+class _Measurer:
+    def __init__(
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        schema: GraphQLSchema | None,
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.fragments = fragments
+        self.schema = schema
+        self.variables = variables
+        self.measured: dict[str, Measure] = {}
+        self.open: set[str] = set()
+
+    def selections(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None
+    ) -> Measure:
+        total = Measure()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                total += self.selections(
+                    selection.selection_set, self.named_type(condition) if condition else parent
+                )
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def fragment(self, name: str) -> Measure:
+        found = self.measured.get(name)
+        if found is not None:
+            return found
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.open:
+            # Unknown and cyclic spreads add nothing: graphql-core's rules refuse them.
+            return Measure()
+        self.open.add(name)
+        found = self.selections(fragment.selection_set, self.named_type(fragment.type_condition))
+        self.open.discard(name)
+        self.measured[name] = found
+        return found
+
+    def field(self, field: FieldNode, parent: GraphQLNamedType | None) -> Measure:
+        alias = 1 if field.alias else 0
+        if field.selection_set is None:
+            return Measure(levels=1, aliases=alias, size=1, cost=1)
+        definition = None
+        if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            definition = parent.fields.get(field.name.value)
+        children = self.selections(
+            field.selection_set, get_named_type(definition.type) if definition else None
+        )
+        return Measure(
+            # Introspection may nest deeper than any data, as Strawberry's depth limiter allows.
+            levels=1 if is_introspection_key(field.name.value) else 1 + children.levels,
+            aliases=alias + children.aliases,
+            size=1 + children.size,
+            cost=1 + self.page_size(field, definition) * children.cost,
+        )
+
+    def page_size(self, field: FieldNode, definition: GraphQLField | None) -> int:
+        """A field is a page when it takes `first` or selects `edges`, as every connection of
+        this schema does; a value that is not a valid `first` counts as the largest page."""
+        given = next((a for a in field.arguments or () if a.name.value == "first"), None)
         selects_edges = field.selection_set is not None and any(
             isinstance(s, FieldNode) and s.name.value == "edges"
             for s in field.selection_set.selections
         )
-        return DEFAULT_PAGE_SIZE if selects_edges else 1
-    value: Any = None
-    if isinstance(first.value, IntValueNode):
-        value = int(first.value.value)
-    elif isinstance(first.value, VariableNode):
-        value = variables.get(first.value.name.value, DEFAULT_PAGE_SIZE)
-    if not isinstance(value, int) or not 0 <= value <= MAX_PAGE_SIZE:
-        return MAX_PAGE_SIZE
-    return value
+        if given is None and not selects_edges:
+            return 1
+        first = self.first(given.value if given else None, definition)
+        if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= MAX_PAGE_SIZE:
+            return MAX_PAGE_SIZE
+        return first
+
+    def first(self, given: ValueNode | None, definition: GraphQLField | None) -> object:
+        """`first` as the executor will take it: as written or sent, else the variable's
+        default, else the argument's default in the schema, else the connection's default."""
+        if given is not None:
+            if not isinstance(given, VariableNode):
+                return value_from_ast_untyped(given)
+            if given.name.value in self.variables:
+                return self.variables[given.name.value]
+        argument = definition.args.get("first") if definition else None
+        default = _default(argument) if argument else Undefined
+        return DEFAULT_PAGE_SIZE if default is Undefined else default
+
+    def named_type(self, condition: NamedTypeNode) -> GraphQLNamedType | None:
+        return self.schema.get_type(condition.name.value) if self.schema else None
+
+
+def _default(argument: GraphQLArgument) -> object:
+    """An argument's default in either of graphql-core 3.3's forms (Undefined when none): the
+    `default` of an SDL schema, or the legacy `default_value` that Strawberry sets."""
+    if argument.default is not None:
+        literal = argument.default.literal
+        return argument.default.value if literal is None else value_from_ast_untyped(literal)
+    return argument.default_value
+
+
+def query_cost(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    schema: GraphQLSchema | None = None,
+) -> int:
+    """The cost of the operation that will run (see `Measure.cost`); 0 when there is none."""
+    chosen = [
+        d
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode)
+        and (operation_name is None or (d.name is not None and d.name.value == operation_name))
+    ]
+    if not chosen:
+        return 0
+    return measure(chosen[0], fragments_of(document), schema, variables).cost
+
+
+def query_limits_rule(*, max_size: int, max_depth: int, max_aliases: int) -> type[ValidationRule]:
+    """A validation rule refusing each operation over the limits, fragments expanded.
+
+    Each operation is measured in one pass, each fragment once, so the time is linear in the
+    document however often its fragments are spread. graphql-core has checked the nesting of
+    the operation through its fragments (`FragmentNestingVisitor`) when the rule sees it.
+    """
+
+    class QueryLimits(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.fragments = fragments_of(context.document)
+
+        def enter_operation_definition(
+            self, node: OperationDefinitionNode, *_args: object
+        ) -> VisitorAction:
+            # Without variables the cost is not known yet: `QueryCostLimiter` checks it.
+            measured = measure(node, self.fragments)
+            if measured.size > max_size:
+                self.report_error(
+                    GraphQLError(
+                        f"クエリが大きすぎます（フラグメントを展開した項目数 {measured.size}、"
+                        f"上限 {max_size}）。項目やフラグメントの繰り返しを減らしてください。",
+                        node,
+                        extensions={
+                            "code": "QUERY_TOO_COMPLEX",
+                            "size": measured.size,
+                            "maxSize": max_size,
+                        },
+                    )
+                )
+            if measured.levels - 1 > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(
+                    GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", node)
+                )
+            if measured.aliases > max_aliases:
+                self.report_error(
+                    GraphQLError(f"{measured.aliases} aliases found. Allowed: {max_aliases}", node)
+                )
+            return SKIP
+
+    return QueryLimits
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -96,7 +266,10 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is not None:
             cost = query_cost(
-                context.graphql_document, context.operation_name, context.variables or {}
+                context.graphql_document,
+                context.operation_name,
+                context.variables or {},
+                context.schema._schema,
             )
             if cost > self.max_cost:
                 context.result = ExecutionResult(
@@ -133,3 +306,32 @@ class ReportingParserCache(ParserCache):
         except GraphQLError:
             context.graphql_document = None
         yield
+
+
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+"""graphql-core's `did_you_mean`: " Did you mean 'a', 'b', or 'c'?", the names quoted."""
+
+
+class HiddenSuggestions(MaskErrors):
+    """Every error without its "Did you mean …?", which names the schema's fields, arguments,
+    types, enum values and input fields nearest to what the client wrote: for production,
+    where introspection is off too."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [_without_suggestion(error) for error in errors]
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    message = SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    # A copy: validation errors are cached and shared by every request of their document.
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
