@@ -8,10 +8,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.relay.types import GlobalIDValueError
@@ -33,9 +31,10 @@ from app.schema.establishments import (
 )
 from app.schema.extensions import (
     HiddenSuggestions,
+    LimitedValidationCache,
     QueryCostLimiter,
+    QueryLimits,
     ReportingParserCache,
-    query_limits_rule,
 )
 from app.schema.home import HomeQuery
 from app.schema.images import ImageMutation, ImageQuery
@@ -111,22 +110,22 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (the defaults when not given)."""
     settings = settings or Settings()
     production = settings.is_production
-    # The size, depth and alias limits are one validation rule (Strawberry's depth and alias
-    # limiters expand every fragment spread anew: exponential in fragments spreading fragments),
-    # and each call makes a new rule class: made once here, the rules stay the same and
-    # `ValidationCache` (keyed by the document and its rules) validates a repeated document once.
-    limits = query_limits_rule(
+    # The size, depth, alias and repetition limits are checked before graphql-core's rules, in
+    # one pass that takes each fragment once (Strawberry's depth and alias limiters expand every
+    # spread anew, exponential in fragments spreading fragments; graphql-core's rule for
+    # overlapping fields is quadratic in repeated fields). `ValidationCache` is keyed by the
+    # document and its rules: with no rule added, a repeated document is validated once.
+    limits = QueryLimits(
         max_size=settings.query_max_size,
         max_depth=settings.query_max_depth,
         max_aliases=settings.query_max_aliases,
     )
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         OperationObserver,
-        lambda: AddValidationRules([limits]),
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
         lambda: ReportingParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        lambda: LimitedValidationCache(limits, maxsize=VALIDATION_CACHE_SIZE),
         CodedErrors,
     ]
     if production:

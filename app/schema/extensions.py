@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -28,16 +29,12 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
-    ValidationContext,
-    ValidationRule,
     ValueNode,
     VariableNode,
-    VisitorAction,
     get_named_type,
     value_from_ast_untyped,
 )
-from graphql.language import SKIP
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.utils import is_introspection_key
 
 DEFAULT_PAGE_SIZE = 20
@@ -211,49 +208,146 @@ def query_cost(
     return measure(chosen[0], fragments_of(document), schema, variables).cost
 
 
-def query_limits_rule(*, max_size: int, max_depth: int, max_aliases: int) -> type[ValidationRule]:
-    """A validation rule refusing each operation over the limits, fragments expanded.
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    max_size: int
+    max_depth: int
+    max_aliases: int
+    max_overlap_pairs: int = 2000
+    """graphql-core's `OverlappingFieldsCanBeMergedRule` compares every two fields of one
+    response name in a selection (and, merged, in their sub-selections): quadratic in the
+    repetitions. 2,000 pairs take it about 20 ms; a legitimate document has a few dozen."""
 
-    Each operation is measured in one pass, each fragment once, so the time is linear in the
-    document however often its fragments are spread. graphql-core has checked the nesting of
-    the operation through its fragments (`FragmentNestingVisitor`) when the rule sees it.
-    """
 
-    class QueryLimits(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            self.fragments = fragments_of(context.document)
+def limit_errors(document: DocumentNode, limits: QueryLimits) -> list[GraphQLError]:
+    """What each operation of `document` asks beyond `limits`, found in time linear in the
+    document (each fragment measured once, the pairs counted only within the size allowed),
+    so that it can be refused before any rule of graphql-core runs."""
+    fragments = fragments_of(document)
+    errors: list[GraphQLError] = []
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        try:
+            errors += _operation_errors(operation, fragments, limits)
+        except RecursionError:
+            # Fragments spreading fragments past Python's stack: far past any limit.
+            errors.append(_too_complex(operation, "フラグメントの入れ子が深すぎます。", {}))
+    return errors
 
-        def enter_operation_definition(
-            self, node: OperationDefinitionNode, *_args: object
-        ) -> VisitorAction:
-            # Without variables the cost is not known yet: `QueryCostLimiter` checks it.
-            measured = measure(node, self.fragments)
-            if measured.size > max_size:
-                self.report_error(
-                    GraphQLError(
-                        f"クエリが大きすぎます（フラグメントを展開した項目数 {measured.size}、"
-                        f"上限 {max_size}）。項目やフラグメントの繰り返しを減らしてください。",
-                        node,
-                        extensions={
-                            "code": "QUERY_TOO_COMPLEX",
-                            "size": measured.size,
-                            "maxSize": max_size,
-                        },
-                    )
-                )
-            if measured.levels - 1 > max_depth:
-                name = node.name.value if node.name else "anonymous"
-                self.report_error(
-                    GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", node)
-                )
-            if measured.aliases > max_aliases:
-                self.report_error(
-                    GraphQLError(f"{measured.aliases} aliases found. Allowed: {max_aliases}", node)
-                )
-            return SKIP
 
-    return QueryLimits
+def _operation_errors(
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    limits: QueryLimits,
+) -> list[GraphQLError]:
+    errors: list[GraphQLError] = []
+    measured = measure(operation, fragments)
+    if measured.size > limits.max_size:
+        return [
+            _too_complex(
+                operation,
+                f"クエリが大きすぎます（フラグメントを展開した項目数 {measured.size}、"
+                f"上限 {limits.max_size}）。項目やフラグメントの繰り返しを減らしてください。",
+                {"size": measured.size, "maxSize": limits.max_size},
+            )
+        ]
+    pairs = overlap_pairs([operation.selection_set], fragments, limits.max_overlap_pairs)
+    if pairs > limits.max_overlap_pairs:
+        errors.append(
+            _too_complex(
+                operation,
+                "同じ項目が繰り返し選択されすぎています。重複する項目を一度にまとめてください。",
+                {"overlapPairs": pairs, "maxOverlapPairs": limits.max_overlap_pairs},
+            )
+        )
+    if measured.levels - 1 > limits.max_depth:
+        name = operation.name.value if operation.name else "anonymous"
+        errors.append(
+            GraphQLError(
+                f"'{name}' exceeds maximum operation depth of {limits.max_depth}", operation
+            )
+        )
+    if measured.aliases > limits.max_aliases:
+        errors.append(
+            GraphQLError(
+                f"{measured.aliases} aliases found. Allowed: {limits.max_aliases}", operation
+            )
+        )
+    return errors
+
+
+def _too_complex(
+    node: OperationDefinitionNode, message: str, details: dict[str, int]
+) -> GraphQLError:
+    return GraphQLError(message, node, extensions={"code": "QUERY_TOO_COMPLEX", **details})
+
+
+def overlap_pairs(
+    selection_sets: list[SelectionSetNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    budget: int,
+    spreading: frozenset[str] = frozenset(),
+) -> int:
+    """How many pairs of fields of one response name graphql-core compares in these selections
+    merged (as they are when it compares their parents), with their sub-selections likewise;
+    counting stops once past `budget`. Every field is visited once per level it is merged at,
+    which the size limit already bounds."""
+    children: dict[str, list[SelectionSetNode]] = {}
+    counts: dict[str, int] = {}
+    # graphql-core takes each fragment once per selection, and compares two fragments once.
+    spread: set[str] = set()
+
+    def collect(selection_set: SelectionSetNode, spreading: frozenset[str]) -> None:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                key = (selection.alias or selection.name).value
+                counts[key] = counts.get(key, 0) + 1
+                if selection.selection_set is not None:
+                    children.setdefault(key, []).append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                collect(selection.selection_set, spreading)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = fragments.get(name)
+                if fragment is not None and name not in spreading and name not in spread:
+                    spread.add(name)
+                    collect(fragment.selection_set, spreading | {name})
+
+    for selection_set in selection_sets:
+        collect(selection_set, spreading)
+    total = sum(count * (count - 1) // 2 for count in counts.values())
+    for merged in children.values():
+        if total > budget:
+            break
+        total += overlap_pairs(merged, fragments, budget - total, spreading)
+    return total
+
+
+class LimitedValidationCache(ValidationCache):
+    """Strawberry's validation cache, with `limit_errors` first: a document over the limits is
+    refused with those errors alone, before graphql-core's rules (some of which take time
+    quadratic in repeated fields) ever see it."""
+
+    def __init__(self, limits: QueryLimits, maxsize: int) -> None:
+        super().__init__(maxsize=maxsize)
+        self.limits = limits
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None:
+            errors = _cached_limit_errors(context.graphql_document, self.limits)
+            if errors:
+                context.pre_execution_errors = list(errors)
+                yield
+                return
+        yield from super().on_validate()
+
+
+@lru_cache(maxsize=512)
+def _cached_limit_errors(document: DocumentNode, limits: QueryLimits) -> tuple[GraphQLError, ...]:
+    # The parser cache hands out one document per query text, so a repeated document hits.
+    return tuple(limit_errors(document, limits))
 
 
 class QueryCostLimiter(SchemaExtension):
