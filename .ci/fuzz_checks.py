@@ -2,10 +2,11 @@
 the check of its error contract.
 
 Every top-level GraphQL error of the service carries `extensions.code` (README, Security). The
-codes that answer the client's own request — not logged in, not allowed, a broken document or
-value, a query over the limits — are fine answers; anything else is the service failing:
-`INTERNAL_SERVER_ERROR` (an unexpected exception, masked), an error without a code, or THROTTLED,
-which cannot happen with `RATE_LIMITS=off` as the fuzzer runs the server.
+codes that answer the client's own request — not logged in, not allowed, a body that is no
+GraphQL request, a broken document or value, a query over the limits — are fine answers;
+anything else is the service failing: `INTERNAL_SERVER_ERROR` (an unexpected exception,
+masked), an error without a code, or THROTTLED, which cannot happen with `RATE_LIMITS=off` as
+the fuzzer runs the server.
 
 Schemathesis's own `not_a_server_error` cannot judge that in GraphQL mode: it counts every
 error with a `path` and no code it knows as a server error, FORBIDDEN and UNAUTHENTICATED
@@ -28,6 +29,7 @@ schemathesis.graphql.scalar("Upload", st.text(max_size=20).map(nodes.String))
 
 CLIENT_CODES = frozenset(
     {
+        "BAD_REQUEST",
         "UNAUTHENTICATED",
         "FORBIDDEN",
         "GRAPHQL_VALIDATION_FAILED",
@@ -43,7 +45,8 @@ def coded_client_errors_only(ctx: CheckContext, response: Response, case: Case[A
     if response.status_code >= 500:
         raise AssertionError(f"HTTP {response.status_code}: {response.text[:500]}")
     if not response.headers.get("content-type", [""])[0].startswith("application/json"):
-        return None  # refused before GraphQL (4xx with a plain message): nothing to read
+        # Even a request refused before GraphQL runs is answered JSON with a code (app.transport).
+        raise AssertionError(f"HTTP {response.status_code} not JSON: {response.text[:500]}")
     body: Any = response.json()
     errors = body.get("errors") if isinstance(body, dict) else None
     for error in errors or []:

@@ -32,17 +32,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
+import fuzz_checks
 import fuzz_world
 import httpx
 from graphql import (
+    GraphQLArgument,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
+    Undefined,
     build_client_schema,
     get_introspection_query,
+    get_named_type,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +59,12 @@ PYTHON = sys.executable
 
 # The service processes of the fuzz run are set up as the tests' are.
 sys.path.insert(0, str(REPO))
+from tests.malformed import (  # noqa: E402
+    CONTROL_STRINGS,
+    UNSTORABLE_STRINGS,
+    malformed_cursors,
+    malformed_ids,
+)
 from tests.processes import free_port, service_env  # noqa: E402
 
 # `logout` would end the session the whole run uses; it takes no argument to fuzz.
@@ -176,8 +190,16 @@ class Server:
 PAGE_SIZES = (0, 1, 2, 5, 20, 100)
 PREFECTURES = ("東京都", "大阪府", "北海道", "東京都東京都東京都東京都X")
 LONG_EMAIL = "x" * 101 + "@example.jp"
+# Lone surrogates reach the server only inside JSON (`"\ud800"`): neither TOML nor a GraphQL
+# literal can carry one, so they go as variables in `variables_pass`.
+SURROGATE_FREE = tuple(
+    text
+    for text in (*UNSTORABLE_STRINGS, *CONTROL_STRINGS)
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+)
 # Edges that random text seldom reaches: one past the usual length limits (50, 100, 1000,
-# 2000), blanks, NUL, full-width forms; and the edges of 32-bit and of the usual ranges.
+# 2000), blanks, NUL and other control characters, full-width forms; and the edges of 32-bit
+# and of the usual ranges.
 EDGE_STRINGS = (
     "",
     "   ",
@@ -185,7 +207,7 @@ EDGE_STRINGS = (
     "x" * 101,
     "a" * 1001,
     "あ" * 2001,
-    "a\u0000b",
+    *SURROGATE_FREE,
     "ｔｅｓｔ＠ｅｘａｍｐｌｅ．ｊｐ",
     LONG_EMAIL,
 )
@@ -226,17 +248,36 @@ def type_of(global_id: str) -> str:
 
 
 def ids_of_kind(ids: set[str], kind: str) -> list[str]:
-    """The IDs whose type's name ends with `kind` (`thread`: MessageThread); all when none."""
-    matching = sorted(i for i in ids if type_of(i).lower().endswith(kind))
-    return matching or sorted(ids)
+    """The IDs whose type's name ends with `kind` (`thread`: MessageThread), all when none;
+    with IDs of those types that name no row (`tests.malformed`)."""
+    matching = sorted(i for i in ids if type_of(i).lower().endswith(kind)) or sorted(ids)
+    return matching + with_malformed_ids(matching)
+
+
+def with_malformed_ids(ids: list[str]) -> list[str]:
+    """Malformed IDs of each type among `ids`, the 5000-digit one but once."""
+    types = sorted({type_of(i) for i in ids})
+    found = [m for type_name in types for m in malformed_ids(type_name) if len(m) < 1000]
+    return found + [m for m in malformed_ids(types[0]) if len(m) >= 1000] if types else found
+
+
+def with_malformed_cursors(cursors: set[str]) -> list[str]:
+    """The world's cursors, and cursors of each of their kinds with malformed numbers."""
+    kinds = sorted({base64.urlsafe_b64decode(c).decode().partition(":")[0] for c in cursors})
+    malformed = [m for kind in kinds for m in malformed_cursors(kind) if len(m) < 1000]
+    return sorted(cursors) + malformed
+
+
+def live_schema(url: str) -> GraphQLSchema:
+    response = httpx.post(url, json={"query": get_introspection_query()}, timeout=30)
+    response.raise_for_status()
+    return build_client_schema(response.json()["data"])
 
 
 def argument_bindings(url: str) -> dict[str, str]:
     """Binding keys (`Type.field.argument.path`) of the live schema's arguments that a
     dictionary feeds, with the dictionary's name; input objects are followed."""
-    response = httpx.post(url, json={"query": get_introspection_query()}, timeout=30)
-    response.raise_for_status()
-    schema = build_client_schema(response.json()["data"])
+    schema = live_schema(url)
     bindings: dict[str, str] = {}
 
     def walk(type_: GraphQLInputType, path: str, name: str, seen: frozenset[str]) -> None:
@@ -263,17 +304,18 @@ def argument_bindings(url: str) -> dict[str, str]:
 
 
 def toml_value(value: str | int) -> str:
-    # A JSON string is a TOML basic string (both escape `"`, `\` and control characters).
-    return json.dumps(value, ensure_ascii=False)
+    # A JSON string is a TOML basic string (both escape `"`, `\` and control characters), but
+    # for DEL, which JSON leaves as it is and TOML takes only escaped.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def schemathesis_config(url: str, world: fuzz_world.World) -> str:
     """schemathesis.toml: dictionaries of real values bound to the arguments that take them."""
     dictionaries: dict[str, list[str] | list[int]] = {
-        "ids": sorted(world.ids),
+        "ids": sorted(world.ids) + with_malformed_ids(sorted(world.ids)),
         "emails": [*sorted(world.emails), LONG_EMAIL],
         "posting_numbers": [*sorted(world.posting_numbers), "13010-" + "9" * 30],
-        "cursors": sorted(world.cursors),
+        "cursors": with_malformed_cursors(world.cursors),
         "page_sizes": list(PAGE_SIZES),
         "prefectures": list(PREFECTURES),
         "edge_strings": list(EDGE_STRINGS),
@@ -297,6 +339,61 @@ def schemathesis_config(url: str, world: fuzz_world.World) -> str:
         binding = f'{{ dictionary = "{dictionary}", probability = {EDGE_PROBABILITY} }}'
         lines.append(f"{type_key} = {binding}")
     return "\n".join(lines) + "\n"
+
+
+def answer_problem(response: httpx.Response) -> str | None:
+    """What is wrong with an answer, as `fuzz_checks.coded_client_errors_only` judges it."""
+    if response.status_code >= 500 or not response.headers.get("content-type", "").startswith(
+        "application/json"
+    ):
+        return f"HTTP {response.status_code} {response.headers.get('content-type')}"
+    body = response.json()
+    for error in (body.get("errors") if isinstance(body, dict) else None) or []:
+        code = (error.get("extensions") or {}).get("code")
+        if code not in fuzz_checks.CLIENT_CODES:
+            return f"top-level error with code {code!r}: {error}"
+    return None
+
+
+def has_default(argument: GraphQLArgument) -> bool:
+    # A schema built from introspection keeps a default as `default` (graphql-core 3.3).
+    return argument.default_value is not Undefined or argument.default is not None
+
+
+def text_argument_documents(schema: GraphQLSchema) -> Iterator[tuple[str, str]]:
+    """(label, document) for each String and ID argument of the root fields whose other
+    arguments have defaults: the field with that argument as the variable `$v`."""
+    for root, operation in ((schema.query_type, "query"), (schema.mutation_type, "mutation")):
+        for field_name, field in (root.fields if root else {}).items():
+            if root is None or f"{root.name}.{field_name}" in EXCLUDED_OPERATIONS:
+                continue
+            selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+            for name, argument in field.args.items():
+                scalar = get_nullable_type(argument.type)
+                if not (isinstance(scalar, GraphQLScalarType) and scalar.name in ("String", "ID")):
+                    continue
+                others = [a for n, a in field.args.items() if n != name]
+                if any(is_non_null_type(a.type) and not has_default(a) for a in others):
+                    continue
+                call = f"{field_name}({name}: $v){selection}"
+                yield f"{field_name}({name})", f"{operation} ($v: {argument.type}) {{ {call} }}"
+
+
+def variables_pass(url: str, token: str) -> list[str]:
+    """Every text argument (`text_argument_documents`) as a variable holding text no column
+    takes or a control character, lone surrogates included (which only JSON carries); the
+    failures: answers that are no client's error."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    failures = []
+    for label, document in text_argument_documents(live_schema(f"{url}/graphql")):
+        for text in (*UNSTORABLE_STRINGS, *CONTROL_STRINGS):
+            body = json.dumps({"query": document, "variables": {"v": text}})
+            response = httpx.post(f"{url}/graphql", content=body, headers=headers, timeout=30)
+            problem = answer_problem(response)
+            if problem:
+                failures.append(f"{label} = {text!r}: {problem[:300]}")
+    print(f"fuzz: variables pass: {len(failures)} failures", flush=True)
+    return failures
 
 
 def run_schemathesis(url: str, token: str, config: Path, reports: Path) -> int:
@@ -367,6 +464,7 @@ def fuzz(server: Server, work: Path) -> list[str]:
     config.write_text(schemathesis_config(f"{server.url}/graphql", world), encoding="utf-8")
     status = run_schemathesis(server.url, world.employer_token, config, work / "reports")
     failures = [f"schemathesis exited with {status}"] if status != 0 else []
+    failures += variables_pass(server.url, world.employer_token)
     if not still_logged_in(server.url, world.employer_token):
         # Everything after that point was fuzzed anonymously: an operation that ends the
         # session must join EXCLUDED_OPERATIONS.

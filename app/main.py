@@ -21,6 +21,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -34,7 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import media, web
+from app import media, transport, web
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
@@ -184,6 +185,11 @@ class GraphQLApp(GraphQL[Context, None]):
     ) -> Response | WebSocket:
         try:
             return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        except HTTPException as exc:
+            # Strawberry's own refusals would be plain text; clients read JSON with a code.
+            return _refusal(transport.Refused.from_http(exc.status_code, exc.reason))
+        except transport.Refused as exc:
+            return _refusal(exc)
         finally:
             if isinstance(request, Request):
                 # Uploaded files wait in temporary files until the request's form is closed.
@@ -206,7 +212,37 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(411, "Multipart requests need a Content-Length")
         if int(length) > MAX_MULTIPART_BYTES:
             raise HTTPException(413, "Request body too large")
-        return await super().parse_multipart(request)
+        try:
+            form = await request.get_form_data()
+        except ValueError as exc:
+            raise HTTPException(400, "Unable to parse the multipart body") from exc
+        fields = form.form.get("operations", "{}"), form.form.get("map", "{}")
+        if not all(isinstance(value, str | bytes) for value in fields):
+            raise HTTPException(400, "operations and map are form fields, not files")
+        operations, files_map = (self.parse_json(value) for value in fields)
+        return transport.with_files(operations, files_map, form.files)  # type: ignore[return-value]
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        """One operation, from the query string, a JSON body or a multipart form, checked by
+        `transport.check_operation` before any of it runs (no batches, and no streamed
+        transports: this service offers only WebSocket subscriptions)."""
+        content_type, _ = parse_content_type(request.content_type or "")
+        data: object
+        if request.method == "GET":
+            data = self.parse_query_params(request.query_params)
+        elif "application/json" in content_type:
+            data = self.parse_json(await request.get_body())
+        elif content_type == "multipart/form-data":
+            data = await self.parse_multipart(request)
+        else:
+            raise HTTPException(400, "Unsupported content type")
+        operation = transport.check_operation(data, self.rt.settings.query_max_tokens)
+        return GraphQLRequestData(
+            query=operation.query,
+            variables=operation.variables,
+            operation_name=operation.operation_name,
+            extensions=operation.extensions,
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -286,6 +322,21 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Stricter than `json.loads`, each a `JSONDecodeError` (a 400, or 4400 on a WebSocket):
+        # only UTF-8, no lone surrogate escapes, at most 1024 levels deep (never a
+        # RecursionError), no NaN.
+        return orjson.loads(data)
+
+
+def _refusal(refused: transport.Refused) -> Response:
+    count_graphql_errors(refused.errors)
+    return Response(
+        orjson.dumps({"errors": refused.errors}),
+        status_code=refused.status,
+        media_type="application/json",
+    )
 
 
 def _throttled_for(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse]) -> int | None:

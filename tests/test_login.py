@@ -305,7 +305,6 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(
         pytest.param(EMAIL, PASSWORD + "x" * 72, id="right-prefix-then-long"),
         pytest.param(EMAIL, "パスワード" * 10, id="multibyte"),
         pytest.param("nobody@care.example.jp", "a" * 200, id="unknown-email"),
-        pytest.param(EMAIL, "Employer#pa\x00ss1", id="nul-byte"),
         pytest.param(EMAIL, "", id="empty"),
         pytest.param("", PASSWORD, id="empty-email"),
     ],
@@ -321,6 +320,17 @@ async def test_odd_passwords_at_login_are_invalid_credentials_never_a_500(
     body = response.json()
     assert "errors" not in body, body
     assert [e["code"] for e in body["data"]["login"]["errors"]] == ["INVALID_CREDENTIALS"]
+
+
+@pytest.mark.usefixtures("employer")
+async def test_a_nul_in_the_password_is_refused_before_login_runs(gql: GraphQLClient) -> None:
+    """NUL is refused in every input before anything runs (`app.transport`): never a 500."""
+    response = await gql.post(
+        flows.LOGIN,
+        {"input": {"portal": "EMPLOYER", "email": EMAIL, "password": "Employer#pa\x00ss1"}},
+    )
+
+    assert flows.top_level_codes(response) == ["BAD_USER_INPUT"]
 
 
 @pytest.mark.usefixtures("employer")

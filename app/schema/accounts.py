@@ -16,7 +16,7 @@ from app.resolvers import accounts
 from app.schema.context import DEVICE_COOKIE, SESSION_COOKIE, Context, Info
 from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, Office
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 
 EMPLOYER_LOGIN_TYPE = "EmployerLogin"
 
@@ -108,18 +108,14 @@ class EmployerLogin(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
         viewer = info.context.viewer
-        visible = await accounts.visible_logins(viewer, ids)
         viewer_id = viewer.user.id if viewer.user else None
         now = info.context.rt.clock.now()
-        return [
-            cls.from_model(visible[int(i)], viewer_id=viewer_id, now=now)
-            if i.isdigit() and int(i) in visible
-            else None
-            for i in node_ids
-        ]
+        return await visible_nodes(
+            node_ids,
+            lambda ids: accounts.visible_logins(viewer, ids),
+            lambda user: cls.from_model(user, viewer_id=viewer_id, now=now),
+        )
 
 
 @strawberry.type(description="An invitation mailed by `employerLoginAdd`, not yet accepted.")

@@ -20,7 +20,7 @@ from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow
 from app.schema.errors import UserError, run_change
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
 from app.schema.postings import Posting, PostingSearchResult
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
@@ -126,13 +126,10 @@ class Application(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await applications.visible_applications(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: applications.visible_applications(viewer, ids), cls.from_model
+        )
 
 
 @strawberry.type

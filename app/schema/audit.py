@@ -16,7 +16,7 @@ from app.resolvers import audit
 from app.resolvers.seekers import Page
 from app.schema.context import Info
 from app.schema.establishments import Establishment
-from app.schema.nodes import decode_id
+from app.schema.nodes import MAX_BIGINT_ID, decode_id
 from app.schema.paging import encode_cursor, page_args, page_info
 
 AuditAction = strawberry.enum(
@@ -136,7 +136,7 @@ class AuditQuery:
         after: str | None = None,
     ) -> AuditEventConnection:
         info.context.viewer.require_staff()
-        after_id = page_args(_CURSOR, first, after)
+        after_id = page_args(_CURSOR, first, after, MAX_BIGINT_ID)
         establishment_pk = None
         if establishment_id is not None:
             try:

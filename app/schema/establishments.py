@@ -19,7 +19,7 @@ from app.models.postings import PostingCategory as PostingCategoryEnum
 from app.resolvers import establishments
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 
 PostingCategory = strawberry.enum(
     PostingCategoryEnum,
@@ -41,13 +41,10 @@ class Office(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await establishments.visible_offices(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: establishments.visible_offices(viewer, ids), cls.from_model
+        )
 
 
 def _parse_yen(value: object) -> int:
@@ -153,13 +150,10 @@ class Establishment(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await establishments.visible_establishments(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: establishments.visible_establishments(viewer, ids), cls.from_model
+        )
 
 
 ReviewStatus = strawberry.enum(
@@ -200,13 +194,10 @@ class EstablishmentChange(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await establishments.visible_changes(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: establishments.visible_changes(viewer, ids), cls.from_model
+        )
 
 
 @strawberry.input(description="事業所登録 at the counter.")

@@ -22,7 +22,7 @@ from app.resolvers import images
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 
 ImageFormat = strawberry.enum(enums.ImageFormat, description="JPEG, PNG, GIF or BMP.")
 
@@ -82,13 +82,10 @@ class EstablishmentImage(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await images.visible_images(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: images.visible_images(viewer, ids), cls.from_model
+        )
 
 
 @strawberry.type(description="An approved image as postings show it.")

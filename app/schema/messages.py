@@ -3,14 +3,12 @@ sending and read marks."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Self
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
@@ -19,7 +17,8 @@ from app.models import messages as enums
 from app.resolvers import messages
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
+from app.schema.paging import check_first, cursor_number, cursor_parts, encode_cursor
 
 MessageSender = strawberry.enum(
     enums.MessageSender, description="Who wrote a message: EMPLOYER 事業所, SEEKER 求職者."
@@ -111,13 +110,10 @@ class Message(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await messages.visible_messages(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: messages.visible_messages(viewer, ids), cls.from_model
+        )
 
 
 @strawberry.type(description="The conversation of one establishment with one seeker.")
@@ -170,78 +166,45 @@ class MessageThread(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await messages.visible_threads(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: messages.visible_threads(viewer, ids), cls.from_model
+        )
 
 
 # --- Paging -------------------------------------------------------------------------------
 
-_THREAD_CURSOR = "thread:"
-_MESSAGE_CURSOR = "message:"
+_THREAD_CURSOR = "thread"
+_MESSAGE_CURSOR = "message"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-def _check_first(first: int) -> None:
-    if not 0 <= first <= messages.MAX_PAGE_SIZE:
-        raise _bad_input(f"first は0以上{messages.MAX_PAGE_SIZE}以下で指定してください。")
-
-
-def _encode(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode()
-
-
-def _decode(cursor: str, prefix: str) -> list[int]:
-    """The numbers after `prefix` in a cursor of ours; BAD_USER_INPUT for anything else."""
-    bad = _bad_input("after に指定されたカーソルが正しくありません。")
-    try:
-        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError as exc:
-        raise bad from exc
-    parts = decoded.removeprefix(prefix).split(":")
-    if not decoded.startswith(prefix) or not all(part.isdigit() for part in parts):
-        raise bad
-    return [int(part) for part in parts]
+_LAST_MICROS = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // _MICROSECOND
 
 
 def _thread_cursor(thread: models.MessageThread) -> str:
     assert thread.last_message_at is not None  # only threads with messages are listed
     micros = (thread.last_message_at - _EPOCH) // _MICROSECOND
-    return _encode(f"{_THREAD_CURSOR}{micros}:{thread.id}")
+    return encode_cursor(_THREAD_CURSOR, micros, thread.id)
 
 
 def _thread_position(after: str | None) -> messages.ThreadPosition | None:
     if after is None:
         return None
-    numbers = _decode(after, _THREAD_CURSOR)
-    if len(numbers) != 2:
-        raise _bad_input("after に指定されたカーソルが正しくありません。")
-    micros, thread_id = numbers
+    micros, thread_id = cursor_parts(after, _THREAD_CURSOR, 2)
     return messages.ThreadPosition(
-        last_message_at=_EPOCH + micros * _MICROSECOND, thread_id=thread_id
+        last_message_at=_EPOCH + cursor_number(micros, _LAST_MICROS) * _MICROSECOND,
+        thread_id=cursor_number(thread_id),
     )
 
 
 def _message_cursor(message: models.Message) -> str:
-    return _encode(f"{_MESSAGE_CURSOR}{message.id}")
+    return encode_cursor(_MESSAGE_CURSOR, message.id)
 
 
 def _message_after(after: str | None) -> int | None:
     if after is None:
         return None
-    numbers = _decode(after, _MESSAGE_CURSOR)
-    if len(numbers) != 1:
-        raise _bad_input("after に指定されたカーソルが正しくありません。")
-    return numbers[0]
+    return cursor_number(cursor_parts(after, _MESSAGE_CURSOR, 1)[0])
 
 
 def _page_info(cursors: list[str], has_next_page: bool) -> relay.PageInfo:
@@ -265,7 +228,7 @@ class MessageQuery:
     async def message_threads(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> relay.Connection[MessageThread]:
-        _check_first(first)
+        check_first(first, messages.MAX_PAGE_SIZE)
         page = await messages.threads(
             info.context.viewer, first=first, after=_thread_position(after)
         )
@@ -289,7 +252,7 @@ class MessageQuery:
     ) -> relay.Connection[Message] | None:
         viewer = info.context.viewer
         messages.party(viewer)
-        _check_first(first)
+        check_first(first, messages.MAX_PAGE_SIZE)
         after_id = _message_after(after)
         try:
             thread_id_value = _thread_id(thread_id)

@@ -1,10 +1,42 @@
-"""Global IDs: decoding the IDs clients send back in inputs."""
+"""Global IDs: decoding the IDs clients send back, and the one rule for the numbers in them.
+
+A row id is written in ASCII digits and lies within its column's range: `integer` (32 bits
+on PostgreSQL) for every primary key but the event and audit streams' `bigint`. Anything else
+(`²`, `٣`, `-1`, `0`, a number past the column) names no row: the database never sees it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TypeVar
 
 from strawberry import relay
 
 from app.errors import ErrorCode, user_error
+
+MAX_INT_ID = 2**31 - 1
+"""The largest `integer` of PostgreSQL: the range of the primary keys (Tortoise `IntField`)."""
+MAX_BIGINT_ID = 2**63 - 1
+"""The largest `bigint`: the range of `Event` and `AuditEvent` ids (`BigIntField`)."""
+
+M = TypeVar("M")
+N = TypeVar("N")
+
+
+def number(text: str, maximum: int) -> int | None:
+    """The number written in `text`, or None when it is not ASCII digits within 0..`maximum`."""
+    # `str.isdigit` alone also takes '²' and other digits that `int` refuses or reads; the
+    # length keeps `int` from parsing thousands of digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if value <= maximum else None
+
+
+def row_id(text: str, maximum: int = MAX_INT_ID) -> int | None:
+    """The id written in `text`, or None when it is not ASCII digits within 1..`maximum`."""
+    value = number(text, maximum)
+    return value if value else None
 
 
 def decode_id(global_id: relay.GlobalID | str, type_name: str, field: str) -> int:
@@ -18,6 +50,19 @@ def decode_id(global_id: relay.GlobalID | str, type_name: str, field: str) -> in
         )
     except Exception as exc:  # strawberry raises several kinds for malformed base64
         raise not_found from exc
-    if gid.type_name != type_name or not gid.node_id.isdigit():
+    found = row_id(gid.node_id) if gid.type_name == type_name else None
+    if found is None:
         raise not_found
-    return int(gid.node_id)
+    return found
+
+
+async def visible_nodes(
+    node_ids: Iterable[str],
+    visible: Callable[[list[int]], Awaitable[Mapping[int, M]]],
+    present: Callable[[M], N],
+) -> list[N | None]:
+    """A `resolve_nodes`: the rows `visible` lets the viewer see, presented, in the order of
+    `node_ids`; None for each id that names no such row (malformed ones included)."""
+    ids = [row_id(node_id) for node_id in node_ids]
+    found = await visible([i for i in ids if i is not None])
+    return [present(found[i]) if i is not None and i in found else None for i in ids]

@@ -3,23 +3,28 @@ their interest within the capacity; staff see who registered."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated, Self, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
 from app.models import office_events as enums
 from app.resolvers import office_events
-from app.resolvers.postings import MAX_PAGE_SIZE
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
+from app.schema.paging import (
+    check_first,
+    cursor_moment,
+    cursor_number,
+    cursor_parts,
+    encode_cursor,
+    page_args,
+)
 
 OfficeEventKind = strawberry.enum(
     enums.OfficeEventKind,
@@ -111,7 +116,7 @@ class OfficeEvent(relay.Node):
     async def registrations(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> OfficeEventRegistrationConnection | None:
-        after_id = _id_cursor_args(first, after)
+        after_id = page_args(_REGISTRATION_CURSOR, first, after)
         page = await office_events.event_registrations(
             info.context.viewer, self.id, first=first, after_id=after_id
         )
@@ -119,7 +124,7 @@ class OfficeEvent(relay.Node):
         found = await loader.load_many([item.establishment_id for item in page.items])
         edges = [
             OfficeEventRegistrationEdge(
-                cursor=_registration_cursor(item.id),
+                cursor=encode_cursor(_REGISTRATION_CURSOR, item.id),
                 node=OfficeEventRegistration(
                     establishment_number=establishment.number,
                     establishment_name=establishment.name,
@@ -143,79 +148,29 @@ class OfficeEvent(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await office_events.visible_events(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: office_events.visible_events(viewer, ids), cls.from_model
+        )
 
 
 # --- Paging -------------------------------------------------------------------------------
 
-_EVENT_CURSOR = "officeEvent:"
-_REGISTRATION_CURSOR = "officeEventRegistration:"
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-def _bad_cursor() -> GraphQLError:
-    return _bad_input("after に指定されたカーソルが正しくありません。")
-
-
-def _encode(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode()
-
-
-def _decode(cursor: str, prefix: str) -> str:
-    try:
-        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError as exc:
-        raise _bad_cursor() from exc
-    if not decoded.startswith(prefix):
-        raise _bad_cursor()
-    return decoded.removeprefix(prefix)
-
-
-def _check_first(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise _bad_input(f"first は0以上{MAX_PAGE_SIZE}以下で指定してください。")
+_EVENT_CURSOR = "officeEvent"
+_REGISTRATION_CURSOR = "officeEventRegistration"
 
 
 def _event_cursor(event: models.OfficeEvent) -> str:
     starts_at = event.starts_at.astimezone(dt.UTC).isoformat()
-    return _encode(f"{_EVENT_CURSOR}{starts_at}|{event.id}")
+    return encode_cursor(_EVENT_CURSOR, starts_at, event.id, separator="|")
 
 
 def _event_cursor_args(first: int, after: str | None) -> office_events.EventCursor | None:
-    _check_first(first)
+    check_first(first)
     if after is None:
         return None
-    starts_at, _, event_id = _decode(after, _EVENT_CURSOR).partition("|")
-    try:
-        moment = dt.datetime.fromisoformat(starts_at)
-    except ValueError as exc:
-        raise _bad_cursor() from exc
-    if moment.tzinfo is None or not event_id.isdigit():
-        raise _bad_cursor()
-    return office_events.EventCursor(starts_at=moment, id=int(event_id))
-
-
-def _registration_cursor(interest_id: int) -> str:
-    return _encode(f"{_REGISTRATION_CURSOR}{interest_id}")
-
-
-def _id_cursor_args(first: int, after: str | None) -> int | None:
-    _check_first(first)
-    if after is None:
-        return None
-    interest_id = _decode(after, _REGISTRATION_CURSOR)
-    if not interest_id.isdigit():
-        raise _bad_cursor()
-    return int(interest_id)
+    starts_at, event_id = cursor_parts(after, _EVENT_CURSOR, 2, separator="|")
+    return office_events.EventCursor(starts_at=cursor_moment(starts_at), id=cursor_number(event_id))
 
 
 @strawberry.type

@@ -18,7 +18,7 @@ from app.schema.dataloaders import PostingHistoryRow
 from app.schema.errors import UserError, run_change
 from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
 
 PostingStatus = strawberry.enum(
@@ -271,13 +271,10 @@ class Posting(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await postings.visible_postings(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: postings.visible_postings(viewer, ids), cls.from_model
+        )
 
 
 async def _linked(info: Info, posting_id: int | None) -> Posting | None:

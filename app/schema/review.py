@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 
 from app import models
 from app.resolvers import review
-from app.resolvers.postings import MAX_PAGE_SIZE
 from app.schema.context import Info
 from app.schema.establishments import EstablishmentChange
 from app.schema.images import EstablishmentImage
+from app.schema.paging import (
+    bad_cursor,
+    check_first,
+    cursor_moment,
+    cursor_number,
+    cursor_parts,
+    encode_cursor,
+)
 from app.schema.postings import Posting
 
 ReviewItem = Annotated[
@@ -46,38 +51,26 @@ class ReviewItemConnection:
     edges: list[ReviewItemEdge]
 
 
-_CURSOR_PREFIX = "review:"
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+_CURSOR = "review"
 
 
 def _cursor(position: review.QueuePosition) -> str:
     at = position.waiting_since.astimezone(dt.UTC).isoformat()
-    text = f"{_CURSOR_PREFIX}{position.kind.value}|{at}|{position.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode()
+    return encode_cursor(_CURSOR, position.kind.value, at, position.id, separator="|")
 
 
 def _page_args(first: int, after: str | None) -> review.QueuePosition | None:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise _bad_input(f"first は0以上{MAX_PAGE_SIZE}以下で指定してください。")
+    check_first(first)
     if after is None:
         return None
-    bad_cursor = _bad_input("after に指定されたカーソルが正しくありません。")
+    kind, at, item_id = cursor_parts(after, _CURSOR, 3, separator="|")
     try:
-        decoded = base64.urlsafe_b64decode(after.encode()).decode()
-        kind, at, item_id = decoded.removeprefix(_CURSOR_PREFIX).split("|")
-        position = review.QueuePosition(
-            waiting_since=dt.datetime.fromisoformat(at),
-            kind=review.ReviewKind(kind),
-            id=int(item_id),
-        )
+        review_kind = review.ReviewKind(kind)
     except ValueError as exc:
-        raise bad_cursor from exc
-    if not decoded.startswith(_CURSOR_PREFIX) or position.waiting_since.tzinfo is None:
-        raise bad_cursor
-    return position
+        raise bad_cursor() from exc
+    return review.QueuePosition(
+        waiting_since=cursor_moment(at), kind=review_kind, id=cursor_number(item_id)
+    )
 
 
 def _node(item: review.QueueItem) -> Posting | EstablishmentImage | EstablishmentChange:

@@ -14,7 +14,7 @@ from app.errors import UserErrors
 from app.resolvers import postings, seekers
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id
+from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
 from app.schema.postings import EmploymentType, PostingSearchResult, WorkStyle
 
@@ -103,13 +103,10 @@ class SeekerProfile(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await seekers.visible_profiles(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: seekers.visible_profiles(viewer, ids), cls.from_model
+        )
 
 
 @strawberry.type(description="A direct request (直接リクエスト): an invitation to one posting.")
@@ -138,13 +135,10 @@ class SeekerRequest(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        node_ids = list(node_ids)
-        ids = [int(i) for i in node_ids if i.isdigit()]
-        visible = await seekers.visible_requests(info.context.viewer, ids)
-        return [
-            cls.from_model(visible[int(i)]) if i.isdigit() and int(i) in visible else None
-            for i in node_ids
-        ]
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids, lambda ids: seekers.visible_requests(viewer, ids), cls.from_model
+        )
 
     @strawberry.field(description="The posting as seekers see it (公開範囲 applied).")
     async def posting(self, info: Info) -> PostingSearchResult:

@@ -8,14 +8,12 @@ When the broker is lost, the WebSocket is closed with `RETRY_LATER_CLOSE_CODE`.
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry.dataloader import DataLoader
 
@@ -25,33 +23,26 @@ from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
 from app.schema.dataloaders import Loaders
 from app.schema.messages import Message
+from app.schema.nodes import MAX_BIGINT_ID
+from app.schema.paging import cursor_number, cursor_parts, encode_cursor
 
 RETRY_LATER_CLOSE_CODE = 1013
 """WebSocket close code 1013 "Try Again Later" (RFC 6455 registry): the event broker is
 unavailable; reconnect after a delay with the cursor of the last event received."""
 
-_CURSOR_PREFIX = "event:"
+_CURSOR = "event"
 
 T = TypeVar("T")
 
 
 def event_cursor(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{event_id}".encode()).decode()
+    return encode_cursor(_CURSOR, event_id)
 
 
 def _event_id(after: str | None) -> int | None:
     if after is None:
         return None
-    try:
-        decoded = base64.urlsafe_b64decode(after.encode()).decode()
-    except ValueError:
-        decoded = ""
-    event_id = decoded.removeprefix(_CURSOR_PREFIX)
-    if not decoded.startswith(_CURSOR_PREFIX) or not event_id.isdigit():
-        raise GraphQLError(
-            "after に指定されたカーソルが正しくありません。", extensions={"code": "BAD_USER_INPUT"}
-        )
-    return int(event_id)
+    return cursor_number(cursor_parts(after, _CURSOR, 1)[0], MAX_BIGINT_ID)
 
 
 @strawberry.type(description="A message the viewer received (メッセージ受信).")
