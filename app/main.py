@@ -157,6 +157,16 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     {"id": message["id"], "type": "error", "payload": [refused]}
                 )
                 return
+            try:
+                # As over HTTP: the payload's shape, and no NUL or lone surrogate in it.
+                transport.check_operation(
+                    message["payload"], self.view.rt.settings.query_max_tokens
+                )
+            except transport.Refused as exc:
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": exc.errors}  # type: ignore[typeddict-item]
+                )
+                return
         await super().handle_subscribe(message)
 
 

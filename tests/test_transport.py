@@ -19,6 +19,7 @@ from tests.conftest import Server
 from tests.malformed import CONTROL_STRINGS, UNSTORABLE_STRINGS, no_error_logged
 from tests.processes import UvicornProcess, free_port, run_app_ok, service_env
 from tests.test_messages import SEND, apply, new_seeker
+from tests.ws_client import GraphQLWebSocket
 
 TYPENAME = "{ __typename }"
 SEARCH = "query ($k: String) { postingSearch(keyword: $k) { edges { cursor } } }"
@@ -237,3 +238,43 @@ async def test_production_answers_malformed_bodies_with_a_code(tmp_path: Path) -
         await asyncio.to_thread(process.stop)
     assert "Traceback" not in process.log
     assert "Exception in ASGI application" not in process.log
+
+
+WS_REFUSALS = {
+    "NUL in a variable": ({"query": SEARCH, "variables": {"k": "a\x00b"}}, "BAD_USER_INPUT"),
+    "NUL in the document": (
+        {"query": '{ postingSearch(keyword: "a\\u0000") { edges { cursor } } }'},
+        "BAD_USER_INPUT",
+    ),
+    "operationName an object": ({"query": TYPENAME, "operationName": {"a": 1}}, "BAD_REQUEST"),
+    "variables a list": ({"query": TYPENAME, "variables": [1]}, "BAD_REQUEST"),
+    "nested past the limit": (
+        {"query": TYPENAME, "variables": {"a": json.loads("[" * MAX_DEPTH + "]" * MAX_DEPTH)}},
+        "BAD_REQUEST",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WS_REFUSALS)
+async def test_an_operation_over_a_websocket_is_checked_as_over_http(
+    server: Server, new_client: Any, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    """The operation is refused with an `error` message; the socket stays open for the next."""
+    payload, code = WS_REFUSALS[case]
+    staff = await flows.staff_client(server, new_client())
+    assert staff.token is not None
+    with no_error_logged(caplog):
+        await _refused_over_a_websocket(server, staff.token, payload, code)
+
+
+async def _refused_over_a_websocket(
+    server: Server, token: str, payload: dict[str, Any], code: str
+) -> None:
+    async with GraphQLWebSocket.connected(server.url, token) as ws:
+        await ws.send({"id": "bad", "type": "subscribe", "payload": payload})
+        refused = await ws.receive()
+        assert (refused["id"], refused["type"]) == ("bad", "error"), refused
+        assert [error["extensions"]["code"] for error in refused["payload"]] == [code]
+
+        fine = await ws.subscribe(TYPENAME)
+        assert await ws.next(fine) == {"__typename": "Query"}
