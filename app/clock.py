@@ -37,8 +37,3 @@ class MovableClock(Clock):
 
     def advance(self, **delta: float) -> None:
         self._now += dt.timedelta(**delta)
-
-
-def end_of_day_tokyo(day: dt.date) -> dt.datetime:
-    """The last instant of `day` in Tokyo, as an aware datetime."""
-    return dt.datetime.combine(day, dt.time.max, tzinfo=TOKYO)

@@ -42,9 +42,10 @@ from graphql import (
 from graphql.pyutils import Undefined
 
 from app.models import Event
-from app.schema import MAX_COST, MAX_DEPTH, MAX_TOKENS, schema
+from app.schema import schema
 from app.schema.extensions import query_cost
 from app.schema.subscriptions import event_cursor
+from app.settings import Settings
 from app.terms import TermsKind, current_version
 from tests.authz_world import (
     A_NUMBER,
@@ -746,9 +747,9 @@ def document(operation: str, name: str, variables: dict[str, Any]) -> str:
     for depth in (4, 3, 2, 1, 0):
         text = f"{head} {{ {name}{f'({call})' if call else ''} {_selection(named, depth)} }}"
         fits = (
-            _tokens(text) <= MAX_TOKENS * 0.9
-            and _depth(text) <= MAX_DEPTH - 1
-            and query_cost(parse(text), None, variables) <= MAX_COST * 0.8
+            _tokens(text) <= Settings.query_max_tokens * 0.9
+            and _depth(text) <= Settings.query_max_depth - 1
+            and query_cost(parse(text), None, variables) <= Settings.query_max_cost * 0.8
         )
         if fits:
             return text
@@ -764,9 +765,9 @@ def _node_document(type_name: str) -> str:
             f"... on {type_name} {{ {_fields(named, depth)} }} }} }}"
         )
         if (
-            _tokens(text) <= MAX_TOKENS * 0.9
-            and _depth(text) <= MAX_DEPTH - 1
-            and query_cost(parse(text), None, {}) <= MAX_COST * 0.8
+            _tokens(text) <= Settings.query_max_tokens * 0.9
+            and _depth(text) <= Settings.query_max_depth - 1
+            and query_cost(parse(text), None, {}) <= Settings.query_max_cost * 0.8
         ):
             return text
     raise AssertionError(f"no node document of {type_name} fits the limits")

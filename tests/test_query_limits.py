@@ -6,14 +6,7 @@ from graphql import OperationDefinitionNode, parse
 from graphql import build_schema as build_sdl_schema
 from strawberry.extensions.validation_cache import _get_validate_cache
 
-from app.schema import (
-    MAX_ALIASES,
-    MAX_COST,
-    MAX_DEPTH,
-    VALIDATION_CACHE_SIZE,
-    build_schema,
-    schema,
-)
+from app.schema import VALIDATION_CACHE_SIZE, build_schema, schema
 from app.schema.extensions import (
     Measure,
     _cached_limit_errors,
@@ -28,6 +21,9 @@ from tests import flows
 from tests.conftest import GraphQLClient, Server
 
 MAX_SIZE = Settings.query_max_size
+MAX_DEPTH = Settings.query_max_depth
+MAX_ALIASES = Settings.query_max_aliases
+MAX_COST = Settings.query_max_cost
 
 
 def _codes(body: dict[str, object]) -> list[str]:

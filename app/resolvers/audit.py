@@ -86,8 +86,3 @@ async def office_audit_events(
     if until is not None:
         query = query.filter(occurred_at__lt=until.astimezone(dt.UTC))
     return await newest_first(query, first, after_id)
-
-
-async def users_by_id(ids: list[int]) -> dict[int, User]:
-    """The logins named by a page of events (actors and subjects), in one query."""
-    return {user.id: user for user in await User.filter(id__in=ids)} if ids else {}

@@ -149,11 +149,6 @@ async def issue_account_creation_code(
     return IssuedCode(code=code, record=record)
 
 
-async def establishments_of_office(viewer: Viewer) -> list[Establishment]:
-    staff = viewer.require_staff()
-    return await Establishment.filter(office_id=staff.office_id).order_by("id")
-
-
 async def visible_establishments(viewer: Viewer, ids: list[int]) -> dict[int, Establishment]:
     """The establishments among `ids` that the viewer may see: its own, or its office's."""
     query = viewer.scope(Establishment.filter(id__in=ids), establishment="id", office="office_id")

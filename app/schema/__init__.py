@@ -47,12 +47,6 @@ from app.schema.subscriptions import Subscription, SubscriptionQuery
 from app.schema.terms import TermsQuery
 from app.settings import Settings
 
-# The defaults; each can be set from the environment (QUERY_MAX_DEPTH, …; see Settings).
-MAX_DEPTH = Settings.query_max_depth
-MAX_ALIASES = Settings.query_max_aliases
-MAX_TOKENS = Settings.query_max_tokens
-MAX_COST = Settings.query_max_cost
-
 
 @strawberry.type
 class Query(
