@@ -17,6 +17,7 @@ from app.schema.context import DEVICE_COOKIE, SESSION_COOKIE, Context, Info
 from app.schema.errors import UserError, user_errors
 from app.schema.establishments import Establishment, Office
 from app.schema.nodes import decode_id, visible_nodes
+from app.schema.permissions import IsEmployer
 
 EMPLOYER_LOGIN_TYPE = "EmployerLogin"
 
@@ -467,7 +468,8 @@ class AccountMutation:
         )
 
     @strawberry.mutation(
-        description="ログイン追加: mail an invitation valid 24 hours (10 logins at most)."
+        description="ログイン追加: mail an invitation valid 24 hours (10 logins at most).",
+        permission_classes=[IsEmployer],
     )
     async def employer_login_add(
         self, info: Info, input: EmployerLoginAddInput
@@ -499,12 +501,14 @@ class AccountMutation:
             establishment=Establishment.from_model(establishment)
         )
 
-    @strawberry.mutation(description="Remove a login of the establishment; not the last one.")
+    @strawberry.mutation(
+        description="Remove a login of the establishment; not the last one.",
+        permission_classes=[IsEmployer],
+    )
     async def employer_login_remove(
         self, info: Info, input: EmployerLoginRemoveInput
     ) -> EmployerLoginRemovePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         try:
             user_id = decode_id(input.user_id, EMPLOYER_LOGIN_TYPE, "userId")
             removed = await accounts.remove_login(ctx.rt, ctx.viewer, user_id=user_id)

@@ -22,6 +22,7 @@ from app.schema.dataloaders import ApplicationHistoryRow
 from app.schema.errors import UserError, run_change
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
 from app.schema.postings import Posting, PostingSearchResult
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
@@ -159,7 +160,8 @@ def _connection(page: Page[models.Application]) -> ApplicationConnection:
 @strawberry.type
 class ApplicationQuery:
     @strawberry.field(
-        description="Employer: the applicants to the establishment's postings, newest first."
+        description="Employer: the applicants to the establishment's postings, newest first.",
+        permission_classes=[IsEmployer],
     )
     async def applications(
         self,
@@ -170,7 +172,6 @@ class ApplicationQuery:
         after: str | None = None,
     ) -> ApplicationConnection:
         viewer = info.context.viewer
-        viewer.require_employer()
         after_id = page_args(_CURSOR, first, after)
         posting_pk = None
         if posting_id is not None:
@@ -271,12 +272,14 @@ async def _run(payload: Callable[..., P], change: Callable[[], Awaitable[models.
 
 @strawberry.type
 class ApplicationMutation:
-    @strawberry.mutation(description="Seeker: apply online (オンライン自主応募), once per posting.")
+    @strawberry.mutation(
+        description="Seeker: apply online (オンライン自主応募), once per posting.",
+        permission_classes=[IsSeeker],
+    )
     async def application_create(
         self, info: Info, input: ApplicationCreateInput
     ) -> ApplicationCreatePayload:
         ctx = info.context
-        ctx.viewer.require(PortalEnum.SEEKER)
         return await _run(
             ApplicationCreatePayload,
             lambda: applications.create_application(
@@ -291,12 +294,14 @@ class ApplicationMutation:
             ),
         )
 
-    @strawberry.mutation(description="Staff: refer a seeker to a posting (紹介, 紹介状).")
+    @strawberry.mutation(
+        description="Staff: refer a seeker to a posting (紹介, 紹介状).",
+        permission_classes=[IsStaff],
+    )
     async def referral_create(
         self, info: Info, input: ReferralCreateInput
     ) -> ReferralCreatePayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         return await _run(
             ReferralCreatePayload,
             lambda: applications.create_referral(

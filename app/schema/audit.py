@@ -18,6 +18,7 @@ from app.schema.context import Info
 from app.schema.establishments import Establishment
 from app.schema.nodes import MAX_BIGINT_ID, decode_id
 from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.permissions import IsStaff
 
 AuditAction = strawberry.enum(
     models.AuditAction,
@@ -123,7 +124,8 @@ class AuditQuery:
         description="Staff: the security events of their office (logins and failures of its "
         "establishments' logins, lockouts, codes issued and voided, password and address "
         "changes, and what its staff did), newest first. `since` is inclusive, `until` "
-        "exclusive, a time without offset is Japan time."
+        "exclusive, a time without offset is Japan time.",
+        permission_classes=[IsStaff],
     )
     async def audit_events(
         self,
@@ -135,7 +137,6 @@ class AuditQuery:
         first: int = 20,
         after: str | None = None,
     ) -> AuditEventConnection:
-        info.context.viewer.require_staff()
         after_id = page_args(_CURSOR, first, after, MAX_BIGINT_ID)
         establishment_pk = None
         if establishment_id is not None:

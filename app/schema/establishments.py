@@ -20,6 +20,7 @@ from app.resolvers import establishments
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
+from app.schema.permissions import IsEmployer, IsStaff
 
 PostingCategory = strawberry.enum(
     PostingCategoryEnum,
@@ -301,7 +302,10 @@ class EstablishmentChangeReviewPayload:
 
 @strawberry.type
 class EstablishmentMutation:
-    @strawberry.mutation(description="Staff: register an establishment under their office.")
+    @strawberry.mutation(
+        description="Staff: register an establishment under their office.",
+        permission_classes=[IsStaff],
+    )
     async def establishment_register(
         self, info: Info, input: EstablishmentRegisterInput
     ) -> EstablishmentRegisterPayload:
@@ -322,13 +326,13 @@ class EstablishmentMutation:
         return EstablishmentRegisterPayload(establishment=Establishment.from_model(establishment))
 
     @strawberry.mutation(
-        description="Staff: issue an account creation code; the previous one stops working."
+        description="Staff: issue an account creation code; the previous one stops working.",
+        permission_classes=[IsStaff],
     )
     async def account_creation_code_issue(
         self, info: Info, input: AccountCreationCodeIssueInput
     ) -> AccountCreationCodeIssuePayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         try:
             establishment_id = decode_id(input.establishment_id, "Establishment", "establishmentId")
             issued = await establishments.issue_account_creation_code(
@@ -348,7 +352,8 @@ class EstablishmentMutation:
         description=(
             "Employer: propose a new profile (事業所情報設定); the approved one stays in use "
             "until staff approve. A newer proposal replaces one still waiting."
-        )
+        ),
+        permission_classes=[IsEmployer],
     )
     async def establishment_update(
         self, info: Info, input: EstablishmentUpdateInput
@@ -367,13 +372,13 @@ class EstablishmentMutation:
         )
 
     @strawberry.mutation(
-        description="Staff: approve a profile change, which then applies, or reject it."
+        description="Staff: approve a profile change, which then applies, or reject it.",
+        permission_classes=[IsStaff],
     )
     async def establishment_change_review(
         self, info: Info, input: EstablishmentChangeReviewInput
     ) -> EstablishmentChangeReviewPayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         try:
             change_id = decode_id(input.change_id, "EstablishmentChange", "changeId")
             change = await establishments.review_profile_change(

@@ -16,13 +16,14 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from app import media, models
-from app.errors import ErrorCode, NotAuthenticated, UserErrors, user_error
+from app.errors import ErrorCode, UserErrors, user_error
 from app.models import establishments as enums
 from app.resolvers import images
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus
 from app.schema.nodes import decode_id, visible_nodes
+from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
 ImageFormat = strawberry.enum(enums.ImageFormat, description="JPEG, PNG, GIF or BMP.")
 
@@ -207,14 +208,13 @@ class ImageQuery:
         description=(
             "Every image of an establishment in display order, whatever its status. Employers: "
             "their own (leave `establishmentId` out); staff: an establishment of their office."
-        )
+        ),
+        permission_classes=[IsAuthenticated],
     )
     async def establishment_images(
         self, info: Info, establishment_id: strawberry.ID | None = None
     ) -> list[EstablishmentImage]:
         ctx = info.context
-        if not ctx.viewer.is_authenticated:
-            raise NotAuthenticated  # before looking at the input
         try:
             decoded = (
                 decode_id(establishment_id, "Establishment", "establishmentId")
@@ -232,13 +232,13 @@ class ImageQuery:
 @strawberry.type
 class ImageMutation:
     @strawberry.mutation(
-        description="Employer: register an image (画像登録); it waits for staff review."
+        description="Employer: register an image (画像登録); it waits for staff review.",
+        permission_classes=[IsEmployer],
     )
     async def establishment_image_upload(
         self, info: Info, input: EstablishmentImageUploadInput
     ) -> EstablishmentImageUploadPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         file = input.file
         if not isinstance(file, UploadFile):
             # Sent as a plain value rather than as a file of the multipart request.
@@ -249,10 +249,12 @@ class ImageMutation:
             lambda: images.upload_image(ctx.rt, ctx.viewer, file=file, caption=input.caption),
         )
 
-    @strawberry.mutation(description="Staff: approve an image, or reject it with a reason.")
+    @strawberry.mutation(
+        description="Staff: approve an image, or reject it with a reason.",
+        permission_classes=[IsStaff],
+    )
     async def image_review(self, info: Info, input: ImageReviewInput) -> ImageReviewPayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         return await _run(
             ImageReviewPayload,
             lambda: images.review_image(
@@ -264,24 +266,28 @@ class ImageMutation:
             ),
         )
 
-    @strawberry.mutation(description="Employer: delete an image, whatever its status.")
+    @strawberry.mutation(
+        description="Employer: delete an image, whatever its status.",
+        permission_classes=[IsEmployer],
+    )
     async def establishment_image_delete(
         self, info: Info, input: EstablishmentImageDeleteInput
     ) -> EstablishmentImageDeletePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         try:
             await images.delete_image(ctx.rt, ctx.viewer, _image_id(input.image_id))
         except UserErrors as exc:
             return EstablishmentImageDeletePayload(errors=user_errors(exc))
         return EstablishmentImageDeletePayload(deleted_image_id=input.image_id)
 
-    @strawberry.mutation(description="Employer: put the establishment's images in a new order.")
+    @strawberry.mutation(
+        description="Employer: put the establishment's images in a new order.",
+        permission_classes=[IsEmployer],
+    )
     async def establishment_image_reorder(
         self, info: Info, input: EstablishmentImageReorderInput
     ) -> EstablishmentImageReorderPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         try:
             if len(input.image_ids) > images.MAX_REORDER_IDS:
                 raise images.reorder_mismatch()  # before decoding a long list
@@ -293,12 +299,13 @@ class ImageMutation:
             images=[EstablishmentImage.from_model(image) for image in reordered]
         )
 
-    @strawberry.mutation(description="Employer: change an image's caption.")
+    @strawberry.mutation(
+        description="Employer: change an image's caption.", permission_classes=[IsEmployer]
+    )
     async def establishment_image_caption_update(
         self, info: Info, input: EstablishmentImageCaptionUpdateInput
     ) -> EstablishmentImageCaptionUpdatePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             EstablishmentImageCaptionUpdatePayload,
             lambda: images.update_caption(

@@ -25,6 +25,7 @@ from app.schema.paging import (
     encode_cursor,
     page_args,
 )
+from app.schema.permissions import IsEmployer, IsStaff
 
 OfficeEventKind = strawberry.enum(
     enums.OfficeEventKind,
@@ -301,7 +302,9 @@ def _event_id(event_id: strawberry.ID) -> int:
 
 @strawberry.type
 class OfficeEventMutation:
-    @strawberry.mutation(description="Staff: publish an event of their office.")
+    @strawberry.mutation(
+        description="Staff: publish an event of their office.", permission_classes=[IsStaff]
+    )
     async def office_event_create(
         self, info: Info, input: OfficeEventCreateInput
     ) -> OfficeEventCreatePayload:
@@ -311,36 +314,39 @@ class OfficeEventMutation:
             lambda: office_events.create_event(ctx.rt, ctx.viewer, input.to_details()),
         )
 
-    @strawberry.mutation(description="Staff: cancel (中止) an event of their office.")
+    @strawberry.mutation(
+        description="Staff: cancel (中止) an event of their office.", permission_classes=[IsStaff]
+    )
     async def office_event_cancel(
         self, info: Info, input: OfficeEventCancelInput
     ) -> OfficeEventCancelPayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         return await _run(
             OfficeEventCancelPayload,
             lambda: office_events.cancel_event(ctx.rt, ctx.viewer, _event_id(input.event_id)),
         )
 
     @strawberry.mutation(
-        description="Employer: register the establishment's interest (参加申込), within capacity."
+        description="Employer: register the establishment's interest (参加申込), within capacity.",
+        permission_classes=[IsEmployer],
     )
     async def office_event_register_interest(
         self, info: Info, input: OfficeEventRegisterInterestInput
     ) -> OfficeEventRegisterInterestPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             OfficeEventRegisterInterestPayload,
             lambda: office_events.register_interest(ctx.rt, ctx.viewer, _event_id(input.event_id)),
         )
 
-    @strawberry.mutation(description="Employer: withdraw the registration before the event.")
+    @strawberry.mutation(
+        description="Employer: withdraw the registration before the event.",
+        permission_classes=[IsEmployer],
+    )
     async def office_event_withdraw_interest(
         self, info: Info, input: OfficeEventWithdrawInterestInput
     ) -> OfficeEventWithdrawInterestPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             OfficeEventWithdrawInterestPayload,
             lambda: office_events.withdraw_interest(ctx.rt, ctx.viewer, _event_id(input.event_id)),

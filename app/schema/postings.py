@@ -20,6 +20,7 @@ from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.permissions import IsEmployer, IsStaff
 
 PostingStatus = strawberry.enum(
     enums.PostingStatus,
@@ -615,7 +616,9 @@ def _posting_id(global_id: relay.GlobalID) -> int:
 
 @strawberry.type
 class PostingMutation:
-    @strawberry.mutation(description="Employer: a new draft posting (仮登録).")
+    @strawberry.mutation(
+        description="Employer: a new draft posting (仮登録).", permission_classes=[IsEmployer]
+    )
     async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingCreatePayload:
         ctx = info.context
         return await _run(
@@ -623,10 +626,12 @@ class PostingMutation:
             lambda: postings.create_posting(ctx.rt, ctx.viewer, input.content.to_content()),
         )
 
-    @strawberry.mutation(description="Employer: rewrite a draft or a returned posting.")
+    @strawberry.mutation(
+        description="Employer: rewrite a draft or a returned posting.",
+        permission_classes=[IsEmployer],
+    )
     async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingUpdatePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingUpdatePayload,
             lambda: postings.update_posting(
@@ -634,43 +639,49 @@ class PostingMutation:
             ),
         )
 
-    @strawberry.mutation(description="Employer: submit a draft for review (提出).")
+    @strawberry.mutation(
+        description="Employer: submit a draft for review (提出).",
+        permission_classes=[IsEmployer],
+    )
     async def posting_submit(self, info: Info, input: PostingSubmitInput) -> PostingSubmitPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingSubmitPayload,
             lambda: postings.submit_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
         )
 
-    @strawberry.mutation(description="Employer: take a submitted posting back to draft.")
+    @strawberry.mutation(
+        description="Employer: take a submitted posting back to draft.",
+        permission_classes=[IsEmployer],
+    )
     async def posting_withdraw(
         self, info: Info, input: PostingWithdrawInput
     ) -> PostingWithdrawPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingWithdrawPayload,
             lambda: postings.withdraw_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
         )
 
-    @strawberry.mutation(description="Employer: stop recruiting (募集停止); the posting ends.")
+    @strawberry.mutation(
+        description="Employer: stop recruiting (募集停止); the posting ends.",
+        permission_classes=[IsEmployer],
+    )
     async def posting_stop(self, info: Info, input: PostingStopInput) -> PostingStopPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingStopPayload,
             lambda: postings.stop_posting(ctx.rt, ctx.viewer, _posting_id(input.id), input.reason),
         )
 
     @strawberry.mutation(
-        description="Employer: propose a change to an active posting; staff review it."
+        description="Employer: propose a change to an active posting; staff review it.",
+        permission_classes=[IsEmployer],
     )
     async def posting_change_request(
         self, info: Info, input: PostingChangeRequestInput
     ) -> PostingChangeRequestPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingChangeRequestPayload,
             lambda: postings.request_change(
@@ -679,44 +690,46 @@ class PostingMutation:
         )
 
     @strawberry.mutation(
-        description="Employer: reserve the renewal (更新予約), from 14 days before the deadline."
+        description="Employer: reserve the renewal (更新予約), from 14 days before the deadline.",
+        permission_classes=[IsEmployer],
     )
     async def posting_renewal_reserve(
         self, info: Info, input: PostingRenewalReserveInput
     ) -> PostingRenewalReservePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingRenewalReservePayload,
             lambda: postings.reserve_renewal(ctx.rt, ctx.viewer, _posting_id(input.id)),
         )
 
-    @strawberry.mutation(description="Employer: a new draft copied from an earlier posting (転用).")
+    @strawberry.mutation(
+        description="Employer: a new draft copied from an earlier posting (転用).",
+        permission_classes=[IsEmployer],
+    )
     async def posting_reuse(self, info: Info, input: PostingReuseInput) -> PostingReusePayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         return await _run(
             PostingReusePayload,
             lambda: postings.reuse_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
         )
 
     @strawberry.mutation(
-        description="Staff: accept (受理) a submitted posting, or a change to an active one."
+        description="Staff: accept (受理) a submitted posting, or a change to an active one.",
+        permission_classes=[IsStaff],
     )
     async def posting_accept(self, info: Info, input: PostingAcceptInput) -> PostingAcceptPayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         return await _run(
             PostingAcceptPayload,
             lambda: postings.accept_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
         )
 
     @strawberry.mutation(
-        description="Staff: return a posting for correction (修正依頼), or refuse a change."
+        description="Staff: return a posting for correction (修正依頼), or refuse a change.",
+        permission_classes=[IsStaff],
     )
     async def posting_return(self, info: Info, input: PostingReturnInput) -> PostingReturnPayload:
         ctx = info.context
-        ctx.viewer.require_staff()
         return await _run(
             PostingReturnPayload,
             lambda: postings.return_posting(

@@ -16,6 +16,7 @@ from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.permissions import IsEmployer, IsSeeker
 from app.schema.postings import EmploymentType, PostingSearchResult, WorkStyle
 
 PROFILE_TYPE = "SeekerProfile"
@@ -362,7 +363,10 @@ class SeekerMutation:
         profile = await models.SeekerProfile.get(user_id=user.id).select_related("user")
         return SeekerVerifyEmailPayload(seeker_profile=SeekerProfile.from_model(profile))
 
-    @strawberry.mutation(description="Seeker: rewrite their profile and choose to publish it.")
+    @strawberry.mutation(
+        description="Seeker: rewrite their profile and choose to publish it.",
+        permission_classes=[IsSeeker],
+    )
     async def seeker_profile_update(
         self, info: Info, input: SeekerProfileUpdateInput
     ) -> SeekerProfileUpdatePayload:
@@ -384,12 +388,14 @@ class SeekerMutation:
             return SeekerProfileUpdatePayload(errors=user_errors(exc))
         return SeekerProfileUpdatePayload(seeker_profile=SeekerProfile.from_model(updated))
 
-    @strawberry.mutation(description="Employer: 直接リクエスト to a seeker found by the search.")
+    @strawberry.mutation(
+        description="Employer: 直接リクエスト to a seeker found by the search.",
+        permission_classes=[IsEmployer],
+    )
     async def seeker_request_send(
         self, info: Info, input: SeekerRequestSendInput
     ) -> SeekerRequestSendPayload:
         ctx = info.context
-        ctx.viewer.require_employer()
         try:
             request = await seekers.send_request(
                 ctx.rt,
