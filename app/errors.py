@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     MAIL_DELIVERY_FAILED = "MAIL_DELIVERY_FAILED"
+    """No longer answered: mail leaves through the outbox and is retried. Kept for clients."""
     INVALID_STATE = "INVALID_STATE"
     """The object's current status does not allow this move."""
     OUT_OF_RANGE = "OUT_OF_RANGE"

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 class MailDeliveryError(RuntimeError):
-    """The mail could not be handed over; the caller must tell the user."""
+    """The mail could not be handed over; the outbox tries it again later."""
 
 
 class Mailer(Protocol):

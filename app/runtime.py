@@ -1,5 +1,5 @@
-"""What every use case runs with: settings, the clock, the mailer, the event broker and the
-throttle."""
+"""What every use case runs with: settings, the clock, the mailer and the outbox, the event
+broker and the throttle."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from app.broker import Broker, InProcessBroker, RedisBroker
 from app.clock import Clock
 from app.mail import Mailer, mailer_from_url
+from app.outbox import Outbox
 from app.security import keyed_hash
 from app.settings import Settings
 from app.throttle import Throttle
@@ -20,6 +21,7 @@ class Runtime:
     mailer: Mailer
     broker: Broker = field(default_factory=InProcessBroker)
     throttle: Throttle = field(default_factory=Throttle.off)
+    outbox: Outbox = field(default_factory=Outbox)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Runtime:

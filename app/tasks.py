@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from app import outbox
 from app.resolvers import postings
 from app.runtime import Runtime
 
@@ -14,9 +15,13 @@ log = logging.getLogger(__name__)
 
 
 async def run_periodically(
-    name: str, interval: float, job: Callable[[], Awaitable[object]]
+    name: str,
+    interval: float,
+    job: Callable[[], Awaitable[object]],
+    pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> None:
-    """Run `job` now and then every `interval` seconds; a failure is logged, never fatal."""
+    """Run `job` now and then every `interval` seconds (or when `pause` ends earlier); a
+    failure is logged, never fatal."""
     while True:
         try:
             outcome = await job()
@@ -24,22 +29,30 @@ async def run_periodically(
             log.exception("periodic task %s failed", name)
         else:
             log.debug("periodic task %s: %s", name, outcome)
-        await asyncio.sleep(interval)
+        await pause(interval)
 
 
 @contextlib.asynccontextmanager
 async def periodic_tasks(rt: Runtime) -> AsyncIterator[list[asyncio.Task[None]]]:
-    """Start the periodic tasks for the life of the app; `EXPIRY_INTERVAL_SECONDS=0` stops it.
+    """Start the periodic tasks for the life of the app: the posting expiry and the mail
+    outbox; `EXPIRY_INTERVAL_SECONDS=0` and `MAIL_INTERVAL_SECONDS=0` stop them.
 
-    Running them in every process is safe: each posting is claimed by a conditional UPDATE,
-    so two processes never expire or renew the same one twice. They start at once, so work
-    that fell due while the service was down is done on restart.
+    Running them in every process is safe: each posting and each mail is claimed by a
+    conditional UPDATE, so two processes never expire or send the same one twice. They start
+    at once, so work that fell due while the service was down is done on restart. The outbox
+    also runs as soon as a change of this process that mails has committed.
     """
     tasks: list[asyncio.Task[None]] = []
     interval = rt.settings.expiry_interval_seconds
     if interval > 0:
         job = run_periodically("posting-expiry", interval, lambda: postings.expire_postings(rt))
         tasks.append(asyncio.create_task(job, name="posting-expiry"))
+    mail_interval = rt.settings.mail_interval_seconds
+    if mail_interval > 0:
+        mail = run_periodically(
+            "mail-outbox", mail_interval, lambda: outbox.deliver_due(rt), pause=rt.outbox.wait
+        )
+        tasks.append(asyncio.create_task(mail, name="mail-outbox"))
     try:
         yield tasks
     finally:

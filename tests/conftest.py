@@ -12,6 +12,7 @@ import inspect
 import mailbox
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import Message
@@ -23,12 +24,14 @@ import httpx
 import pytest
 import uvicorn
 from tortoise import Tortoise, connections
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from app import models
 from app.clock import MovableClock
 from app.db import apply_migrations
 from app.main import create_app
+from app.models import MailStatus, OutgoingMail
 from app.runtime import Runtime
 from app.settings import Settings
 
@@ -52,6 +55,9 @@ def settings(var_dir: Path) -> Settings:
         "BCRYPT_ROUNDS": "4",
         # Tests run the expiry themselves, at the moments they choose.
         "EXPIRY_INTERVAL_SECONDS": "0",
+        # The server sends its mail as soon as the change commits; without a short timer,
+        # the outbox tests choose when a retry is made.
+        "MAIL_INTERVAL_SECONDS": "3600",
         # Every test client is 127.0.0.1; tests/test_throttle.py runs the limits on.
         "RATE_LIMITS": "off",
         "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
@@ -82,8 +88,19 @@ class Server:
     mail_dir: Path
     rt: Runtime
 
-    def mails_to(self, address: str) -> list[Message]:
-        """Every mail written to `address`, oldest first."""
+    async def mail_settled(self, within: float = 5) -> None:
+        """Wait until every mail committed so far has been sent, or has failed an attempt and
+        is not due again yet (mail leaves after the answer, usually within milliseconds)."""
+        deadline = time.monotonic() + within
+        now = self.clock.now().astimezone(dt.UTC)
+        unsettled = Q(attempts=0) | Q(next_attempt_at__lte=now)
+        while await OutgoingMail.filter(unsettled, status=MailStatus.PENDING).exists():
+            assert time.monotonic() < deadline, f"mail still waiting after {within} s"
+            await asyncio.sleep(0.01)
+
+    async def mails_to(self, address: str) -> list[Message]:
+        """Every mail written to `address`, oldest first, once the outbox has settled."""
+        await self.mail_settled()
         box = mailbox.Maildir(self.mail_dir, create=True)
         try:
             found = sorted(
@@ -94,8 +111,8 @@ class Server:
             box.close()
         return [message for _, message in found]
 
-    def last_mail_to(self, address: str) -> Message:
-        found = self.mails_to(address)
+    async def last_mail_to(self, address: str) -> Message:
+        found = await self.mails_to(address)
         assert found, f"no mail to {address}"
         return found[-1]
 

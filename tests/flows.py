@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mailbox
 from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.message import Message
@@ -90,7 +89,7 @@ async def log_in(
     )
     payload = data["login"]
     assert payload["errors"] == [], payload
-    otp = find_in_mail(server.last_mail_to(email), r"ワンタイムパスワード: (\d{6})")
+    otp = await otp_from_mail(server, email)
     data = await client.execute(
         VERIFY_OTP, {"input": {"challengeId": payload["otpChallenge"]["id"], "otp": otp}}
     )
@@ -195,8 +194,8 @@ async def complete_registration(
     return payload
 
 
-def auth_key_from_mail(server: Server, email: str) -> str:
-    return find_in_mail(server.last_mail_to(email), r"認証キー: (\S+)")
+async def auth_key_from_mail(server: Server, email: str) -> str:
+    return find_in_mail(await server.last_mail_to(email), r"認証キー: (\S+)")
 
 
 async def open_employer_account(
@@ -205,7 +204,7 @@ async def open_employer_account(
     """The whole leaflet: request, key from the mail, password, login with OTP; the token."""
     payload = await request_registration(client, counter, email)
     assert payload["errors"] == [], payload
-    payload = await complete_registration(client, email, auth_key_from_mail(server, email))
+    payload = await complete_registration(client, email, await auth_key_from_mail(server, email))
     assert payload["errors"] == [], payload
     return await log_in(server, client, "EMPLOYER", email, EMPLOYER_PASSWORD)
 
@@ -216,21 +215,17 @@ VIEWER = """{ viewer { portal email establishment { establishmentNumber name }
   office { code name } } }"""
 
 
-def mail_count(server: Server, address: str) -> int:
-    """How many mails the service has written to `address` so far."""
-    box = mailbox.Maildir(server.mail_dir, create=True)
-    try:
-        return sum(1 for message in box if message["To"] == address)
-    finally:
-        box.close()
+async def mail_count(server: Server, address: str) -> int:
+    """How many mails the service has written to `address` so far (the outbox settled)."""
+    return len(await server.mails_to(address))
 
 
 def mail_subject(message: Message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def otp_from_mail(server: Server, email: str) -> str:
-    return find_in_mail(server.last_mail_to(email), r"ワンタイムパスワード: (\d{6})")
+async def otp_from_mail(server: Server, email: str) -> str:
+    return find_in_mail(await server.last_mail_to(email), r"ワンタイムパスワード: (\d{6})")
 
 
 def not_found_for_another_office(response: httpx.Response, field: str) -> bool:
@@ -260,7 +255,7 @@ async def register_employer(
     payload = await request_registration(client, counter, email)
     assert payload["errors"] == [], payload
     payload = await complete_registration(
-        client, email, auth_key_from_mail(server, email), password
+        client, email, await auth_key_from_mail(server, email), password
     )
     assert payload["errors"] == [], payload
 

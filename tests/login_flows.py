@@ -48,12 +48,12 @@ def codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
 
 
-def key_from_mail(server: Server, email: str) -> str:
-    return find_in_mail(server.last_mail_to(email), r"認証キー: (\S+)")
+async def key_from_mail(server: Server, email: str) -> str:
+    return find_in_mail(await server.last_mail_to(email), r"認証キー: (\S+)")
 
 
-def unlock_key_from_mail(server: Server, email: str) -> str:
-    return find_in_mail(server.last_mail_to(email), r"解除キー: (\S+)")
+async def unlock_key_from_mail(server: Server, email: str) -> str:
+    return find_in_mail(await server.last_mail_to(email), r"解除キー: (\S+)")
 
 
 @dataclass
@@ -84,7 +84,7 @@ async def invite(server: Server, employer: GraphQLClient, email: str) -> str:
     """An invitation that must be mailed; the key from the mail."""
     payload = await mutate(employer, "employerLoginAdd", email=email)
     assert payload["errors"] == [], payload
-    return key_from_mail(server, email)
+    return await key_from_mail(server, email)
 
 
 async def accept(

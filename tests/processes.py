@@ -6,6 +6,7 @@ Everything listens on loopback only, on ports the kernel hands out, and is stopp
 
 from __future__ import annotations
 
+import asyncio
 import email
 import os
 import socket
@@ -211,10 +212,17 @@ class MailCatcher:
         with self._lock:
             return list(self._received)
 
-    def last_to(self, address: str) -> ReceivedMail:
-        found = [mail for mail in self.received if address in mail.rcpt_tos]
-        assert found, f"no mail to {address}; got {[m.rcpt_tos for m in self.received]}"
-        return found[-1]
+    async def last_to(self, address: str, *, since: int = 0, within: float = 30) -> ReceivedMail:
+        """The newest mail to `address` after the first `since` received, waited for: the
+        service sends after it answers (and, while SMTP is away, retries with backoff)."""
+        deadline = time.monotonic() + within
+        while True:
+            found = [mail for mail in self.received[since:] if address in mail.rcpt_tos]
+            if found:
+                return found[-1]
+            got = [m.rcpt_tos for m in self.received]
+            assert time.monotonic() < deadline, f"no mail to {address} within {within} s; got {got}"
+            await asyncio.sleep(0.02)
 
 
 class PasswordAuthenticator:
@@ -237,11 +245,11 @@ class PasswordAuthenticator:
 
 @contextmanager
 def smtp_server(
-    catcher: MailCatcher | None = None, **smtp_options: Any
+    catcher: MailCatcher | None = None, port: int | None = None, **smtp_options: Any
 ) -> Iterator[tuple[MailCatcher, int]]:
     """A real SMTP server (aiosmtpd, in its own thread) on loopback; yields (catcher, port)."""
     catcher = catcher or MailCatcher()
-    port = free_port()
+    port = port or free_port()
     controller = Controller(catcher, hostname="127.0.0.1", port=port, **smtp_options)
     controller.start()
     try:

@@ -114,7 +114,7 @@ async def open_seeker(
     """Register, verify with the mailed key and log in with portal SEEKER."""
     payload = await register(client, email, name=name)
     assert payload["errors"] == [], payload
-    payload = await verify(client, email, flows.auth_key_from_mail(server, email))
+    payload = await verify(client, email, await flows.auth_key_from_mail(server, email))
     assert payload["errors"] == [], payload
     await flows.log_in(server, client, "SEEKER", email, SEEKER_PASSWORD)
     return Seeker(client, email, name, payload["seekerProfile"]["id"])

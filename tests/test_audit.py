@@ -104,7 +104,7 @@ async def test_wrong_passwords_lock_and_unlock_are_recorded(
     assert lf.PASSWORD not in json.dumps(events)
 
     unlocked = await lf.mutate(
-        gql, "loginUnlock", email=lf.OWNER, key=lf.unlock_key_from_mail(server, lf.OWNER)
+        gql, "loginUnlock", email=lf.OWNER, key=await lf.unlock_key_from_mail(server, lf.OWNER)
     )
     assert unlocked["errors"] == []
     assert actions(await audit(owner.staff, first=1)) == ["LOGIN_UNLOCKED"]
@@ -118,7 +118,7 @@ async def test_a_wrong_one_time_password_is_recorded(
         {"input": {"portal": "EMPLOYER", "email": lf.OWNER, "password": lf.PASSWORD}},
     )
     challenge = data["login"]["otpChallenge"]["id"]
-    right = flows.otp_from_mail(server, lf.OWNER)
+    right = await flows.otp_from_mail(server, lf.OWNER)
     wrong = "000000" if right != "000000" else "111111"
 
     await gql.execute(flows.VERIFY_OTP, {"input": {"challengeId": challenge, "otp": wrong}})
@@ -171,7 +171,7 @@ async def test_logins_added_removed_and_their_credentials_are_recorded(
         "passwordResetComplete",
         portal="EMPLOYER",
         email=second,
-        key=lf.key_from_mail(server, second),
+        key=await lf.key_from_mail(server, second),
         password="Another#pass2",
         passwordConfirmation="Another#pass2",
     )
@@ -179,7 +179,7 @@ async def test_logins_added_removed_and_their_credentials_are_recorded(
     # Email change of the owner; removal of the third; withdrawal of the second.
     await lf.mutate(owner.owner, "emailChangeRequest", newEmail=moved, password=lf.PASSWORD)
     confirmed = await lf.mutate(
-        owner.owner, "emailChangeConfirm", key=lf.key_from_mail(server, moved)
+        owner.owner, "emailChangeConfirm", key=await lf.key_from_mail(server, moved)
     )
     assert confirmed["errors"] == []
     removed = await lf.mutate(

@@ -260,7 +260,9 @@ async def test_production_sends_hsts_secure_cookies_and_no_graphiql(tmp_path: Pa
                         }
                     },
                 )
-                otp = re.search(r"ワンタイムパスワード: (\d{6})", mails.last_to(STAFF_EMAIL).body)
+                otp = re.search(
+                    r"ワンタイムパスワード: (\d{6})", (await mails.last_to(STAFF_EMAIL)).body
+                )
                 assert otp
                 response = await client.post(
                     flows.VERIFY_OTP,

@@ -115,7 +115,7 @@ async def test_concurrent_completions_open_one_account(
     email = "hr@care.example.jp"
     payload = await flows.request_registration(new_client(), counter, email)
     assert payload["errors"] == [], payload
-    key = flows.auth_key_from_mail(server, email)
+    key = await flows.auth_key_from_mail(server, email)
     gate = HashingGate(monkeypatch, parties=2)
 
     payloads = await asyncio.gather(
@@ -142,7 +142,7 @@ async def test_two_pending_applicants_on_one_code_open_one_account(
     for email in emails:
         payload = await flows.request_registration(new_client(), counter, email)
         assert payload["errors"] == [], payload
-    keys = [flows.auth_key_from_mail(server, email) for email in emails]
+    keys = [await flows.auth_key_from_mail(server, email) for email in emails]
     # The second application voided the first; concurrent applications on PostgreSQL can
     # leave both pending, so make it so here: the code itself must still open one account.
     await EmployerRegistration.filter(email=emails[0]).update(

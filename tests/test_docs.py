@@ -333,7 +333,7 @@ class Scenario:
         elif step.kind == "setup":
             await self.setup(step)
         elif step.kind == "mail":
-            self.mail(step)
+            await self.mail(step)
         else:
             await self.websocket(step)
 
@@ -368,11 +368,11 @@ class Scenario:
             assert KINDS[kind_of(name)][1](value), f"<{name}>: {value!r} has not its shape"
             self.bindings.bind(name, value)
 
-    def mail(self, step: Step) -> None:
+    async def mail(self, step: Step) -> None:
         """`<!-- mail: <auth-key>, to: address -->`: the key or OTP in the latest mail."""
         name = step.head.strip("<>")
         pattern = {"key": r"(?:認証キー|解除キー): (\S+)", "otp": r"ワンタイムパスワード: (\d{6})"}
-        message = self.server.last_mail_to(step.options["to"])
+        message = await self.server.last_mail_to(step.options["to"])
         if "subject" in step.options:
             assert flows.mail_subject(message) == step.options["subject"], step.where(self.guide)
         self.bindings.bind(name, find_in_mail(message, pattern[kind_of(name)]))

@@ -27,21 +27,21 @@ async def test_the_new_address_confirms_and_the_old_is_told(
     server: Server, new_client: Any
 ) -> None:
     place = await lf.establishment(server, new_client)
-    old_mails = flows.mail_count(server, lf.OWNER)
+    old_mails = await flows.mail_count(server, lf.OWNER)
 
     payload = await request(place.owner, "  New-HR@Care.Example.JP ")
 
     assert payload["errors"] == []
     assert dt.datetime.fromisoformat(payload["keyExpiresAt"]) == START + dt.timedelta(minutes=50)
-    assert flows.mail_subject(server.last_mail_to(NEW)) == "メールアドレス変更の確認"
-    assert flows.mail_count(server, lf.OWNER) == old_mails
+    assert flows.mail_subject(await server.last_mail_to(NEW)) == "メールアドレス変更の確認"
+    assert await flows.mail_count(server, lf.OWNER) == old_mails
     assert (await lf.user(lf.OWNER)).email == lf.OWNER
 
-    confirmed = await confirm(place.owner, lf.key_from_mail(server, NEW))
+    confirmed = await confirm(place.owner, await lf.key_from_mail(server, NEW))
 
     assert confirmed["errors"] == []
     assert confirmed["viewer"] == {"portal": "EMPLOYER", "email": NEW}
-    notice = server.last_mail_to(lf.OWNER)
+    notice = await server.last_mail_to(lf.OWNER)
     assert flows.mail_subject(notice) == "メールアドレス変更完了のお知らせ"
     assert NEW in mail_body(notice)
     assert (await place.owner.execute("{ viewer { email } }"))["viewer"] == {"email": NEW}
@@ -53,7 +53,7 @@ async def test_the_new_address_confirms_and_the_old_is_told(
 
 async def test_a_wrong_password_mails_nothing(server: Server, new_client: Any) -> None:
     place = await lf.establishment(server, new_client)
-    mails_before = flows.mail_count(server, NEW)
+    mails_before = await flows.mail_count(server, NEW)
 
     payload = await request(place.owner, password="Wrong#pass1")
 
@@ -61,7 +61,7 @@ async def test_a_wrong_password_mails_nothing(server: Server, new_client: Any) -
         ("password", "INVALID_CREDENTIALS")
     ]
     assert payload["keyExpiresAt"] is None
-    assert flows.mail_count(server, NEW) == mails_before
+    assert await flows.mail_count(server, NEW) == mails_before
 
 
 async def test_a_taken_address_is_refused_at_the_request(server: Server, new_client: Any) -> None:
@@ -79,7 +79,7 @@ async def test_an_address_taken_meanwhile_is_refused_at_the_confirmation(
 ) -> None:
     place = await lf.establishment(server, new_client)
     assert (await request(place.owner))["errors"] == []
-    key = lf.key_from_mail(server, NEW)
+    key = await lf.key_from_mail(server, NEW)
     await lf.add_login(server, place.owner, new_client(), NEW)
 
     payload = await confirm(place.owner, key)
@@ -94,7 +94,7 @@ async def test_the_same_address_may_serve_another_portal(server: Server, new_cli
     await seeker_flows.open_seeker(server, new_client(), NEW)
 
     assert (await request(place.owner))["errors"] == []
-    assert (await confirm(place.owner, lf.key_from_mail(server, NEW)))["errors"] == []
+    assert (await confirm(place.owner, await lf.key_from_mail(server, NEW)))["errors"] == []
 
 
 async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any) -> None:
@@ -104,7 +104,7 @@ async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any)
     await place.owner.execute(flows.VIEWER)  # active, so the session outlives its idle timeout
     server.clock.advance(minutes=26)
 
-    payload = await confirm(place.owner, lf.key_from_mail(server, NEW))
+    payload = await confirm(place.owner, await lf.key_from_mail(server, NEW))
 
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("key", "AUTH_KEY_EXPIRED")]
 
@@ -116,7 +116,7 @@ async def test_five_wrong_keys_void_it(server: Server, new_client: Any) -> None:
         assert lf.codes(await confirm(place.owner, "WRONGKEY22")) == ["AUTH_KEY_INVALID"]
     assert lf.codes(await confirm(place.owner, "WRONGKEY22")) == ["AUTH_KEY_VOID"]
 
-    payload = await confirm(place.owner, lf.key_from_mail(server, NEW))
+    payload = await confirm(place.owner, await lf.key_from_mail(server, NEW))
 
     assert lf.codes(payload) == ["AUTH_KEY_VOID"]
 
@@ -128,7 +128,7 @@ async def test_the_key_is_only_for_the_login_that_asked(server: Server, new_clie
     await flows.log_in(server, second, "EMPLOYER", "second@care.example.jp", lf.PASSWORD)
     assert (await request(place.owner))["errors"] == []
 
-    payload = await confirm(second, lf.key_from_mail(server, NEW))
+    payload = await confirm(second, await lf.key_from_mail(server, NEW))
 
     assert lf.codes(payload) == ["AUTH_KEY_INVALID"]
     assert (await lf.user("second@care.example.jp")).email == "second@care.example.jp"
@@ -139,6 +139,8 @@ async def test_a_seeker_changes_the_address_too(server: Server, new_client: Any)
 
     payload = await request(seeker.client, "seeker-new@example.jp", seeker_flows.SEEKER_PASSWORD)
     assert payload["errors"] == []
-    confirmed = await confirm(seeker.client, lf.key_from_mail(server, "seeker-new@example.jp"))
+    confirmed = await confirm(
+        seeker.client, await lf.key_from_mail(server, "seeker-new@example.jp")
+    )
 
     assert confirmed["viewer"] == {"portal": "SEEKER", "email": "seeker-new@example.jp"}

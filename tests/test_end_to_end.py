@@ -85,13 +85,14 @@ async def log_in(
     service: Service, client: GraphQLClient, portal: str, email: str, password: str
 ) -> str:
     """Password, then the one-time password from the mail received over SMTP."""
+    mails_before = len(service.mails.received)
     data = await client.execute(
         flows.LOGIN, {"input": {"portal": portal, "email": email, "password": password}}
     )
     payload = data["login"]
     assert payload["errors"] == [], payload
     assert payload["session"] is None
-    mail = service.mails.last_to(email)
+    mail = await service.mails.last_to(email, since=mails_before)
     assert mail.subject == "ワンタイムパスワードのお知らせ"
     otp = re.search(r"ワンタイムパスワード: (\d{6})\n", mail.body)
     assert otp, mail.body
@@ -178,7 +179,7 @@ async def test_account_opening_over_http_with_real_smtp(service: Service) -> Non
         assert requested["errors"] == [], requested
         assert requested["authKeyExpiresAt"]
 
-        mail = service.mails.last_to(EMPLOYER_EMAIL)
+        mail = await service.mails.last_to(EMPLOYER_EMAIL)
         assert mail.subject == "パスワード登録申込受付通知"
         assert mail.mail_from == MAIL_FROM
         assert mail.message["To"] == EMPLOYER_EMAIL

@@ -119,7 +119,7 @@ async def open_account_with_gql(server: Server, counter: flows.Counter) -> str:
             "employerRegistrationComplete",
             {
                 "email": EMPLOYER_EMAIL,
-                "authKey": flows.auth_key_from_mail(server, EMPLOYER_EMAIL),
+                "authKey": await flows.auth_key_from_mail(server, EMPLOYER_EMAIL),
                 "password": flows.EMPLOYER_PASSWORD,
                 "passwordConfirmation": flows.EMPLOYER_PASSWORD,
             },
@@ -139,7 +139,7 @@ async def open_account_with_gql(server: Server, counter: flows.Counter) -> str:
             "loginVerifyOtp",
             {
                 "challengeId": login["otpChallenge"]["id"],
-                "otp": flows.otp_from_mail(server, EMPLOYER_EMAIL),
+                "otp": await flows.otp_from_mail(server, EMPLOYER_EMAIL),
             },
         )
     token: str = verified["session"]["token"]

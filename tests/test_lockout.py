@@ -23,8 +23,8 @@ async def owner(server: Server, new_client: Any) -> lf.Establishment:
     return await lf.establishment(server, new_client)
 
 
-def lock_mails(server: Server) -> int:
-    return flows.mail_count(server, lf.OWNER)
+async def lock_mails(server: Server) -> int:
+    return await flows.mail_count(server, lf.OWNER)
 
 
 async def fail(client: GraphQLClient, times: int) -> list[list[str]]:
@@ -51,24 +51,24 @@ async def test_four_failures_then_success_resets_the_count(
 async def test_the_fifth_failure_locks_for_30_minutes_and_mails_once(
     server: Server, gql: GraphQLClient
 ) -> None:
-    mails_before = lock_mails(server)
+    mails_before = await lock_mails(server)
 
     answers = await fail(gql, 5)
 
     assert answers == [["INVALID_CREDENTIALS"]] * 4 + [["ACCOUNT_LOCKED"]]
     user = await lf.user(lf.OWNER)
     assert user.locked_until == START + dt.timedelta(minutes=30)
-    assert lock_mails(server) == mails_before + 1
-    mail = server.last_mail_to(lf.OWNER)
+    assert await lock_mails(server) == mails_before + 1
+    mail = await server.last_mail_to(lf.OWNER)
     assert flows.mail_subject(mail) == LOCK_SUBJECT
-    assert lf.unlock_key_from_mail(server, lf.OWNER)
+    assert await lf.unlock_key_from_mail(server, lf.OWNER)
     # Further tries, right or wrong, are refused and mail nothing more.
     assert await fail(gql, 3) == [["ACCOUNT_LOCKED"]] * 3
     right = await lf.try_login(gql, lf.OWNER, lf.PASSWORD)
     assert lf.codes(right) == ["ACCOUNT_LOCKED"]
     assert right["otpChallenge"] is None
     assert "10時30分" in right["errors"][0]["message"]  # Tokyo time of START + 30 minutes
-    assert lock_mails(server) == mails_before + 1
+    assert await lock_mails(server) == mails_before + 1
 
 
 @pytest.mark.usefixtures("owner")
@@ -116,7 +116,7 @@ async def test_after_the_lock_five_new_failures_are_needed(
 @pytest.mark.usefixtures("owner")
 async def test_the_unlock_key_lifts_the_lock(server: Server, gql: GraphQLClient) -> None:
     await fail(gql, 5)
-    key = lf.unlock_key_from_mail(server, lf.OWNER)
+    key = await lf.unlock_key_from_mail(server, lf.OWNER)
     server.clock.advance(minutes=5)
 
     payload = await lf.mutate(gql, "loginUnlock", email=lf.OWNER, key=key)
@@ -132,7 +132,7 @@ async def test_the_unlock_key_lifts_the_lock(server: Server, gql: GraphQLClient)
 @pytest.mark.usefixtures("owner")
 async def test_a_wrong_unlock_key_leaves_the_lock(server: Server, gql: GraphQLClient) -> None:
     await fail(gql, 5)
-    key = lf.unlock_key_from_mail(server, lf.OWNER)
+    key = await lf.unlock_key_from_mail(server, lf.OWNER)
     for _ in range(4):
         wrong = await lf.mutate(gql, "loginUnlock", email=lf.OWNER, key="WRONGKEY22")
         assert [(e["field"], e["code"]) for e in wrong["errors"]] == [("key", "AUTH_KEY_INVALID")]
@@ -149,7 +149,7 @@ async def test_a_wrong_unlock_key_leaves_the_lock(server: Server, gql: GraphQLCl
 @pytest.mark.usefixtures("owner")
 async def test_the_unlock_key_ends_with_the_lock(server: Server, gql: GraphQLClient) -> None:
     await fail(gql, 5)
-    key = lf.unlock_key_from_mail(server, lf.OWNER)
+    key = await lf.unlock_key_from_mail(server, lf.OWNER)
     server.clock.advance(minutes=30)
 
     payload = await lf.mutate(gql, "loginUnlock", email=lf.OWNER, key=key)
@@ -159,7 +159,7 @@ async def test_the_unlock_key_ends_with_the_lock(server: Server, gql: GraphQLCli
 
 @pytest.mark.usefixtures("owner")
 async def test_concurrent_failures_lock_once_and_mail_once(server: Server, new_client: Any) -> None:
-    mails_before = lock_mails(server)
+    mails_before = await lock_mails(server)
 
     answers = await asyncio.gather(
         *(lf.try_login(new_client(), lf.OWNER, WRONG) for _ in range(12))
@@ -167,7 +167,7 @@ async def test_concurrent_failures_lock_once_and_mail_once(server: Server, new_c
 
     locked = [a for a in answers if lf.codes(a) == ["ACCOUNT_LOCKED"]]
     assert len(locked) >= 1
-    assert lock_mails(server) == mails_before + 1
+    assert await lock_mails(server) == mails_before + 1
     assert await MailedKey.filter(purpose="UNLOCK").count() == 1
     assert lf.codes(await lf.try_login(new_client(), lf.OWNER, lf.PASSWORD)) == ["ACCOUNT_LOCKED"]
 

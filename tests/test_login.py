@@ -61,7 +61,7 @@ async def challenge(server: Server, client: GraphQLClient) -> tuple[str, str]:
     """The password step: the challenge id and the OTP read from the mail."""
     payload = await start_login(client)
     assert payload["errors"] == [], payload
-    return payload["otpChallenge"]["id"], flows.otp_from_mail(server, EMAIL)
+    return payload["otpChallenge"]["id"], await flows.otp_from_mail(server, EMAIL)
 
 
 # --- The one-time password ---------------------------------------------------------------------
@@ -71,7 +71,7 @@ async def challenge(server: Server, client: GraphQLClient) -> tuple[str, str]:
 async def test_a_correct_password_mails_a_six_digit_otp_and_no_session(
     server: Server, gql: GraphQLClient
 ) -> None:
-    mails_before = flows.mail_count(server, EMAIL)
+    mails_before = await flows.mail_count(server, EMAIL)
 
     payload = await start_login(gql)
 
@@ -80,8 +80,8 @@ async def test_a_correct_password_mails_a_six_digit_otp_and_no_session(
     assert dt.datetime.fromisoformat(payload["otpChallenge"]["expiresAt"]) == START + dt.timedelta(
         minutes=10
     )
-    assert flows.mail_count(server, EMAIL) == mails_before + 1
-    otp = flows.otp_from_mail(server, EMAIL)
+    assert await flows.mail_count(server, EMAIL) == mails_before + 1
+    otp = await flows.otp_from_mail(server, EMAIL)
     assert len(otp) == 6
     assert otp.isdigit()
     # Not logged in until the OTP is given.
@@ -207,14 +207,14 @@ async def test_a_remembered_device_skips_the_otp_at_29_days(
 ) -> None:
     device_token = await remembered_device_token(server, new_client())
     server.clock.advance(days=29)
-    mails_before = flows.mail_count(server, EMAIL)
+    mails_before = await flows.mail_count(server, EMAIL)
     client = new_client()  # no cookies: the token alone
 
     payload = await start_login(client, device_token=device_token)
 
     assert payload["errors"] == []
     assert payload["otpChallenge"] is None
-    assert flows.mail_count(server, EMAIL) == mails_before
+    assert await flows.mail_count(server, EMAIL) == mails_before
     client.token = payload["session"]["token"]
     assert (await client.execute("{ viewer { email } }"))["viewer"] == {"email": EMAIL}
 
@@ -281,7 +281,7 @@ async def test_a_device_remembered_for_one_user_does_not_skip_the_otp_of_another
 async def test_unknown_email_and_wrong_password_get_the_same_answer(
     server: Server, gql: GraphQLClient
 ) -> None:
-    mails_before = flows.mail_count(server, EMAIL)
+    mails_before = await flows.mail_count(server, EMAIL)
 
     wrong_password = await start_login(gql, password="Wrong#pass1")
     unknown_email = await start_login(gql, email="nobody@care.example.jp")
@@ -294,7 +294,7 @@ async def test_unknown_email_and_wrong_password_get_the_same_answer(
     for payload in (wrong_password, unknown_email, wrong_portal):
         assert payload["session"] is None
         assert payload["otpChallenge"] is None
-    assert flows.mail_count(server, EMAIL) == mails_before
+    assert await flows.mail_count(server, EMAIL) == mails_before
 
 
 @pytest.mark.usefixtures("employer")

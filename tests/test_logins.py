@@ -38,13 +38,13 @@ async def test_an_invitation_opens_a_login_that_can_log_in(server: Server, new_c
     assert dt.datetime.fromisoformat(payload["invitation"]["expiresAt"]) == START + dt.timedelta(
         hours=24
     )
-    mail = server.last_mail_to(NEW)
+    mail = await server.last_mail_to(NEW)
     assert flows.mail_subject(mail) == "求人者マイページ ログイン追加のご案内"
     assert "ハローワークケア 様" in mail_body(mail)
     pending = (await place.owner.execute(lf.INVITATIONS))["employerLoginInvitations"]
     assert [p["email"] for p in pending] == [NEW]
 
-    accepted = await lf.accept(new_client(), NEW, lf.key_from_mail(server, NEW))
+    accepted = await lf.accept(new_client(), NEW, await lf.key_from_mail(server, NEW))
 
     assert accepted["errors"] == []
     assert accepted["establishment"]["name"] == "ハローワークケア"
@@ -326,14 +326,14 @@ async def test_staff_can_do_none_of_it(
     server: Server, new_client: Any, name: str, input: dict[str, Any]
 ) -> None:
     place = await lf.establishment(server, new_client)
-    mails_before = flows.mail_count(server, NEW)
+    mails_before = await flows.mail_count(server, NEW)
 
     response = await place.staff.post(lf.document(name), {"input": input})
 
     assert flows.top_level_codes(response) == ["FORBIDDEN"]
     for query in (lf.LOGINS, lf.INVITATIONS):
         assert flows.top_level_codes(await place.staff.post(query)) == ["FORBIDDEN"]
-    assert flows.mail_count(server, NEW) == mails_before
+    assert await flows.mail_count(server, NEW) == mails_before
     assert (await lf.user(lf.OWNER)).is_active
 
 
@@ -355,7 +355,7 @@ async def test_anonymous_callers_must_log_in(gql: GraphQLClient, name: str) -> N
 
 async def test_staff_passwords_are_not_reset_by_mail(server: Server, new_client: Any) -> None:
     staff = await flows.create_staff(server, "13010", "counter@example.jp")
-    mails_before = flows.mail_count(server, staff.email)
+    mails_before = await flows.mail_count(server, staff.email)
 
     payload = await lf.mutate(
         new_client(), "passwordResetRequest", portal="STAFF", email=staff.email
@@ -364,7 +364,7 @@ async def test_staff_passwords_are_not_reset_by_mail(server: Server, new_client:
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [
         ("portal", "UNSUPPORTED_PORTAL")
     ]
-    assert flows.mail_count(server, staff.email) == mails_before
+    assert await flows.mail_count(server, staff.email) == mails_before
 
 
 async def test_a_seeker_cannot_manage_employer_logins(server: Server, new_client: Any) -> None:

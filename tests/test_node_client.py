@@ -13,6 +13,7 @@ import asyncio
 import json
 import mailbox
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import pytest
 
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, find_in_mail
+from tests.conftest import GraphQLClient, find_in_mail, mail_body
 from tests.processes import (
     REPO,
     UvicornProcess,
@@ -105,7 +106,7 @@ def service(tmp_path: Path, clean_database: None) -> Iterator[Service]:
         yield Service(process.url, mail_dir)
 
 
-def last_mail_to(mail_dir: Path, address: str) -> Message:
+def mails_to(mail_dir: Path, address: str) -> list[Message]:
     box = mailbox.Maildir(mail_dir, create=True)
     try:
         found = sorted(
@@ -114,8 +115,18 @@ def last_mail_to(mail_dir: Path, address: str) -> Message:
         )
     finally:
         box.close()
-    assert found, f"no mail to {address}"
-    return found[-1][1]
+    return [message for _, message in found]
+
+
+async def found_in_mail(mail_dir: Path, address: str, pattern: str, within: float = 5) -> str:
+    """The group of `pattern` in the newest mail to `address` that has it, waited for: the
+    service sends after it answers."""
+    for _ in range(int(within / 0.02)):
+        matching = [m for m in mails_to(mail_dir, address) if re.search(pattern, mail_body(m))]
+        if matching:
+            return find_in_mail(matching[-1], pattern)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no mail to {address} with {pattern!r} within {within} s")
 
 
 async def log_in(
@@ -127,7 +138,7 @@ async def log_in(
     )
     login = data["login"]
     assert login["errors"] == [], login
-    otp = find_in_mail(last_mail_to(service.mail_dir, email), r"ワンタイムパスワード: (\d{6})")
+    otp = await found_in_mail(service.mail_dir, email, r"ワンタイムパスワード: (\d{6})")
     data = await client.execute(
         flows.VERIFY_OTP, {"input": {"challengeId": login["otpChallenge"]["id"], "otp": otp}}
     )
@@ -219,7 +230,7 @@ async def test_node_client_opens_an_account_and_receives_the_seekers_message(
             seeker = GraphQLClient(seeker_http)
             payload = await sf.register(seeker, SEEKER_EMAIL)
             assert payload["errors"] == [], payload
-            key = find_in_mail(last_mail_to(service.mail_dir, SEEKER_EMAIL), r"認証キー: (\S+)")
+            key = await found_in_mail(service.mail_dir, SEEKER_EMAIL, r"認証キー: (\S+)")
             payload = await sf.verify(seeker, SEEKER_EMAIL, key)
             assert payload["errors"] == [], payload
             await log_in(service, seeker, "SEEKER", SEEKER_EMAIL, sf.SEEKER_PASSWORD)

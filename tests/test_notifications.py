@@ -40,27 +40,32 @@ async def world(server: Server, new_client: Any) -> World:
 class Inbox:
     """The mails to an address from the moment it is opened (the maildir outlives tests)."""
 
-    def __init__(self, server: Server, address: str) -> None:
+    def __init__(self, server: Server, address: str, seen: int) -> None:
         self.server = server
         self.address = address
-        self.seen = len(server.mails_to(address))
+        self.seen = seen
 
-    def subjects(self) -> list[str]:
-        return [flows.mail_subject(m) for m in self.server.mails_to(self.address)[self.seen :]]
+    @classmethod
+    async def open(cls, server: Server, address: str) -> Inbox:
+        return cls(server, address, len(await server.mails_to(address)))
+
+    async def subjects(self) -> list[str]:
+        mails = await self.server.mails_to(self.address)
+        return [flows.mail_subject(m) for m in mails[self.seen :]]
 
 
 async def test_an_application_is_mailed_to_every_login(
     server: Server, world: World, new_client: Any
 ) -> None:
     await lf.add_login(server, world.employer, new_client(), SECOND)
-    inboxes = [Inbox(server, OWNER), Inbox(server, SECOND)]
+    inboxes = [await Inbox.open(server, OWNER), await Inbox.open(server, SECOND)]
 
     application = await sf.apply(world.seeker.client, world.posting["id"])
 
     assert application["status"] == "APPLIED"
     for inbox in inboxes:
-        assert inbox.subjects() == [APPLICATION_SUBJECT]
-        body = mail_body(server.last_mail_to(inbox.address))
+        assert await inbox.subjects() == [APPLICATION_SUBJECT]
+        body = mail_body(await server.last_mail_to(inbox.address))
         assert world.posting["postingNumber"] in body
         assert world.seeker.name not in body
         assert world.seeker.email not in body
@@ -70,29 +75,29 @@ async def test_a_message_is_mailed_once_until_the_thread_is_read(
     server: Server, world: World
 ) -> None:
     application = await sf.apply(world.seeker.client, world.posting["id"])
-    owner = Inbox(server, OWNER)
+    owner = await Inbox.open(server, OWNER)
 
     first = await sent(world.seeker.client, "はじめまして", applicationId=application["id"])
     await sent(world.seeker.client, "追伸です", applicationId=application["id"])
-    assert owner.subjects() == [MESSAGE_SUBJECT]
-    assert "はじめまして" not in mail_body(server.last_mail_to(OWNER))
+    assert await owner.subjects() == [MESSAGE_SUBJECT]
+    assert "はじめまして" not in mail_body(await server.last_mail_to(OWNER))
 
     # The employer's own messages are not announced to itself.
     await sent(world.employer, "ご応募ありがとうございます", applicationId=application["id"])
-    assert owner.subjects() == [MESSAGE_SUBJECT]
+    assert await owner.subjects() == [MESSAGE_SUBJECT]
 
     await world.employer.execute(MARK_READ, {"threadId": first["thread"]["id"]})
     await sent(world.seeker.client, "よろしくお願いします", applicationId=application["id"])
-    assert owner.subjects() == [MESSAGE_SUBJECT, MESSAGE_SUBJECT]
+    assert await owner.subjects() == [MESSAGE_SUBJECT, MESSAGE_SUBJECT]
 
 
 async def test_the_notification_address_replaces_the_logins(server: Server, world: World) -> None:
     change = (await update(world.employer, notificationEmail=NOTICE))["change"]
     assert (await review(world.staff, change["id"], approve=True))["errors"] == []
-    notice, owner = Inbox(server, NOTICE), Inbox(server, OWNER)
+    notice, owner = await Inbox.open(server, NOTICE), await Inbox.open(server, OWNER)
 
     application = await sf.apply(world.seeker.client, world.posting["id"])
     await sent(world.seeker.client, "はじめまして", applicationId=application["id"])
 
-    assert notice.subjects() == [APPLICATION_SUBJECT, MESSAGE_SUBJECT]
-    assert owner.subjects() == []
+    assert await notice.subjects() == [APPLICATION_SUBJECT, MESSAGE_SUBJECT]
+    assert await owner.subjects() == []

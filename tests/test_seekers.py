@@ -16,11 +16,11 @@ NODE = """query ($id: ID!) { node(id: $id) { ... on SeekerProfile { displayName 
 async def test_register_verify_and_log_in(server: Server, gql: GraphQLClient) -> None:
     payload = await sf.register(gql, "Taro@Example.jp", name="求職 太郎")
     assert payload["errors"] == []
-    message = server.last_mail_to("taro@example.jp")
+    message = await server.last_mail_to("taro@example.jp")
     assert flows.mail_subject(message) == "求職者マイページ 仮登録のお知らせ"
     assert not await User.exists(portal=Portal.SEEKER)
 
-    key = flows.auth_key_from_mail(server, "taro@example.jp")
+    key = await flows.auth_key_from_mail(server, "taro@example.jp")
     payload = await sf.verify(gql, "taro@example.jp", key)
     assert payload["errors"] == []
     assert payload["seekerProfile"]["displayName"] == "求職 太郎"
@@ -61,7 +61,7 @@ async def test_form_errors_change_nothing(server: Server, gql: GraphQLClient) ->
         gql, "form-errors@example.jp", password="noSymbol123", passwordConfirmation="noSymbol123"
     )
     assert sf.error_codes(payload) == ["PASSWORD_POLICY"]
-    assert flows.mail_count(server, "form-errors@example.jp") == 0
+    assert await flows.mail_count(server, "form-errors@example.jp") == 0
 
 
 @pytest.mark.parametrize(("minutes", "accepted"), [(49, True), (51, False)])
@@ -69,7 +69,7 @@ async def test_the_key_is_valid_for_50_minutes(
     server: Server, gql: GraphQLClient, minutes: int, accepted: bool
 ) -> None:
     await sf.register(gql, "taro@example.jp")
-    key = flows.auth_key_from_mail(server, "taro@example.jp")
+    key = await flows.auth_key_from_mail(server, "taro@example.jp")
     server.clock.advance(minutes=minutes)
     payload = await sf.verify(gql, "taro@example.jp", key)
     if accepted:
@@ -81,7 +81,7 @@ async def test_the_key_is_valid_for_50_minutes(
 
 async def test_five_wrong_keys_void_the_registration(server: Server, gql: GraphQLClient) -> None:
     await sf.register(gql, "taro@example.jp")
-    key = flows.auth_key_from_mail(server, "taro@example.jp")
+    key = await flows.auth_key_from_mail(server, "taro@example.jp")
     codes = [
         sf.error_codes(await sf.verify(gql, "taro@example.jp", "WRONGKEY00"))[0] for _ in range(5)
     ]
@@ -92,14 +92,14 @@ async def test_five_wrong_keys_void_the_registration(server: Server, gql: GraphQ
     # Registering again mails a fresh key that works.
     await sf.register(gql, "taro@example.jp")
     payload = await sf.verify(
-        gql, "taro@example.jp", flows.auth_key_from_mail(server, "taro@example.jp")
+        gql, "taro@example.jp", await flows.auth_key_from_mail(server, "taro@example.jp")
     )
     assert payload["errors"] == []
 
 
 async def test_four_wrong_keys_then_the_right_one(server: Server, gql: GraphQLClient) -> None:
     await sf.register(gql, "taro@example.jp")
-    key = flows.auth_key_from_mail(server, "taro@example.jp")
+    key = await flows.auth_key_from_mail(server, "taro@example.jp")
     for _ in range(4):
         await sf.verify(gql, "taro@example.jp", "WRONGKEY00")
     payload = await sf.verify(gql, "taro@example.jp", key)
@@ -108,9 +108,9 @@ async def test_four_wrong_keys_then_the_right_one(server: Server, gql: GraphQLCl
 
 async def test_a_new_registration_voids_the_earlier_key(server: Server, gql: GraphQLClient) -> None:
     await sf.register(gql, "taro@example.jp")
-    first_key = flows.auth_key_from_mail(server, "taro@example.jp")
+    first_key = await flows.auth_key_from_mail(server, "taro@example.jp")
     await sf.register(gql, "taro@example.jp")
-    second_key = flows.auth_key_from_mail(server, "taro@example.jp")
+    second_key = await flows.auth_key_from_mail(server, "taro@example.jp")
     assert first_key != second_key
     payload = await sf.verify(gql, "taro@example.jp", first_key)
     assert sf.error_codes(payload) == ["VERIFICATION_KEY_INVALID"]

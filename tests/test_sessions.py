@@ -157,7 +157,7 @@ async def test_the_session_cookie_is_httponly_lax_and_site_wide(
     challenge_id = data["login"]["otpChallenge"]["id"]
     response = await client.post(
         flows.VERIFY_OTP,
-        {"input": {"challengeId": challenge_id, "otp": flows.otp_from_mail(server, EMAIL)}},
+        {"input": {"challengeId": challenge_id, "otp": await flows.otp_from_mail(server, EMAIL)}},
     )
     assert response.status_code == 200, response.text
 

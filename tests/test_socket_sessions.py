@@ -76,7 +76,7 @@ async def password_reset(server: Server, owner: GraphQLClient, second: GraphQLCl
         "passwordResetComplete",
         portal="EMPLOYER",
         email=SECOND,
-        key=lf.key_from_mail(server, SECOND),
+        key=await lf.key_from_mail(server, SECOND),
         password=NEW_PASSWORD,
         passwordConfirmation=NEW_PASSWORD,
     )

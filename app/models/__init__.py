@@ -19,6 +19,7 @@ from app.models.establishments import (
     EstablishmentImage,
 )
 from app.models.events import Event
+from app.models.mail import MailStatus, OutgoingMail
 from app.models.messages import Message, MessageThread
 from app.models.office_events import OfficeEvent, OfficeEventInterest
 from app.models.offices import Office
@@ -36,6 +37,7 @@ __all__ = [
     "EstablishmentChange",
     "EstablishmentImage",
     "Event",
+    "MailStatus",
     "MailedKey",
     "Message",
     "MessageThread",
@@ -43,6 +45,7 @@ __all__ = [
     "OfficeEvent",
     "OfficeEventInterest",
     "OtpChallenge",
+    "OutgoingMail",
     "Portal",
     "Posting",
     "PostingEvent",

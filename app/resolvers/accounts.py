@@ -19,9 +19,9 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from app import outbox
 from app.clock import TOKYO
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
-from app.mail import MailDeliveryError
 from app.models import (
     AccountCreationCode,
     AuditAction,
@@ -77,13 +77,6 @@ MALFORMED_CHALLENGE = "malformed"
 """The throttle's subject for every OTP challenge id that is not a UUID at all."""
 
 
-def _mail_failed() -> UserErrors:
-    return user_error(
-        ErrorCode.MAIL_DELIVERY_FAILED,
-        "メールを送信できませんでした。時間をおいて、もう一度お試しください。",
-    )
-
-
 # --- Step 3: パスワード登録申込 -------------------------------------------------------------
 
 
@@ -134,7 +127,7 @@ async def request_employer_registration(
 
     now = rt.clock.now()
     auth_key = new_auth_key()
-    async with in_transaction():
+    async with outbox.transaction(rt):
         # One pending application per code: concurrent ones wait here for each other.
         locked = await AccountCreationCode.select_for_update().get(id=account_code.id)
         if locked.status != AccountCodeStatus.ACTIVE:
@@ -153,13 +146,8 @@ async def request_employer_registration(
             created_at=now,
             expires_at=now + AUTH_KEY_TTL,
         )
-    try:
-        await rt.mailer.send(address, REGISTRATION_MAIL_SUBJECT, _registration_mail(auth_key, now))
-    except MailDeliveryError as exc:
-        registration.status = RegistrationStatus.VOID
-        registration.closed_at = now
-        await registration.save(update_fields=["status", "closed_at"])
-        raise _mail_failed() from exc
+        body = _registration_mail(auth_key, now)
+        await outbox.enqueue(rt, address, REGISTRATION_MAIL_SUBJECT, body)
     return registration
 
 
@@ -458,19 +446,15 @@ async def login(
         return LoginResult(session=session)
 
     otp = new_otp()
-    challenge = await OtpChallenge.create(
-        id=uuid.uuid4(),
-        user_id=user.id,
-        otp_hash=rt.secret_hash(OTP_PURPOSE, otp),
-        created_at=now,
-        expires_at=now + dt.timedelta(minutes=rt.settings.otp_ttl_minutes),
-    )
-    try:
-        await rt.mailer.send(user.email, OTP_MAIL_SUBJECT, _otp_mail(otp, rt))
-    except MailDeliveryError as exc:
-        challenge.closed_at = now
-        await challenge.save(update_fields=["closed_at"])
-        raise _mail_failed() from exc
+    async with outbox.transaction(rt):
+        challenge = await OtpChallenge.create(
+            id=uuid.uuid4(),
+            user_id=user.id,
+            otp_hash=rt.secret_hash(OTP_PURPOSE, otp),
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=rt.settings.otp_ttl_minutes),
+        )
+        await outbox.enqueue(rt, user.email, OTP_MAIL_SUBJECT, _otp_mail(otp, rt))
     return LoginResult(otp_challenge=challenge)
 
 
@@ -752,7 +736,8 @@ def _unlocked(rt: Runtime) -> Q:
 async def _count_failed_login(
     rt: Runtime, user: User, invalid: UserErrors, *, client: str | None
 ) -> NoReturn:
-    """Count one wrong password in a row and refuse it; the fifth locks the login.
+    """Count one wrong password in a row and refuse it; the fifth locks the login and mails
+    an unlock key, in the transaction of the lock.
 
     Two conditional UPDATEs, like `attempts.count_failed_try`, both only while the login is
     unlocked: concurrent wrong tries each count once, tries that meet a lock count not at
@@ -760,7 +745,7 @@ async def _count_failed_login(
     the lock ends five more wrong passwords are needed to lock again.
     """
     locked_until = rt.clock.now() + LOCKOUT
-    async with in_transaction():
+    async with outbox.transaction(rt):
         counted = await User.filter(_unlocked(rt), id=user.id, is_active=True).update(
             failed_logins=F("failed_logins") + 1
         )
@@ -771,8 +756,8 @@ async def _count_failed_login(
             await audit.record(
                 rt, AuditAction.LOGIN_LOCKED, subject=user, client=client, until=str(locked_until)
             )
+            await _mail_unlock_key(rt, user, locked_until)
     if locked:
-        await _mail_unlock_key(rt, user, locked_until)
         raise _account_locked(locked_until)
     if not counted:
         await _refuse_locked_meanwhile(rt, user, invalid)
@@ -788,16 +773,17 @@ async def _refuse_locked_meanwhile(rt: Runtime, user: User, invalid: UserErrors)
 
 
 async def _mail_unlock_key(rt: Runtime, user: User, locked_until: dt.datetime) -> None:
-    """Tell the owner, with a key that lifts the lock early; valid while the lock lasts."""
-    async with in_transaction():
-        row, key = await _new_key(
-            rt,
-            MailedKeyPurpose.UNLOCK,
-            email=user.email,
-            expires_at=locked_until,
-            supersedes={"user_id": user.id},
-            user_id=user.id,
-        )
+    """Tell the owner, with a key that lifts the lock early; valid while the lock lasts.
+
+    Call inside the `outbox.transaction` of the lock."""
+    row, key = await _new_key(
+        rt,
+        MailedKeyPurpose.UNLOCK,
+        email=user.email,
+        expires_at=locked_until,
+        supersedes={"user_id": user.id},
+        user_id=user.id,
+    )
     until = locked_until.astimezone(TOKYO)
     body = (
         "ハローワークインターネットサービスです。\n"
@@ -809,11 +795,7 @@ async def _mail_unlock_key(rt: Runtime, user: User, locked_until: dt.datetime) -
         "お心当たりのない場合は、第三者がログインを試みた可能性があります。"
         "パスワードの再設定をお勧めします。\n"
     )
-    try:
-        await _send_key(rt, row, LOCKOUT_MAIL_SUBJECT, body)
-    except MailDeliveryError:
-        # The lock holds all the same and ends by itself; the answer says until when.
-        log.warning("lockout mail to user %s could not be sent", user.id)
+    await outbox.enqueue(rt, row.email, LOCKOUT_MAIL_SUBJECT, body)
 
 
 async def unlock_login(rt: Runtime, *, email: str, key: str, client: str | None = None) -> None:
@@ -866,15 +848,6 @@ async def _new_key(
         **owner,
     )
     return row, key
-
-
-async def _send_key(rt: Runtime, row: MailedKey, subject: str, body: str) -> None:
-    """Mail the key; a key that never reached its address is closed at once."""
-    try:
-        await rt.mailer.send(row.email, subject, body)
-    except MailDeliveryError:
-        await MailedKey.filter(id=row.id).update(closed_at=rt.clock.now())
-        raise
 
 
 async def _open_key(rt: Runtime, purpose: MailedKeyPurpose, key: str, **owner: Any) -> MailedKey:
@@ -981,7 +954,7 @@ async def invite_login(rt: Runtime, viewer: Viewer, *, email: str) -> MailedKey:
     address = form.check(lambda: validation.email("email", email))
     form.done()
 
-    async with in_transaction():
+    async with outbox.transaction(rt):
         # Serialise invitations and openings of one establishment so the limit holds.
         establishment = await Establishment.select_for_update().get(id=establishment_id)
         await _check_email_free(address)
@@ -1004,19 +977,16 @@ async def invite_login(rt: Runtime, viewer: Viewer, *, email: str) -> MailedKey:
             created_by_id=employer.id,
         )
         await audit.record(rt, AuditAction.LOGIN_INVITED, actor=employer, invitation=row.id)
-    body = (
-        "ハローワークインターネットサービスです。\n"
-        f"{establishment.name} 様の求人者マイページに、このメールアドレスのログインを追加する"
-        "招待が届きました。\n\n"
-        f"認証キー: {key}\n\n"
-        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から24時間以内）です。\n"
-        "ログイン追加画面で、このメールアドレス、認証キー、パスワードを入力してください。\n"
-        "このメールに心当たりのない場合は、破棄してください。\n"
-    )
-    try:
-        await _send_key(rt, row, INVITATION_MAIL_SUBJECT, body)
-    except MailDeliveryError as exc:
-        raise _mail_failed() from exc
+        body = (
+            "ハローワークインターネットサービスです。\n"
+            f"{establishment.name} 様の求人者マイページに、このメールアドレスのログインを追加する"
+            "招待が届きました。\n\n"
+            f"認証キー: {key}\n\n"
+            f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から24時間以内）です。\n"
+            "ログイン追加画面で、このメールアドレス、認証キー、パスワードを入力してください。\n"
+            "このメールに心当たりのない場合は、破棄してください。\n"
+        )
+        await outbox.enqueue(rt, row.email, INVITATION_MAIL_SUBJECT, body)
     return row
 
 
@@ -1170,8 +1140,7 @@ async def request_password_reset(
 ) -> None:
     """Mail a key valid 50 minutes, if `email` is a login of `portal`.
 
-    The answer is the same whether or not it is, and a mail that cannot be sent is only
-    logged: nothing tells which addresses have a login.
+    The answer is the same whether or not it is: nothing tells which addresses have a login.
     """
     await rt.throttle.hit(Action.PASSWORD_RESET_REQUEST, client=client, subject=email)
     form = validation.Form()
@@ -1181,7 +1150,7 @@ async def request_password_reset(
     user = await User.get_or_none(portal=portal, email=address, is_active=True)
     if user is None:
         return
-    async with in_transaction():
+    async with outbox.transaction(rt):
         row, key = await _new_key(
             rt,
             MailedKeyPurpose.PASSWORD_RESET,
@@ -1190,18 +1159,15 @@ async def request_password_reset(
             supersedes={"user_id": user.id},
             user_id=user.id,
         )
-    body = (
-        "ハローワークインターネットサービスです。\n"
-        "パスワード再設定のお申し込みを受け付けました。\n\n"
-        f"認証キー: {key}\n\n"
-        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
-        "パスワード再設定画面で、新しいパスワードとこの認証キーを入力してください。\n"
-        "このメールに心当たりのない場合は、破棄してください。パスワードは変わりません。\n"
-    )
-    try:
-        await _send_key(rt, row, PASSWORD_RESET_MAIL_SUBJECT, body)
-    except MailDeliveryError:
-        log.warning("password reset mail to user %s could not be sent", user.id)
+        body = (
+            "ハローワークインターネットサービスです。\n"
+            "パスワード再設定のお申し込みを受け付けました。\n\n"
+            f"認証キー: {key}\n\n"
+            f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
+            "パスワード再設定画面で、新しいパスワードとこの認証キーを入力してください。\n"
+            "このメールに心当たりのない場合は、破棄してください。パスワードは変わりません。\n"
+        )
+        await outbox.enqueue(rt, row.email, PASSWORD_RESET_MAIL_SUBJECT, body)
 
 
 async def complete_password_reset(
@@ -1280,7 +1246,7 @@ async def request_email_change(
     form.done()
     await _check_password(rt, user, password, _wrong_password(), step="email_change")
     await _check_new_email_free(user, address)
-    async with in_transaction():
+    async with outbox.transaction(rt):
         row, key = await _new_key(
             rt,
             MailedKeyPurpose.EMAIL_CHANGE,
@@ -1289,18 +1255,15 @@ async def request_email_change(
             supersedes={"user_id": user.id},
             user_id=user.id,
         )
-    body = (
-        "ハローワークインターネットサービスです。\n"
-        "マイページのメールアドレスを、このアドレスに変更するお申し込みを受け付けました。\n\n"
-        f"認証キー: {key}\n\n"
-        f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
-        "ログインしたまま、メールアドレス変更の確認画面でこの認証キーを入力してください。\n"
-        "このメールに心当たりのない場合は、破棄してください。\n"
-    )
-    try:
-        await _send_key(rt, row, EMAIL_CHANGE_MAIL_SUBJECT, body)
-    except MailDeliveryError as exc:
-        raise _mail_failed() from exc
+        body = (
+            "ハローワークインターネットサービスです。\n"
+            "マイページのメールアドレスを、このアドレスに変更するお申し込みを受け付けました。\n\n"
+            f"認証キー: {key}\n\n"
+            f"認証キーの有効期限は {_tokyo(row.expires_at)} （メール配信から50分以内）です。\n"
+            "ログインしたまま、メールアドレス変更の確認画面でこの認証キーを入力してください。\n"
+            "このメールに心当たりのない場合は、破棄してください。\n"
+        )
+        await outbox.enqueue(rt, address, EMAIL_CHANGE_MAIL_SUBJECT, body)
     return row
 
 
@@ -1320,7 +1283,7 @@ async def confirm_email_change(rt: Runtime, viewer: Viewer, *, key: str) -> User
     row = await _open_key(rt, MailedKeyPurpose.EMAIL_CHANGE, checked_key, user_id=user.id)
     now = rt.clock.now()
     old_email = user.email
-    async with in_transaction():
+    async with outbox.transaction(rt):
         await _check_new_email_free(user, row.email)
         await _claim_key(row, now)
         try:
@@ -1338,17 +1301,14 @@ async def confirm_email_change(rt: Runtime, viewer: Viewer, *, key: str) -> User
             subject=user,
             **{"from": old_email, "to": row.email},
         )
+        body = (
+            "ハローワークインターネットサービスです。\n"
+            f"マイページのメールアドレスを {row.email} に変更しました（{_tokyo(now)}）。\n"
+            "今後のお知らせは新しいメールアドレスにお送りします。\n"
+            "お心当たりのない場合は、至急ハローワークにご連絡ください。\n"
+        )
+        await outbox.enqueue(rt, old_email, EMAIL_CHANGED_MAIL_SUBJECT, body)
     user.email = row.email
-    body = (
-        "ハローワークインターネットサービスです。\n"
-        f"マイページのメールアドレスを {row.email} に変更しました（{_tokyo(now)}）。\n"
-        "今後のお知らせは新しいメールアドレスにお送りします。\n"
-        "お心当たりのない場合は、至急ハローワークにご連絡ください。\n"
-    )
-    try:
-        await rt.mailer.send(old_email, EMAIL_CHANGED_MAIL_SUBJECT, body)
-    except MailDeliveryError:
-        log.warning("email change notice to the old address of user %s not sent", user.id)
     return user
 
 

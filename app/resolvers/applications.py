@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app import outbox
 from app.clock import TOKYO
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
 from app.models import (
@@ -108,9 +109,10 @@ async def _open(
     referral_letter_number: str | None = None,
     referral_note: str = "",
 ) -> Application:
-    """Write the application with its first history entry and event; publish after commit."""
+    """Write the application with its first history entry, its event and the establishment's
+    notice mail; publish after commit."""
     now = rt.clock.now()
-    async with in_transaction():
+    async with outbox.transaction(rt):
         try:
             application = await Application.create(
                 posting_id=posting.id,
@@ -128,8 +130,8 @@ async def _open(
         event = await _record(
             application, posting, actor_id=actor_id, from_status=None, reason="", now=now
         )
+        await notifications.application_arrived(rt, posting)
     await events.publish(rt, event)
-    await notifications.application_arrived(rt, posting)
     return application
 
 

@@ -17,6 +17,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from app import outbox
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
 from app.models import (
     Application,
@@ -194,8 +195,8 @@ async def open_thread(establishment_id: int, seeker_id: int, now: dt.datetime) -
 
 
 async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -> Message:
-    """Write to the other side; the message and its event are stored together, then the event
-    is published."""
+    """Write to the other side; the message, its event and the establishment's notice mail
+    are stored together, then the event is published."""
     me = party(viewer)
     form = validation.Form()
     form.check(lambda: _check_target(target))
@@ -208,7 +209,7 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
             "応募またはリクエストのない相手とはメッセージをやり取りできません。",
         )
     now = rt.clock.now()
-    async with in_transaction():
+    async with outbox.transaction(rt):
         thread = await open_thread(establishment_id, seeker_id, now)
         message = await Message.create(
             thread_id=thread.id,
@@ -229,9 +230,9 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
             now=now,
             message_id=message.id,
         )
+        if me.side is MessageSender.SEEKER:
+            await notifications.message_received(rt, thread)
     await events.publish(rt, event)
-    if me.side is MessageSender.SEEKER:
-        await notifications.message_received(rt, thread)
     return message
 
 

@@ -3,23 +3,20 @@ first unread message of a thread), or a seeker applied or was referred.
 
 It goes to the establishment's notification address (通知先メールアドレス) or, when that is
 empty, to every active login's own address. It names no seeker and quotes nothing: the details
-stay behind the login. It is sent after the change is committed, and a mail that cannot be
-sent is logged: it never undoes or fails the change.
+stay behind the login. It is stored in the outbox with the change (call these inside the
+change's `outbox.transaction`) and sent after the commit, retried while it cannot be sent: it
+never undoes or fails the change.
 """
 
 from __future__ import annotations
 
-import logging
-
-from app.mail import MailDeliveryError
+from app import outbox
 from app.models import Establishment, Message, MessageThread, Portal, Posting, User
 from app.models.messages import MessageSender
 from app.runtime import Runtime
 
 MESSAGE_SUBJECT = "求人者マイページ 新着メッセージのお知らせ"
 APPLICATION_SUBJECT = "求人者マイページ 応募のお知らせ"
-
-log = logging.getLogger(__name__)
 
 
 async def recipients(establishment_id: int) -> list[str]:
@@ -31,12 +28,9 @@ async def recipients(establishment_id: int) -> list[str]:
     return list(await logins.order_by("id").values_list("email", flat=True))
 
 
-async def _send(rt: Runtime, establishment_id: int, subject: str, body: str) -> None:
+async def _enqueue(rt: Runtime, establishment_id: int, subject: str, body: str) -> None:
     for address in await recipients(establishment_id):
-        try:
-            await rt.mailer.send(address, subject, body)
-        except MailDeliveryError:
-            log.warning("notice to establishment %s could not be mailed", establishment_id)
+        await outbox.enqueue(rt, address, subject, body)
 
 
 async def message_received(rt: Runtime, thread: MessageThread) -> None:
@@ -52,7 +46,7 @@ async def message_received(rt: Runtime, thread: MessageThread) -> None:
         "求職者から新しいメッセージが届いています。\n"
         "求人者マイページにログインして、メッセージをご確認ください。\n"
     )
-    await _send(rt, thread.establishment_id, MESSAGE_SUBJECT, body)
+    await _enqueue(rt, thread.establishment_id, MESSAGE_SUBJECT, body)
 
 
 async def application_arrived(rt: Runtime, posting: Posting) -> None:
@@ -61,4 +55,4 @@ async def application_arrived(rt: Runtime, posting: Posting) -> None:
         f"求人番号 {posting.posting_number} （{posting.job_title}）に新しい応募がありました。\n"
         "求人者マイページにログインして、応募者をご確認ください。\n"
     )
-    await _send(rt, posting.establishment_id, APPLICATION_SUBJECT, body)
+    await _enqueue(rt, posting.establishment_id, APPLICATION_SUBJECT, body)

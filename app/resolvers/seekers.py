@@ -15,8 +15,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from app import outbox
 from app.errors import ErrorCode, Forbidden, UserErrors, user_error
-from app.mail import MailDeliveryError
 from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
@@ -67,13 +67,6 @@ async def newest_first(query: Any, first: int, after_id: int | None) -> Page[Any
 # --- Registration -------------------------------------------------------------------------
 
 
-def _mail_failed() -> UserErrors:
-    return user_error(
-        ErrorCode.MAIL_DELIVERY_FAILED,
-        "メールを送信できませんでした。時間をおいて、もう一度お試しください。",
-    )
-
-
 def _email_taken() -> UserErrors:
     return user_error(
         ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
@@ -121,7 +114,7 @@ async def register_seeker(
     password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
     now = rt.clock.now()
     key = new_auth_key()
-    async with in_transaction():
+    async with outbox.transaction(rt):
         await SeekerRegistration.filter(
             email=address, status=SeekerRegistrationStatus.PENDING
         ).update(status=SeekerRegistrationStatus.VOID, closed_at=now)
@@ -134,13 +127,7 @@ async def register_seeker(
             created_at=now,
             expires_at=now + VERIFICATION_KEY_TTL,
         )
-    try:
-        await rt.mailer.send(address, REGISTRATION_MAIL_SUBJECT, _registration_mail(key, now))
-    except MailDeliveryError as exc:
-        await SeekerRegistration.filter(id=registration.id).update(
-            status=SeekerRegistrationStatus.VOID, closed_at=now
-        )
-        raise _mail_failed() from exc
+        await outbox.enqueue(rt, address, REGISTRATION_MAIL_SUBJECT, _registration_mail(key, now))
     return registration
 
 
