@@ -64,13 +64,34 @@ async def test_a_wrong_password_mails_nothing(server: Server, new_client: Any) -
     assert await flows.mail_count(server, NEW) == mails_before
 
 
-async def test_a_taken_address_is_refused_at_the_request(server: Server, new_client: Any) -> None:
+async def test_a_taken_address_is_answered_as_a_free_one_and_its_owner_told(
+    server: Server, new_client: Any
+) -> None:
+    """Anyone may open a seeker login, so a logged-in user must not learn which addresses are
+    taken either: the answer is the one for a free address, and only the owner is told."""
     place = await lf.establishment(server, new_client)
     await lf.add_login(server, place.owner, new_client(), NEW)
+    free = "free-hr@care.example.jp"
+    owner_mails = await flows.mail_count(server, NEW)
 
-    for address in (NEW, lf.OWNER):
-        payload = await request(place.owner, address)
-        assert [(e["field"], e["code"]) for e in payload["errors"]] == [("newEmail", "EMAIL_TAKEN")]
+    taken = await request(place.owner, NEW)
+    untaken = await request(place.owner, free)
+
+    assert taken == untaken
+    assert taken["errors"] == []
+    assert await flows.mail_count(server, NEW) == owner_mails + 1
+    notice = await server.last_mail_to(NEW)
+    assert flows.mail_subject(notice) == "マイページ 登録済みのメールアドレスです"
+    assert "認証キー" not in mail_body(notice)
+    assert flows.mail_subject(await server.last_mail_to(free)) == "メールアドレス変更の確認"
+
+
+async def test_the_own_address_is_refused_at_the_request(server: Server, new_client: Any) -> None:
+    place = await lf.establishment(server, new_client)
+
+    payload = await request(place.owner, lf.OWNER)
+
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("newEmail", "EMAIL_TAKEN")]
     assert not await MailedKey.exists(purpose="EMAIL_CHANGE")
 
 

@@ -173,10 +173,30 @@ async def test_concurrent_failures_lock_once_and_mail_once(server: Server, new_c
 
 
 @pytest.mark.usefixtures("owner")
-async def test_unknown_addresses_never_lock(server: Server, gql: GraphQLClient) -> None:
-    for _ in range(6):
-        payload = await lf.try_login(gql, "nobody@care.example.jp", WRONG)
-        assert lf.codes(payload) == ["INVALID_CREDENTIALS"]
+async def test_an_unknown_address_locks_as_a_login_does(server: Server, new_client: Any) -> None:
+    """The answers tell nobody which addresses have a login: an address without one is
+    refused, locked and opened again exactly as a login is (the mail goes only to a login)."""
+    nobody = "nobody@care.example.jp"
+
+    async def six_tries_and_the_right_password(email: str) -> list[dict[str, Any]]:
+        client = new_client()
+        answers = [await lf.try_login(client, email, WRONG) for _ in range(6)]
+        return [*answers, await lf.try_login(client, email, lf.PASSWORD)]
+
+    real = await six_tries_and_the_right_password(lf.OWNER)
+    unknown = await six_tries_and_the_right_password(nobody)
+
+    assert unknown == real
+    assert [lf.codes(answer) for answer in real] == [["INVALID_CREDENTIALS"]] * 4 + [
+        ["ACCOUNT_LOCKED"]
+    ] * 3
+    assert "10時30分までログインできません" in real[4]["errors"][0]["message"]
+    assert await flows.mail_count(server, nobody) == 0
+
+    server.clock.advance(minutes=30)
+    again = [await lf.try_login(new_client(), email, WRONG) for email in (lf.OWNER, nobody)]
+    assert again[0] == again[1]
+    assert lf.codes(again[0]) == ["INVALID_CREDENTIALS"]
 
 
 @pytest.mark.usefixtures("owner")

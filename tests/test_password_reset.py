@@ -66,14 +66,52 @@ async def test_unknown_addresses_get_the_same_answer_and_no_mail(
     await lf.establishment(server, new_client)
     client = new_client()
     known = await request(client, lf.OWNER)
-    before = await flows.mail_count(server, "nobody@care.example.jp")
+    owner_mails = await flows.mail_count(server, lf.OWNER)
 
     unknown = await request(client, "nobody@care.example.jp")
     wrong_portal = await request(client, lf.OWNER, portal="SEEKER")
 
     assert known == unknown == wrong_portal == {"errors": []}
-    assert await flows.mail_count(server, "nobody@care.example.jp") == before
-    assert await MailedKey.filter(purpose="PASSWORD_RESET").count() == 1
+    assert await flows.mail_count(server, "nobody@care.example.jp") == 0
+    assert await flows.mail_count(server, lf.OWNER) == owner_mails
+    # The unknown addresses got a key all the same, with no owner, and never mailed.
+    assert await MailedKey.filter(purpose="PASSWORD_RESET", user_id__isnull=False).count() == 1
+    assert await MailedKey.filter(purpose="PASSWORD_RESET", user_id__isnull=True).count() == 2
+
+
+async def test_known_and_unknown_addresses_are_answered_alike_up_to_the_void_key(
+    server: Server, new_client: Any
+) -> None:
+    """The request, and the wrong keys after it, answer the same whether or not the address
+    has a login: nobody learns it from the reset (the times are not asserted here)."""
+    await lf.establishment(server, new_client)
+    nobody = "nobody@care.example.jp"
+
+    async def raw(name: str, variables: dict[str, Any]) -> Any:
+        """The whole response body, as a client sees it."""
+        response = await new_client().post(lf.document(name), {"input": variables})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    answers = {}
+    for email in (lf.OWNER, nobody):
+        asked = await raw("passwordResetRequest", {"portal": "EMPLOYER", "email": email})
+        wrong = {
+            "portal": "EMPLOYER",
+            "email": email,
+            "key": "WRONGKEY00",
+            "password": NEW_PASSWORD,
+            "passwordConfirmation": NEW_PASSWORD,
+        }
+        tries = [await raw("passwordResetComplete", wrong) for _ in range(6)]
+        answers[email] = [asked, *tries]
+
+    assert answers[nobody] == answers[lf.OWNER]
+    codes = [
+        [e["code"] for e in answer["data"]["passwordResetComplete"]["errors"]]
+        for answer in answers[nobody][1:]
+    ]
+    assert codes == [["AUTH_KEY_INVALID"]] * 4 + [["AUTH_KEY_VOID"]] * 2
 
 
 async def test_the_key_works_at_49_minutes(server: Server, new_client: Any) -> None:

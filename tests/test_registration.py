@@ -703,18 +703,28 @@ async def add_logins(server: Server, establishment_id: int, count: int, first: i
         )
 
 
-async def test_an_email_already_registered_is_taken(
+async def test_an_email_already_registered_is_answered_as_a_free_one(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
+    """Only the owner learns that the address has a login: by mail, not in the answer."""
     staff, counter = await at_counter(server, new_client)
     await flows.register_employer(server, gql, counter, EMAIL)
     other = await flows.register_at_counter(staff, number="1301-222222-2", phone="03-3812-0022")
+    third = await flows.register_at_counter(staff, number="1301-333333-3", phone="03-3812-0033")
     mails_before = await flows.mail_count(server, EMAIL)
 
-    payload = await flows.request_registration(gql, other, EMAIL.upper())
+    taken = await flows.request_registration(gql, other, EMAIL.upper())
+    free = await flows.request_registration(gql, third, "free@care.example.jp")
 
-    error = only_error(payload)
-    assert (error["field"], error["code"]) == ("email", "EMAIL_TAKEN")
+    assert taken == free
+    assert taken["errors"] == []
     assert (await code_row(other)).failed_attempts == 0
     assert (await code_row(other)).status == AccountCodeStatus.ACTIVE
-    assert await flows.mail_count(server, EMAIL) == mails_before
+    assert await flows.mail_count(server, EMAIL) == mails_before + 1
+    notice = await server.last_mail_to(EMAIL)
+    assert flows.mail_subject(notice) == "マイページ 登録済みのメールアドレスです"
+    assert "すでに求人者マイページに登録されている" in mail_body(notice)
+    assert "認証キー" not in mail_body(notice)
+    # No key reached anyone: the application cannot be completed.
+    payload = await flows.complete_registration(gql, EMAIL, "WRONGKEY00")
+    assert only_error(payload)["code"] == "AUTH_KEY_INVALID"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.models import Portal, SeekerProfile, User
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, mail_body
 
 MY_PROFILE = f"{{ seekerProfile {{ {sf.PROFILE_FIELDS} }} }}"
 NODE = """query ($id: ID!) { node(id: $id) { ... on SeekerProfile { displayName email } } }"""
@@ -32,14 +34,39 @@ async def test_register_verify_and_log_in(server: Server, gql: GraphQLClient) ->
     # The key is spent.
     payload = await sf.verify(gql, "taro@example.jp", key)
     assert sf.error_codes(payload) == ["VERIFICATION_KEY_VOID"]
-    # The same address cannot register twice; an employer login is another portal.
-    payload = await sf.register(gql, "taro@example.jp")
-    assert sf.error_codes(payload) == ["EMAIL_TAKEN"]
+    # An employer login is another portal.
     response = await gql.post(
         flows.LOGIN,
         {"input": {"portal": "EMPLOYER", "email": "taro@example.jp", "password": "x"}},
     )
     assert response.json()["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_a_taken_address_is_answered_as_a_free_one_and_only_its_owner_is_told(
+    server: Server, gql: GraphQLClient, new_client: Any
+) -> None:
+    """Nothing in the answer, nor in what follows it, tells which addresses have a login."""
+    await sf.open_seeker(server, new_client(), "taro@example.jp")
+
+    other = "Other#pass9"
+    taken = await gql.post(sf.REGISTER, sf.registration_input("taro@example.jp", password=other))
+    free = await gql.post(sf.REGISTER, sf.registration_input("jiro@example.jp", password=other))
+
+    assert taken.status_code == free.status_code == 200
+    assert taken.json() == free.json()
+    assert free.json()["data"]["seekerRegister"]["errors"] == []
+    notice = await server.last_mail_to("taro@example.jp")
+    assert flows.mail_subject(notice) == "マイページ 登録済みのメールアドレスです"
+    assert "すでに求職者マイページに登録されている" in mail_body(notice)
+    assert "認証キー" not in mail_body(notice)
+    assert flows.mail_subject(await server.last_mail_to("jiro@example.jp")) == (
+        "求職者マイページ 仮登録のお知らせ"
+    )
+    # Wrong keys are answered alike too; the owner's login is untouched.
+    for address in ("taro@example.jp", "jiro@example.jp"):
+        codes = [sf.error_codes(await sf.verify(gql, address, "WRONGKEY00")) for _ in range(5)]
+        assert codes == [["VERIFICATION_KEY_INVALID"]] * 4 + [["VERIFICATION_KEY_VOID"]]
+    await flows.log_in(server, new_client(), "SEEKER", "taro@example.jp", sf.SEEKER_PASSWORD)
 
 
 async def test_form_errors_change_nothing(server: Server, gql: GraphQLClient) -> None:

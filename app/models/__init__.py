@@ -1,6 +1,7 @@
 """Tortoise models, one module per domain."""
 
 from app.models.accounts import (
+    AddressLockout,
     EmployerRegistration,
     MailedKey,
     OtpChallenge,
@@ -28,6 +29,7 @@ from app.models.seekers import SeekerProfile, SeekerRegistration, SeekerRequest
 
 __all__ = [
     "AccountCreationCode",
+    "AddressLockout",
     "Application",
     "ApplicationEvent",
     "AuditAction",

@@ -57,6 +57,22 @@ class User(Model):
         unique_together = (("portal", "email"),)
 
 
+class AddressLockout(Model):
+    """Wrong passwords in a row at login for an address that has no login of the portal,
+    counted and locked as a login's own are (`User.failed_logins`, `User.locked_until`), so
+    that the answer does not tell which addresses have a login. Only a keyed hash of the
+    portal and address is kept.
+    """
+
+    id = fields.IntField(primary_key=True)
+    address_hash = fields.CharField(max_length=64, unique=True)
+    failed_logins = fields.IntField(default=0, description="wrong passwords in a row")
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "address_lockout"
+
+
 class Session(Model):
     """A logged-in session. The bearer token is kept only as a hash."""
 
@@ -167,7 +183,11 @@ class MailedKeyPurpose(StrEnum):
 
 
 class MailedKey(Model):
-    """A key mailed to an address to confirm one action. Only its hash is kept."""
+    """A key mailed to an address to confirm one action. Only its hash is kept.
+
+    A password reset asked for an address without a login makes a key too, with no owner and
+    a keyed hash of the address in `email`, never mailed: the answers are then alike.
+    """
 
     id = fields.IntField(primary_key=True)
     purpose = fields.CharEnumField(MailedKeyPurpose, max_length=20)

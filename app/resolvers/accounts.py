@@ -35,9 +35,9 @@ from app.models import (
     TermsAgreement,
     User,
 )
-from app.models.accounts import MailedKey, MailedKeyPurpose, RegistrationStatus
+from app.models.accounts import AddressLockout, MailedKey, MailedKeyPurpose, RegistrationStatus
 from app.models.establishments import AccountCodeStatus
-from app.resolvers import attempts, audit, validation
+from app.resolvers import attempts, audit, taken_address, validation
 from app.resolvers.establishments import ACCOUNT_CODE_PURPOSE
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key, new_otp, new_token
@@ -62,6 +62,7 @@ AUTH_KEY_PURPOSE = "auth-key"
 OTP_PURPOSE = "otp"
 SESSION_PURPOSE = "session"
 DEVICE_PURPOSE = "remembered-device"
+UNKNOWN_ADDRESS_PURPOSE = "unknown-address"
 
 REGISTRATION_MAIL_SUBJECT = "パスワード登録申込受付通知"
 OTP_MAIL_SUBJECT = "ワンタイムパスワードのお知らせ"
@@ -96,6 +97,8 @@ async def request_employer_registration(
 
     Format errors change nothing. A wrong establishment number, phone number or code is one
     failed try against the code; the tenth voids it. The answer never says which was wrong.
+    An address that already has an employer login is answered alike and goes through the same
+    steps, but its owner is mailed that it is registered instead of the key.
     """
     await rt.throttle.hit(Action.REGISTRATION_REQUEST, client=client, subject=email)
     form = validation.Form()
@@ -122,7 +125,7 @@ async def request_employer_registration(
     account_code = await _match_account_code(
         rt, number=number, phone=phone, code=code, client=client
     )
-    await _check_email_free(address)
+    taken = await User.exists(portal=Portal.EMPLOYER, email=address)
     await _check_login_limit(account_code.establishment_id)
 
     now = rt.clock.now()
@@ -146,8 +149,11 @@ async def request_employer_registration(
             created_at=now,
             expires_at=now + AUTH_KEY_TTL,
         )
-        body = _registration_mail(auth_key, now)
-        await outbox.enqueue(rt, address, REGISTRATION_MAIL_SUBJECT, body)
+        if taken:
+            await taken_address.tell_owner(rt, Portal.EMPLOYER, address, "パスワード登録申込")
+        else:
+            body = _registration_mail(auth_key, now)
+            await outbox.enqueue(rt, address, REGISTRATION_MAIL_SUBJECT, body)
     return registration
 
 
@@ -415,7 +421,8 @@ async def login(
     """Check the password; then open a session on a remembered device, or mail an OTP.
 
     A locked login is refused before its password is checked (see `_check_password`), and a
-    throttled one before anything else.
+    throttled one before anything else. An address without a login is refused as a wrong
+    password is, locks too (`_refuse_unknown_address`), and so cannot be told from one.
     """
     await rt.throttle.hit(Action.LOGIN, client=client, subject=email)
     invalid = user_error(
@@ -431,9 +438,7 @@ async def login(
         else None
     )
     if user is None:
-        # As long as the check of a known login, so the time tells nothing either.
-        await check_password(password, None, rounds=rt.settings.bcrypt_rounds)
-        raise invalid
+        await _refuse_unknown_address(rt, portal, address, password, invalid)
     await _check_password(rt, user, password, invalid, client=client, step="login")
     now = rt.clock.now()
     if device_token and await RememberedDevice.exists(
@@ -677,9 +682,9 @@ async def logout(rt: Runtime, viewer: Viewer) -> None:
 # --- Lockout (5 wrong passwords in a row) ----------------------------------------------------
 
 
-def _is_locked(rt: Runtime, user: User) -> bool:
+def _is_locked(rt: Runtime, lockable: User | AddressLockout) -> bool:
     """Locked until `locked_until`, exclusive: at exactly 30 minutes the login is open again."""
-    return user.locked_until is not None and rt.clock.now() < user.locked_until
+    return lockable.locked_until is not None and rt.clock.now() < lockable.locked_until
 
 
 def _account_locked(locked_until: dt.datetime) -> UserErrors:
@@ -737,30 +742,69 @@ async def _count_failed_login(
     rt: Runtime, user: User, invalid: UserErrors, *, client: str | None
 ) -> NoReturn:
     """Count one wrong password in a row and refuse it; the fifth locks the login and mails
-    an unlock key, in the transaction of the lock.
-
-    Two conditional UPDATEs, like `attempts.count_failed_try`, both only while the login is
-    unlocked: concurrent wrong tries each count once, tries that meet a lock count not at
-    all, and exactly one try locks (and so mails). Locking starts the count afresh, so after
-    the lock ends five more wrong passwords are needed to lock again.
-    """
-    locked_until = rt.clock.now() + LOCKOUT
+    an unlock key, in the transaction of the lock."""
     async with outbox.transaction(rt):
-        counted = await User.filter(_unlocked(rt), id=user.id, is_active=True).update(
-            failed_logins=F("failed_logins") + 1
-        )
-        locked = await User.filter(
-            _unlocked(rt), id=user.id, is_active=True, failed_logins__gte=FAILED_LOGINS_BEFORE_LOCK
-        ).update(failed_logins=0, locked_until=locked_until)
-        if locked:
+        counted, locked_until = await _count_wrong_password(rt, User, user.id, is_active=True)
+        if locked_until is not None:
             await audit.record(
                 rt, AuditAction.LOGIN_LOCKED, subject=user, client=client, until=str(locked_until)
             )
             await _mail_unlock_key(rt, user, locked_until)
-    if locked:
+    if locked_until is not None:
         raise _account_locked(locked_until)
     if not counted:
         await _refuse_locked_meanwhile(rt, user, invalid)
+    raise invalid
+
+
+async def _count_wrong_password(
+    rt: Runtime, model: type[User] | type[AddressLockout], row_id: int, **still: Any
+) -> tuple[bool, dt.datetime | None]:
+    """Count one wrong password in a row: whether it counted, and the end of the lock when it
+    was the fifth. Call inside a transaction.
+
+    Two conditional UPDATEs, like `attempts.count_failed_try`, both only while unlocked:
+    concurrent wrong tries each count once, tries that meet a lock count not at all, and
+    exactly one try locks (and so mails). Locking starts the count afresh, so after the lock
+    ends five more wrong passwords are needed to lock again.
+    """
+    locked_until = rt.clock.now() + LOCKOUT
+    counted = await model.filter(_unlocked(rt), id=row_id, **still).update(
+        failed_logins=F("failed_logins") + 1
+    )
+    locked = await model.filter(
+        _unlocked(rt), id=row_id, failed_logins__gte=FAILED_LOGINS_BEFORE_LOCK, **still
+    ).update(failed_logins=0, locked_until=locked_until)
+    return counted == 1, locked_until if locked else None
+
+
+def _unknown_address(rt: Runtime, portal: Portal, address: str) -> str:
+    """What stands for an address without a login of `portal` where something is stored for
+    it (its lockout, its ownerless reset keys): a keyed hash, never the address itself."""
+    return rt.secret_hash(UNKNOWN_ADDRESS_PURPOSE, f"{portal.value}:{address}")
+
+
+async def _refuse_unknown_address(
+    rt: Runtime, portal: Portal, address: str, password: str, invalid: UserErrors
+) -> NoReturn:
+    """Refuse a login to an address without a login of `portal` as a wrong password is: after
+    as long (a dummy hash), counted the same way, and locked by the fifth try in a row until
+    the time the answer tells. Only a keyed hash of the portal and address is stored."""
+    lockout, _ = await AddressLockout.get_or_create(
+        address_hash=_unknown_address(rt, portal, address)
+    )
+    if _is_locked(rt, lockout):
+        assert lockout.locked_until is not None
+        raise _account_locked(lockout.locked_until)
+    await check_password(password, None, rounds=rt.settings.bcrypt_rounds)
+    async with in_transaction():
+        counted, locked_until = await _count_wrong_password(rt, AddressLockout, lockout.id)
+    if locked_until is not None:
+        raise _account_locked(locked_until)
+    if not counted:
+        fresh = await AddressLockout.get(id=lockout.id)
+        if fresh.locked_until is not None and _is_locked(rt, fresh):
+            raise _account_locked(fresh.locked_until)
     raise invalid
 
 
@@ -1140,7 +1184,9 @@ async def request_password_reset(
 ) -> None:
     """Mail a key valid 50 minutes, if `email` is a login of `portal`.
 
-    The answer is the same whether or not it is: nothing tells which addresses have a login.
+    The answer is the same whether or not it is, and so is the work up to it: for an address
+    without a login a key is made and stored all the same, with no owner, and never mailed.
+    Tries with a key are then answered alike too (wrong, void at the fifth, expired).
     """
     await rt.throttle.hit(Action.PASSWORD_RESET_REQUEST, client=client, subject=email)
     form = validation.Form()
@@ -1148,17 +1194,17 @@ async def request_password_reset(
     address = form.check(lambda: validation.email("email", email))
     form.done()
     user = await User.get_or_none(portal=portal, email=address, is_active=True)
-    if user is None:
-        return
     async with outbox.transaction(rt):
         row, key = await _new_key(
             rt,
             MailedKeyPurpose.PASSWORD_RESET,
-            email=user.email,
+            email=address if user else _unknown_address(rt, portal, address),
             expires_at=rt.clock.now() + PASSWORD_RESET_TTL,
-            supersedes={"user_id": user.id},
-            user_id=user.id,
+            supersedes=_reset_keys_of(rt, portal, user, address),
+            user_id=user.id if user else None,
         )
+        if user is None:
+            return
         body = (
             "ハローワークインターネットサービスです。\n"
             "パスワード再設定のお申し込みを受け付けました。\n\n"
@@ -1168,6 +1214,13 @@ async def request_password_reset(
             "このメールに心当たりのない場合は、破棄してください。パスワードは変わりません。\n"
         )
         await outbox.enqueue(rt, row.email, PASSWORD_RESET_MAIL_SUBJECT, body)
+
+
+def _reset_keys_of(rt: Runtime, portal: Portal, user: User | None, address: str) -> dict[str, Any]:
+    """The login's reset keys, or the ownerless ones made for an address without a login."""
+    if user is not None:
+        return {"user_id": user.id}
+    return {"email": _unknown_address(rt, portal, address), "user_id__isnull": True}
 
 
 async def complete_password_reset(
@@ -1194,9 +1247,10 @@ async def complete_password_reset(
     )
     form.done()
     user = await User.get_or_none(portal=portal, email=address, is_active=True)
-    if user is None:
+    keys = _reset_keys_of(rt, portal, user, address)
+    row = await _open_key(rt, MailedKeyPurpose.PASSWORD_RESET, checked_key, **keys)
+    if user is None:  # an ownerless key was never mailed: nobody can have typed it
         raise user_error(ErrorCode.AUTH_KEY_INVALID, "認証キーが正しくありません。", "key")
-    row = await _open_key(rt, MailedKeyPurpose.PASSWORD_RESET, checked_key, user_id=user.id)
     password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
     now = rt.clock.now()
     async with in_transaction():
@@ -1238,14 +1292,26 @@ def _wrong_password() -> UserErrors:
 async def request_email_change(
     rt: Runtime, viewer: Viewer, *, new_email: str, password: str
 ) -> MailedKey:
-    """Mail a key valid 50 minutes to the new address; the password is checked again."""
+    """Mail a key valid 50 minutes to the new address; the password is checked again.
+
+    An address that has a login of the portal already is answered alike and goes through the
+    same steps, but its owner is mailed that it is registered instead of the key: anyone may
+    open a seeker login, so a logged-in seeker must not learn which addresses are taken
+    either. Only the viewer's own address is refused outright.
+    """
     user = _account_owner(viewer)
     form = validation.Form()
     address = form.check(lambda: validation.email("newEmail", new_email))
     form.check(lambda: _password_given(password))
     form.done()
     await _check_password(rt, user, password, _wrong_password(), step="email_change")
-    await _check_new_email_free(user, address)
+    if address == user.email:
+        raise user_error(
+            ErrorCode.EMAIL_TAKEN,
+            "現在のメールアドレスです。新しいメールアドレスを入力してください。",
+            "newEmail",
+        )
+    taken = await User.exists(portal=user.portal, email=address)
     async with outbox.transaction(rt):
         row, key = await _new_key(
             rt,
@@ -1255,6 +1321,11 @@ async def request_email_change(
             supersedes={"user_id": user.id},
             user_id=user.id,
         )
+        if taken:
+            await taken_address.tell_owner(
+                rt, user.portal, address, "メールアドレス変更のお申し込み"
+            )
+            return row
         body = (
             "ハローワークインターネットサービスです。\n"
             "マイページのメールアドレスを、このアドレスに変更するお申し込みを受け付けました。\n\n"

@@ -20,7 +20,7 @@ from app.errors import ErrorCode, Forbidden, UserErrors, user_error
 from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
-from app.resolvers import attempts, validation
+from app.resolvers import attempts, taken_address, validation
 from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key
@@ -85,7 +85,9 @@ async def register_seeker(
 ) -> SeekerRegistration:
     """仮登録: keep the hashed password and mail a verification key valid for 50 minutes.
 
-    A newer registration for the same address voids the one still waiting.
+    A newer registration for the same address voids the one still waiting. An address that
+    already has a seeker login is answered alike and goes through the same steps, but its
+    owner is mailed that the address is registered instead of the key (which nobody sees).
     """
     await rt.throttle.hit(Action.SEEKER_REGISTER, client=client, subject=email)
     form = validation.Form()
@@ -108,8 +110,7 @@ async def register_seeker(
         lambda: validation.required("displayName", display_name, "氏名", DISPLAY_NAME_MAX_LENGTH)
     )
     form.done()
-    if await User.exists(portal=Portal.SEEKER, email=address):
-        raise _email_taken()
+    taken = await User.exists(portal=Portal.SEEKER, email=address)
 
     password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
     now = rt.clock.now()
@@ -127,7 +128,12 @@ async def register_seeker(
             created_at=now,
             expires_at=now + VERIFICATION_KEY_TTL,
         )
-        await outbox.enqueue(rt, address, REGISTRATION_MAIL_SUBJECT, _registration_mail(key, now))
+        if taken:
+            await taken_address.tell_owner(rt, Portal.SEEKER, address, "仮登録のお申し込み")
+        else:
+            await outbox.enqueue(
+                rt, address, REGISTRATION_MAIL_SUBJECT, _registration_mail(key, now)
+            )
     return registration
 
 
