@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import calendar
 import contextlib
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -21,17 +21,24 @@ from tortoise.transactions import in_transaction
 
 from app.errors import ErrorCode, user_error
 from app.models import AuditAction, Portal, Posting, PostingEvent, PostingNumberSerial, User
+from app.models.posting_form import (
+    ITEMS,
+    Choices,
+    Integer,
+    Item,
+    PostalCode,
+    PostingForm,
+    Prefecture,
+    Text,
+)
 from app.models.postings import (
-    AgeLimitReason,
     EmploymentPeriod,
     EmploymentType,
-    Insurance,
     PostingAction,
     PostingCategory,
     PostingStatus,
     PublicationRange,
     WageForm,
-    WeeklyTwoDaysOff,
     WorkStyle,
 )
 from app.resolvers import audit, validation
@@ -57,83 +64,37 @@ PREFECTURES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class PostingContent:
-    """What the employer writes on the posting form (求人票), grouped as the form is."""
+class PostingContent(PostingForm):
+    """What the employer writes on the posting form (求人票): a value for each item."""
 
-    # 求人区分
-    category: PostingCategory
-    work_style: WorkStyle
-    employment_type: EmploymentType
-    publication_range: PublicationRange
-    accepts_online_applications: bool
-    # 仕事内容
-    job_title: str
-    job_description: str
-    workplace_postal_code: str
-    workplace_prefecture: str
-    workplace_address: str
-    employment_period: EmploymentPeriod
-    employment_period_detail: str
-    number_to_hire: int
-    required_experience: str
-    required_licenses: str
-    age_limit: int | None
-    age_limit_reason: AgeLimitReason | None
-    # 賃金・手当
-    wage_form: WageForm
-    base_wage_min: int
-    base_wage_max: int
-    allowances: str
-    pay_day: str
-    # 労働時間
-    working_hours: str
-    has_overtime: bool
-    overtime_detail: str
-    annual_holidays: int
-    weekly_two_days_off: WeeklyTwoDaysOff
-    holidays_detail: str
-    # 保険・年金・定年等
-    insurances: list[Insurance]
-    insurance: str
-    retirement_age: int | None
-    # 求人PR
-    pr: str
-    # 選考方法
-    selection_method: str
-    documents: str
-    contact: str
+    def __init__(self, **values: Any) -> None:
+        for item in ITEMS:
+            vars(self)[item.name] = values[item.name]
 
     @classmethod
     def of(cls, posting: Posting) -> PostingContent:
         """The content a posting shows now (not a change waiting for review)."""
-        values = {f.name: getattr(posting, f.name) for f in dataclasses.fields(cls)}
-        values["insurances"] = [Insurance(i) for i in values["insurances"]]
-        return cls(**values)
+        return cls(**{item.name: item.load(getattr(posting, item.name)) for item in ITEMS})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PostingContent:
-        enums: dict[str, type[Any]] = {
-            "category": PostingCategory,
-            "work_style": WorkStyle,
-            "employment_type": EmploymentType,
-            "publication_range": PublicationRange,
-            "employment_period": EmploymentPeriod,
-            "age_limit_reason": AgeLimitReason,
-            "wage_form": WageForm,
-            "weekly_two_days_off": WeeklyTwoDaysOff,
-        }
-        values: dict[str, Any] = {
-            name: enums[name](value) if name in enums and value is not None else value
-            for name, value in data.items()
-        }
-        values["insurances"] = [Insurance(i) for i in values.get("insurances", [])]
+        """A change waiting for review, as stored from `values`; an item added to the form
+        since it was stored reads as left out."""
+        values: dict[str, Any] = {}
+        for item in ITEMS:
+            if item.name in data:
+                values[item.name] = item.load(data[item.name])
+            elif item.default_factory is not None:
+                values[item.name] = item.default_factory()
         return cls(**values)
 
     def values(self) -> dict[str, Any]:
-        # Shallow, not `dataclasses.asdict`: its deep copy was most of the cost of a page.
-        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        values["insurances"] = list(self.insurances)
+        # Shallow, not a deep copy (that was most of the cost of a page); lists are copied, so
+        # a row or a stored change never shares one with the content.
+        values = {}
+        for item in ITEMS:
+            value = vars(self)[item.name]
+            values[item.name] = list(value) if isinstance(value, list) else value
         return values
 
 
@@ -145,26 +106,40 @@ def _field(name: str) -> str:
     return "content." + head + "".join(part.title() for part in rest)
 
 
-def _optional_text(name: str, value: str, label: str, max_length: int) -> str:
+# Errors come in the form's order, whether an item's own check or a rule across items found them.
+_FORM_ORDER: dict[str | None, int] = {_field(item.name): i for i, item in enumerate(ITEMS)}
+
+
+def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
     value = value.strip()
     if len(value) > max_length:
         raise user_error(
-            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", _field(name)
+            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
         )
     return value
 
 
-def _required_text(name: str, value: str, label: str, max_length: int) -> str:
-    return validation.required(_field(name), value, label, max_length)
-
-
-def _number(name: str, value: int, label: str, low: int, high: int) -> int:
-    if not low <= value <= high:
-        raise user_error(
-            ErrorCode.OUT_OF_RANGE,
-            f"{label}は{low}から{high}までで入力してください。",
-            _field(name),
-        )
+def _check_item(item: Item[Any], value: Any) -> Any:
+    """The value as stored (text trimmed, choices once each, in the list's order), or
+    `UserErrors` for the item's field."""
+    field = _field(item.name)
+    match item:
+        case Text(required=True):
+            return validation.required(field, value, item.label, item.max_length)
+        case Text():
+            return _optional_text(field, value, item.label, item.max_length)
+        case Integer() if value is not None and not item.low <= value <= item.high:
+            raise user_error(
+                ErrorCode.OUT_OF_RANGE,
+                f"{item.label}は{item.low}から{item.high}までで入力してください。",
+                field,
+            )
+        case PostalCode():
+            return validation.postal_code(field, value)
+        case Prefecture() if value not in PREFECTURES:
+            raise user_error(ErrorCode.INVALID_FORMAT, f"{item.label}を選択してください。", field)
+        case Choices():
+            return [choice for choice in item.enum if choice in value]
     return value
 
 
@@ -203,21 +178,30 @@ def _check_wages(rt: Runtime, content: PostingContent) -> None:
     errors.done()
 
 
-def _check_age_limit(content: PostingContent) -> None:
-    if content.age_limit is None:
-        if content.age_limit_reason is not None:
-            _raise(
-                ErrorCode.INVALID_FORMAT,
-                "年齢制限がない場合は、年齢制限の理由を選択しないでください。",
-                "age_limit_reason",
-            )
-        return
-    _number("age_limit", content.age_limit, "年齢制限（上限年齢）", 15, 99)
-    if content.age_limit_reason is None:
+def _check_age_limit_reason(content: PostingContent) -> None:
+    if content.age_limit is None and content.age_limit_reason is not None:
+        _raise(
+            ErrorCode.INVALID_FORMAT,
+            "年齢制限がない場合は、年齢制限の理由を選択しないでください。",
+            "age_limit_reason",
+        )
+    if content.age_limit is not None and content.age_limit_reason is None:
         _raise(
             ErrorCode.REQUIRED,
             "年齢制限を設ける場合は、その理由（例外事由）を選択してください。",
             "age_limit_reason",
+        )
+
+
+def _check_fixed_term(content: PostingContent) -> None:
+    if (
+        content.employment_period is EmploymentPeriod.FIXED_TERM
+        and not content.employment_period_detail
+    ):
+        _raise(
+            ErrorCode.REQUIRED,
+            "雇用期間の定めがある場合は、その期間を入力してください。",
+            "employment_period_detail",
         )
 
 
@@ -226,96 +210,26 @@ def _raise(code: ErrorCode, message: str, name: str) -> None:
 
 
 def validate_content(rt: Runtime, content: PostingContent) -> PostingContent:
-    """The content with text trimmed, or `UserErrors` naming every field at fault."""
+    """The content as stored, or `UserErrors` naming every field at fault."""
     form = validation.Form()
-    c = content
-    job_title = form.check(lambda: _required_text("job_title", c.job_title, "職種", 50))
-    job_description = form.check(
-        lambda: _required_text("job_description", c.job_description, "仕事内容", 1000)
+    checked = PostingContent(
+        **{
+            item.name: form.check(partial(_check_item, item, getattr(content, item.name)))
+            for item in ITEMS
+        }
     )
-    postal = form.check(
-        lambda: validation.postal_code(_field("workplace_postal_code"), c.workplace_postal_code)
-    )
-    if c.workplace_prefecture not in PREFECTURES:
-        form.check(
-            lambda: _raise(
-                ErrorCode.INVALID_FORMAT,
-                "就業場所の都道府県を選択してください。",
-                "workplace_prefecture",
-            )
-        )
-    address = form.check(
-        lambda: _required_text("workplace_address", c.workplace_address, "就業場所", 300)
-    )
-    period_detail = form.check(
-        lambda: _optional_text(
-            "employment_period_detail", c.employment_period_detail, "雇用期間の詳細", 200
-        )
-    )
-    if c.employment_period is EmploymentPeriod.FIXED_TERM and not (period_detail or "").strip():
-        form.check(
-            lambda: _raise(
-                ErrorCode.REQUIRED,
-                "雇用期間の定めがある場合は、その期間を入力してください。",
-                "employment_period_detail",
-            )
-        )
-    form.check(lambda: _number("number_to_hire", c.number_to_hire, "採用人数", 1, 999))
-    experience = form.check(
-        lambda: _optional_text("required_experience", c.required_experience, "必要な経験等", 300)
-    )
-    licenses = form.check(
-        lambda: _optional_text("required_licenses", c.required_licenses, "必要な免許・資格", 300)
-    )
-    form.check(lambda: _check_age_limit(c))
-    wage_errors = len(form.errors)
-    form.check(lambda: _number("base_wage_min", c.base_wage_min, "基本給（下限）", 1, 99_999_999))
-    form.check(lambda: _number("base_wage_max", c.base_wage_max, "基本給（上限）", 1, 99_999_999))
-    if len(form.errors) == wage_errors:
-        form.check(lambda: _check_wages(rt, c))
-    allowances = form.check(lambda: _optional_text("allowances", c.allowances, "手当", 300))
-    pay_day = form.check(lambda: _required_text("pay_day", c.pay_day, "賃金締切日・支払日", 100))
-    hours = form.check(lambda: _required_text("working_hours", c.working_hours, "就業時間", 300))
-    overtime = form.check(
-        lambda: _optional_text("overtime_detail", c.overtime_detail, "時間外労働の詳細", 200)
-    )
-    form.check(lambda: _number("annual_holidays", c.annual_holidays, "年間休日数", 0, 366))
-    holidays = form.check(
-        lambda: _optional_text("holidays_detail", c.holidays_detail, "休日等", 200)
-    )
-    insurance = form.check(
-        lambda: _optional_text("insurance", c.insurance, "その他の保険・制度", 200)
-    )
-    if c.retirement_age is not None:
-        form.check(lambda: _number("retirement_age", c.retirement_age or 0, "定年年齢", 60, 99))
-    pr = form.check(lambda: _optional_text("pr", c.pr, "求人PR", 1000))
-    selection = form.check(
-        lambda: _required_text("selection_method", c.selection_method, "選考方法", 200)
-    )
-    documents = form.check(lambda: _optional_text("documents", c.documents, "応募書類等", 200))
-    contact = form.check(lambda: _required_text("contact", c.contact, "担当者・連絡先", 200))
+    # The rules across items read the checked content, where an item at fault is None: a fixed
+    # term's detail at fault counts as missing too, while the age and wage rules, which need
+    # their items' values, leave a fault to the item's own error.
+    at_fault = {error.field for error in form.errors}
+    form.check(lambda: _check_fixed_term(checked))
+    if _field("age_limit") not in at_fault:
+        form.check(lambda: _check_age_limit_reason(checked))
+    if not at_fault & {_field("base_wage_min"), _field("base_wage_max")}:
+        form.check(lambda: _check_wages(rt, checked))
+    form.errors.sort(key=lambda error: _FORM_ORDER[error.field])
     form.done()
-    return dataclasses.replace(
-        c,
-        job_title=job_title,
-        job_description=job_description,
-        workplace_postal_code=postal,
-        workplace_address=address,
-        employment_period_detail=period_detail,
-        required_experience=experience,
-        required_licenses=licenses,
-        allowances=allowances,
-        pay_day=pay_day,
-        working_hours=hours,
-        overtime_detail=overtime,
-        holidays_detail=holidays,
-        insurances=[i for i in Insurance if i in c.insurances],  # once each, in form order
-        insurance=insurance,
-        pr=pr,
-        selection_method=selection,
-        documents=documents,
-        contact=contact,
-    )
+    return checked
 
 
 def _reason(field: str, value: str, label: str) -> str:

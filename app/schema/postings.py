@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
 
 from app import models
 from app.models import postings as enums
+from app.models.posting_form import ITEMS, Item, PostingForm
 from app.resolvers import postings
 from app.schema.accounts import Portal
 from app.schema.context import Info
@@ -56,104 +58,53 @@ AgeLimitReason = strawberry.enum(
 PostingAction = strawberry.enum(enums.PostingAction, description="What a history entry records.")
 
 
-@strawberry.type(description="The posting form (求人票), in the form's groups.")
-class PostingContent:
-    # 求人区分
-    category: PostingCategory
-    work_style: WorkStyle
-    employment_type: EmploymentType
-    publication_range: PublicationRange
-    accepts_online_applications: bool = strawberry.field(description="オンライン自主応募.")
-    # 仕事内容
-    job_title: str = strawberry.field(description="職種.")
-    job_description: str = strawberry.field(description="仕事内容.")
-    workplace_postal_code: str
-    workplace_prefecture: str = strawberry.field(description="就業場所の都道府県: 東京都.")
-    workplace_address: str = strawberry.field(description="就業場所.")
-    employment_period: EmploymentPeriod
-    employment_period_detail: str
-    number_to_hire: int = strawberry.field(description="採用人数.")
-    required_experience: str = strawberry.field(description="必要な経験等.")
-    required_licenses: str = strawberry.field(description="必要な免許・資格.")
-    age_limit: int | None = strawberry.field(description="年齢制限: 上限年齢 (以下).")
-    age_limit_reason: AgeLimitReason | None
-    # 賃金・手当
-    wage_form: WageForm
-    base_wage_min: int = strawberry.field(description="基本給 下限 (円).")
-    base_wage_max: int = strawberry.field(description="基本給 上限 (円).")
-    allowances: str = strawberry.field(description="手当.")
-    pay_day: str = strawberry.field(description="賃金締切日・支払日.")
-    # 労働時間
-    working_hours: str = strawberry.field(description="就業時間.")
-    has_overtime: bool = strawberry.field(description="時間外労働.")
-    overtime_detail: str
-    annual_holidays: int = strawberry.field(description="年間休日数.")
-    weekly_two_days_off: WeeklyTwoDaysOff
-    holidays_detail: str = strawberry.field(description="休日等.")
-    # 保険・年金・定年等
-    insurances: list[Insurance] = strawberry.field(description="加入保険等.")
-    insurance: str = strawberry.field(description="その他の保険・制度.")
-    retirement_age: int | None = strawberry.field(description="定年年齢.")
-    # 求人PR
-    pr: str = strawberry.field(description="求人PR.")
-    # 選考方法
-    selection_method: str = strawberry.field(description="選考方法.")
-    documents: str = strawberry.field(description="応募書類等.")
-    contact: str = strawberry.field(description="担当者・連絡先.")
+T = TypeVar("T")
 
+
+def _with_items(
+    items: Iterable[Item[Any]], describe: Callable[[Item[Any]], str | None]
+) -> Callable[[type[T]], type[T]]:
+    """Give the class a field for each of the form's items, after its own, for Strawberry.
+
+    Each has the item's type and `describe`'s description; an item not required has its
+    default, which an input type shows and lets the client leave out.
+    """
+
+    def add(cls: type[T]) -> type[T]:
+        annotations = inspect.get_annotations(cls)
+        for item in items:
+            annotations[item.name] = item.value_type
+            if item.default_factory is None:
+                field = strawberry.field(description=describe(item))
+            else:
+                field = strawberry.field(
+                    description=describe(item), default_factory=item.default_factory
+                )
+            setattr(cls, item.name, field)
+        cls.__annotations__ = annotations
+        return cls
+
+    return add
+
+
+def _described(item: Item[Any]) -> str | None:
+    return None if item.description is None else f"{item.description}."
+
+
+@strawberry.type(description="The posting form (求人票), in the form's groups.")
+@_with_items(ITEMS, _described)
+class PostingContent:
     @classmethod
     def from_content(cls, content: postings.PostingContent) -> Self:
         return cls(**content.values())
 
 
+# What must be sent comes first, then what may be left out.
 @strawberry.input(description="The posting form (求人票); every field is sent, always whole.")
+@_with_items(sorted(ITEMS, key=lambda item: not item.required), lambda item: item.hint)
 class PostingContentInput:
-    category: PostingCategory
-    work_style: WorkStyle
-    employment_type: EmploymentType
-    publication_range: PublicationRange
-    accepts_online_applications: bool
-    job_title: str = strawberry.field(description="Up to 50 characters.")
-    job_description: str = strawberry.field(description="Up to 1000 characters.")
-    workplace_postal_code: str = strawberry.field(description="123-4567.")
-    workplace_prefecture: str = strawberry.field(description="東京都, 大阪府 …")
-    workplace_address: str
-    employment_period: EmploymentPeriod
-    number_to_hire: int = strawberry.field(description="1 or more.")
-    wage_form: WageForm
-    base_wage_min: int = strawberry.field(
-        description="Not below the minimum wage: hourly as is, daily ×8, monthly ×8×21."
-    )
-    base_wage_max: int
-    pay_day: str
-    working_hours: str
-    has_overtime: bool
-    annual_holidays: int
-    weekly_two_days_off: WeeklyTwoDaysOff
-    selection_method: str
-    contact: str
-    employment_period_detail: str = strawberry.field(
-        default="", description="Required when the period is fixed."
-    )
-    required_experience: str = ""
-    required_licenses: str = ""
-    age_limit: int | None = strawberry.field(
-        default=None, description="An age limit needs `ageLimitReason`."
-    )
-    age_limit_reason: AgeLimitReason | None = None
-    allowances: str = ""
-    overtime_detail: str = ""
-    holidays_detail: str = ""
-    insurances: list[Insurance] = strawberry.field(default_factory=list)
-    insurance: str = strawberry.field(default="", description="その他の保険・制度.")
-    retirement_age: int | None = None
-    pr: str = ""
-    documents: str = ""
-
     def to_content(self) -> postings.PostingContent:
-        return postings.PostingContent(
-            **{name: getattr(self, name) for name in models.postings.CONTENT_FIELDS}
-        )
+        return postings.PostingContent(**{item.name: getattr(self, item.name) for item in ITEMS})
 
 
 @strawberry.type(description="One entry of a posting's history.")
@@ -285,7 +236,31 @@ async def _linked(info: Info, posting_id: int | None) -> Posting | None:
     return Posting.from_model(await info.context.loaders.posting_by_id.load(posting_id))
 
 
+# The form's items a search result shows everyone; the address and the contact, which follow the
+# publication range, are the type's own fields. `PostingContent` is where the items are described.
+_SEARCH_ITEMS = (
+    PostingForm.category,
+    PostingForm.work_style,
+    PostingForm.employment_type,
+    PostingForm.job_title,
+    PostingForm.job_description,
+    PostingForm.workplace_prefecture,
+    PostingForm.employment_period,
+    PostingForm.number_to_hire,
+    PostingForm.wage_form,
+    PostingForm.base_wage_min,
+    PostingForm.base_wage_max,
+    PostingForm.working_hours,
+    PostingForm.annual_holidays,
+    PostingForm.weekly_two_days_off,
+    PostingForm.accepts_online_applications,
+    PostingForm.pr,
+    PostingForm.selection_method,
+)
+
+
 @strawberry.type(description="An active posting as job seekers find it (求人検索).")
+@_with_items(_SEARCH_ITEMS, lambda item: None)
 class PostingSearchResult:
     posting_number: str = strawberry.field(description="求人番号.")
     referral_deadline: dt.date = strawberry.field(description="紹介期限日.")
@@ -296,23 +271,6 @@ class PostingSearchResult:
         description="Null when the establishment name is hidden; the prefecture is always shown."
     )
     contact: str | None = strawberry.field(description="Null when the name is hidden.")
-    category: PostingCategory
-    work_style: WorkStyle
-    employment_type: EmploymentType
-    job_title: str
-    job_description: str
-    workplace_prefecture: str
-    employment_period: EmploymentPeriod
-    number_to_hire: int
-    wage_form: WageForm
-    base_wage_min: int
-    base_wage_max: int
-    working_hours: str
-    annual_holidays: int
-    weekly_two_days_off: WeeklyTwoDaysOff
-    accepts_online_applications: bool
-    pr: str
-    selection_method: str
     establishment_id: strawberry.Private[int]
     shows_name: strawberry.Private[bool]
 
@@ -335,23 +293,7 @@ class PostingSearchResult:
             establishment_name=posting.establishment.name if show_name else None,
             workplace_address=posting.workplace_address if show_name else None,
             contact=posting.contact if show_name else None,
-            category=posting.category,
-            work_style=posting.work_style,
-            employment_type=posting.employment_type,
-            job_title=posting.job_title,
-            job_description=posting.job_description,
-            workplace_prefecture=posting.workplace_prefecture,
-            employment_period=posting.employment_period,
-            number_to_hire=posting.number_to_hire,
-            wage_form=posting.wage_form,
-            base_wage_min=posting.base_wage_min,
-            base_wage_max=posting.base_wage_max,
-            working_hours=posting.working_hours,
-            annual_holidays=posting.annual_holidays,
-            weekly_two_days_off=posting.weekly_two_days_off,
-            accepts_online_applications=posting.accepts_online_applications,
-            pr=posting.pr,
-            selection_method=posting.selection_method,
+            **{item.name: item.load(getattr(posting, item.name)) for item in _SEARCH_ITEMS},
             establishment_id=posting.establishment_id,
             shows_name=show_name,
         )
