@@ -1,12 +1,9 @@
-"""Command line: `python -m app migrate | staff create | demo | expire | bench-data |
-export-schema`."""
+"""Command line: `python -m app migrate | staff create | demo | expire | export-schema`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
-import json
 import logging
 import sys
 from pathlib import Path
@@ -33,11 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "expire", help="end postings past their referral deadline, renewing reserved ones"
     )
-    bench = commands.add_parser("bench-data", help="fill an empty database for the benchmark")
-    bench.add_argument("--preset", choices=["tiny", "small", "medium", "large"], default="small")
-    for size in ("establishments", "postings", "applications", "messages"):
-        bench.add_argument(f"--{size}", type=int, help="overrides the preset")
-    bench.add_argument("--seed", type=int, default=1)
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")
     args = parser.parse_args(argv)
@@ -73,26 +65,15 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
             print(f"staff login {user.email} created for office {args.office_code}")
         elif args.command == "demo":
             print(await demo.load(rt))
-        elif args.command == "bench-data":
-            from app import bench_data
-
-            sizes = bench_data.PRESETS[args.preset]
-            sizes = dataclasses.replace(
-                sizes,
-                **{
-                    name: value
-                    for name in ("establishments", "postings", "applications", "messages")
-                    if (value := getattr(args, name)) is not None
-                },
-            )
-            generated = await bench_data.generate(rt, sizes, seed=args.seed)
-            print(json.dumps(generated.as_dict(), ensure_ascii=False))
         elif args.command == "expire":
             result = await postings.expire_postings(rt)
             print(f"{result.expired} postings expired, {result.renewed} renewed")
     except UserErrors as exc:
+        from app.schema.errors import graphql_path  # fields named as the API names them
+
         for error in exc.errors:
-            print(f"error: {error.field or '-'}: {error.message} ({error.code})", file=sys.stderr)
+            field = graphql_path(error.field) or "-"
+            print(f"error: {field}: {error.message} ({error.code})", file=sys.stderr)
         return 2
     finally:
         await close_db()

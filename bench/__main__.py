@@ -1,6 +1,6 @@
 """The benchmark suite in one command: `python -m bench`.
 
-Fills the database of the preset once (`python -m app bench-data`, kept under bench/var/),
+Fills the database of the preset once (`python -m bench.data`, kept under bench/var/),
 starts the service, the naive Strawberry peer and the raw baseline (one uvicorn worker each,
 on loopback), runs every scenario against each, then the login storm, the subscription
 fan-out (one process, then two through Redis), the scale comparison and the validation of
@@ -158,7 +158,7 @@ def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
     subprocess.run([sys.executable, "-m", "app", "migrate"], env=env, cwd=ROOT, check=True)
     started = time.monotonic()
     out = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "app", "bench-data", "--preset", preset],
+        [sys.executable, "-m", "bench.data", "--preset", preset],
         env=env,
         cwd=ROOT,
         check=True,
@@ -196,10 +196,11 @@ class Credentials:
 
 def credentials(url: str) -> Credentials:
     """Fresh sessions (the idle timeout is 30 minutes) and a remembered device."""
-    from app import bench_data, models
+    from app import models
     from app.db import close_db, init_db
     from app.runtime import Runtime
     from app.settings import Settings
+    from bench import data as bench_data
 
     async def make() -> Credentials:
         settings = Settings.from_env(service_env(url))
@@ -254,7 +255,7 @@ def page_scenarios(creds: Credentials) -> list[Scenario]:
 
 
 def login_scenario(creds: Credentials) -> Scenario:
-    from app.bench_data import BENCH_EMAIL, BENCH_PASSWORD
+    from bench.data import BENCH_EMAIL, BENCH_PASSWORD
 
     return Scenario(
         "login",

@@ -1,19 +1,22 @@
-"""`python -m app bench-data`: the benchmark's data, and what its known employer sees of it."""
+"""`python -m bench.data`: the benchmark's data, and what its known employer sees of it."""
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from app import bench_data, models
+from app import models
 from app.models.postings import PostingStatus
+from bench import data as bench_data
 from bench.load import APPLICATIONS, HOME, MESSAGES, POSTINGS
 from tests import flows
 from tests.conftest import GraphQLClient, Server
-from tests.processes import run_app_ok, service_env
+from tests.processes import REPO, run_app_ok, service_env
 
 TINY = bench_data.PRESETS["tiny"]
 
@@ -90,7 +93,15 @@ async def test_open_session_gives_a_working_token(
 def test_the_command_fills_a_migrated_database(tmp_path: Path) -> None:
     env = service_env(tmp_path / "var")
     run_app_ok(env, "migrate")
-    out = run_app_ok(env, "bench-data", "--preset", "tiny", "--postings", "12")
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.data", "--preset", "tiny", "--postings", "12"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     generated = json.loads(out.strip().splitlines()[-1])
     assert generated["counts"]["posting"] == 12
     assert generated["counts"]["message"] == TINY.messages

@@ -1,4 +1,4 @@
-"""Benchmark data (`python -m app bench-data`): offices, establishments, postings, applicants
+"""Benchmark data (`python -m bench.data`): offices, establishments, postings, applicants
 and messages in realistic proportions, written fast with multi-row `executemany` inserts.
 
 The data is a function of the sizes, the seed and the day it is generated on (referral
@@ -631,3 +631,47 @@ async def remember_device(rt: Runtime, email: str = BENCH_EMAIL) -> str:
         expires_at=now + dt.timedelta(days=rt.settings.remembered_device_days),
     )
     return token
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.data`: fill the empty, migrated database of the environment's
+    settings (`DATABASE_URL`) and print what was made as one JSON line."""
+    import argparse
+    import asyncio
+    import dataclasses
+    import logging
+
+    from app.db import close_db, init_db
+    from app.runtime import Runtime
+    from app.settings import Settings
+
+    parser = argparse.ArgumentParser(prog="python -m bench.data", description=main.__doc__)
+    parser.add_argument("--preset", choices=list(PRESETS), default="small")
+    for size in ("establishments", "postings", "applications", "messages"):
+        parser.add_argument(f"--{size}", type=int, help="overrides the preset")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    sizes = dataclasses.replace(
+        PRESETS[args.preset],
+        **{
+            name: value
+            for name in ("establishments", "postings", "applications", "messages")
+            if (value := getattr(args, name)) is not None
+        },
+    )
+
+    async def run() -> None:
+        settings = Settings.from_env()
+        await init_db(settings)
+        try:
+            generated = await generate(Runtime.from_settings(settings), sizes, seed=args.seed)
+        finally:
+            await close_db()
+        print(json.dumps(generated.as_dict(), ensure_ascii=False))
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
