@@ -37,7 +37,7 @@ from app.models.applications import ApplicationSource, ApplicationStatus
 from app.models.events import Event, EventKind
 from app.models.postings import PostingStatus
 from app.resolvers import audit, events, notifications, postings, validation
-from app.resolvers.seekers import Page, newest_first
+from app.resolvers.paging import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
 

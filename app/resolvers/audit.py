@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from app.models import AuditAction, AuditEvent, Establishment, User
-from app.resolvers.seekers import Page, newest_first
+from app.resolvers.paging import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
 

@@ -30,11 +30,11 @@ from app.models import (
 from app.models.events import EventKind
 from app.models.messages import MessageSender
 from app.resolvers import events, notifications, validation
+from app.resolvers.paging import Page, check_page_size, keyset_page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
 
 BODY_MAX_LENGTH = 2000
-MAX_PAGE_SIZE = 100
 SEEKER_LABEL_PURPOSE = "message-seeker-label"
 
 # Plain text keeps line breaks and tabs; other control characters (NUL above all, which
@@ -257,11 +257,6 @@ async def mark_read(rt: Runtime, viewer: Viewer, thread_id: int) -> MarkedRead:
 # --- Reading ------------------------------------------------------------------------------
 
 
-def _check_page_size(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
-
-
 @dataclass(frozen=True)
 class ThreadPosition:
     """Where a thread stands in the list: latest activity first, then the newer thread."""
@@ -269,45 +264,36 @@ class ThreadPosition:
     last_message_at: dt.datetime
     thread_id: int
 
-
-@dataclass(frozen=True)
-class ThreadPage:
-    items: list[MessageThread]
-    has_next_page: bool
-
-
-async def threads(viewer: Viewer, *, first: int, after: ThreadPosition | None) -> ThreadPage:
-    """The viewer's conversations, the latest activity first."""
-    _check_page_size(first)
-    query = party(viewer).threads().filter(last_message_at__isnull=False)
-    if after is not None:
-        query = query.filter(
-            Q(last_message_at__lt=after.last_message_at)
-            | Q(last_message_at=after.last_message_at, id__lt=after.thread_id)
+    def following(self) -> Q:
+        """The threads that come after this position."""
+        return Q(last_message_at__lt=self.last_message_at) | Q(
+            last_message_at=self.last_message_at, id__lt=self.thread_id
         )
-    rows = await query.order_by("-last_message_at", "-id").limit(first + 1)
-    return ThreadPage(items=rows[:first], has_next_page=len(rows) > first)
 
 
-@dataclass(frozen=True)
-class MessagePage:
-    items: list[Message]
-    has_next_page: bool
+async def threads(
+    viewer: Viewer, *, first: int, after: ThreadPosition | None
+) -> Page[MessageThread]:
+    """The viewer's conversations, the latest activity first."""
+    check_page_size(first)
+    query = party(viewer).threads().filter(last_message_at__isnull=False)
+    return await keyset_page(
+        query,
+        first,
+        order=("-last_message_at", "-id"),
+        after=None if after is None else after.following(),
+    )
 
 
 async def thread_messages(
     viewer: Viewer, thread_id: int, *, first: int, after_id: int | None
-) -> MessagePage | None:
+) -> Page[Message] | None:
     """A thread's history, newest first; None when the thread is not the viewer's."""
-    _check_page_size(first)
+    check_page_size(first)
     me = party(viewer)
     if not await me.threads().filter(id=thread_id).exists():
         return None
-    query = Message.filter(thread_id=thread_id)
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    return MessagePage(items=rows[:first], has_next_page=len(rows) > first)
+    return await newest_first(Message.filter(thread_id=thread_id), first, after_id)
 
 
 async def visible_threads(viewer: Viewer, ids: list[int]) -> dict[int, MessageThread]:

@@ -21,7 +21,8 @@ from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
 from app.models import AuditAction, OfficeEvent, OfficeEventInterest, Portal
 from app.models.office_events import OfficeEventKind
 from app.resolvers import audit, validation
-from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
+from app.resolvers.paging import Page, check_page_size, keyset_page, oldest_first
+from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -180,26 +181,15 @@ async def cancel_event(rt: Runtime, viewer: Viewer, event_id: int) -> OfficeEven
     return await OfficeEvent.get(id=event.id)
 
 
-@dataclass(frozen=True)
-class InterestPage:
-    items: list[OfficeEventInterest]
-    has_next_page: bool
-
-
 async def event_registrations(
     viewer: Viewer, event_id: int, *, first: int, after_id: int | None = None
-) -> InterestPage:
+) -> Page[OfficeEventInterest]:
     """Staff of the event's office: the establishments registered, in the order they came."""
     staff = viewer.require_staff()
     event = await OfficeEvent.get_or_none(id=event_id)
     if event is None or event.office_id != staff.office_id:
         raise Forbidden
-    _check_page_size(first)
-    query = OfficeEventInterest.filter(event_id=event_id)
-    if after_id is not None:
-        query = query.filter(id__gt=after_id)
-    rows = await query.order_by("id").limit(first + 1)
-    return InterestPage(items=rows[:first], has_next_page=len(rows) > first)
+    return await oldest_first(OfficeEventInterest.filter(event_id=event_id), first, after_id)
 
 
 # --- Employers ----------------------------------------------------------------------------
@@ -280,16 +270,11 @@ class EventCursor:
     starts_at: dt.datetime
     id: int
 
-
-@dataclass(frozen=True)
-class EventPage:
-    items: list[OfficeEvent]
-    has_next_page: bool
-
-
-def _check_page_size(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
+    def following(self) -> Q:
+        """The events that come after this position."""
+        return Q(starts_at__gt=_utc(self.starts_at)) | Q(
+            starts_at=_utc(self.starts_at), id__gt=self.id
+        )
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -304,11 +289,11 @@ async def search_events(
     *,
     first: int,
     after: EventCursor | None = None,
-) -> EventPage:
+) -> Page[OfficeEvent]:
     """Employers and staff: the upcoming events of every office that are not cancelled,
     soonest first."""
     _require_employer_or_staff(viewer)
-    _check_page_size(first)
+    check_page_size(first)
     query = OfficeEvent.filter(cancelled_at__isnull=True, starts_at__gt=rt.clock.now())
     if filters.from_date is not None:
         query = query.filter(starts_at__gte=_start_of_day(filters.from_date))
@@ -319,7 +304,7 @@ async def search_events(
         if filters.prefecture not in PREFECTURES:
             # No event has another (every write checks it), and Tortoise would refuse a value
             # longer than the column rather than find nothing.
-            return EventPage(items=[], has_next_page=False)
+            return Page(items=[], has_next_page=False)
         query = query.filter(prefecture=filters.prefecture)
     keyword = (filters.keyword or "").strip()
     if keyword:
@@ -329,13 +314,12 @@ async def search_events(
             | Q(target__icontains=keyword)
             | Q(venue__icontains=keyword)
         )
-    if after is not None:
-        query = query.filter(
-            Q(starts_at__gt=_utc(after.starts_at))
-            | Q(starts_at=_utc(after.starts_at), id__gt=after.id)
-        )
-    rows = await query.order_by("starts_at", "id").limit(first + 1)
-    return EventPage(items=rows[:first], has_next_page=len(rows) > first)
+    return await keyset_page(
+        query,
+        first,
+        order=("starts_at", "id"),
+        after=None if after is None else after.following(),
+    )
 
 
 def _require_employer_or_staff(viewer: Viewer) -> None:

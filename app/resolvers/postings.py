@@ -42,11 +42,11 @@ from app.models.postings import (
     WorkStyle,
 )
 from app.resolvers import audit, validation
+from app.resolvers.paging import Page, newest_first, oldest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
 
 RENEWAL_WINDOW_DAYS = 14
-MAX_PAGE_SIZE = 100
 REASON_MAX_LENGTH = 500
 
 # 法定労働時間 8 hours a day; 21 working days a month is the usual monthly conversion.
@@ -752,27 +752,6 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
 # --- Queries ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a keyset pagination on id: `items` in order, and whether more follow."""
-
-    items: list[Posting]
-    has_next_page: bool
-
-
-def _check_page_size(first: int) -> None:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
-
-
-async def _page(query: Any, first: int, after_id: int | None, *, newest_first: bool) -> Page:
-    _check_page_size(first)
-    if after_id is not None:
-        query = query.filter(id__lt=after_id) if newest_first else query.filter(id__gt=after_id)
-    rows = await query.order_by("-id" if newest_first else "id").limit(first + 1)
-    return Page(items=rows[:first], has_next_page=len(rows) > first)
-
-
 async def establishment_postings(
     viewer: Viewer,
     *,
@@ -781,7 +760,7 @@ async def establishment_postings(
     renewable_on: dt.date | None = None,
     first: int,
     after_id: int | None = None,
-) -> Page:
+) -> Page[Posting]:
     """The postings of the employer's establishment, newest first.
 
     `renewable_on` keeps the active postings whose renewal can be reserved that day.
@@ -799,10 +778,10 @@ async def establishment_postings(
             referral_deadline__gte=renewable_on,
             referral_deadline__lte=renewable_on + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
-    return await _page(query, first, after_id, newest_first=True)
+    return await newest_first(query, first, after_id)
 
 
-async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page:
+async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page[Posting]:
     """Staff: the submitted postings and the changes to active ones of their office, oldest
     first."""
     staff = viewer.require_staff()
@@ -810,7 +789,7 @@ async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = Non
         Q(status=PostingStatus.SUBMITTED)
         | Q(status=PostingStatus.ACTIVE, change_requested_at__isnull=False)
     )
-    return await _page(query, first, after_id, newest_first=False)
+    return await oldest_first(query, first, after_id)
 
 
 @dataclass(frozen=True)
@@ -824,7 +803,7 @@ class SearchFilters:
 
 async def search_postings(
     filters: SearchFilters, *, first: int, after_id: int | None = None
-) -> Page:
+) -> Page[Posting]:
     """Active postings for job seekers, newest first; anyone may search."""
     query = Posting.filter(status=PostingStatus.ACTIVE).select_related("establishment")
     keyword = (filters.keyword or "").strip()
@@ -846,7 +825,7 @@ async def search_postings(
         query = query.filter(employment_type=filters.employment_type)
     if filters.work_style is not None:
         query = query.filter(work_style=filters.work_style)
-    return await _page(query, first, after_id, newest_first=True)
+    return await newest_first(query, first, after_id)
 
 
 def shows_establishment(viewer: Viewer, posting: Posting) -> bool:

@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from app.models import EstablishmentChange, EstablishmentImage, Posting
 from app.models.establishments import ReviewStatus
 from app.models.postings import PostingStatus
-from app.resolvers.postings import MAX_PAGE_SIZE
+from app.resolvers.paging import Page, keyset_page, merge_pages
 from app.viewer import Viewer
 
 
@@ -49,12 +49,6 @@ class QueuePosition:
 class QueueItem:
     position: QueuePosition
     item: Posting | EstablishmentImage | EstablishmentChange
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    items: list[QueueItem]
-    has_next_page: bool
 
 
 @dataclass(frozen=True)
@@ -102,36 +96,39 @@ def _sources(office_id: int) -> list[_Source]:
     ]
 
 
-def _after(source: _Source, after: QueuePosition) -> Any:
-    """The source's items that come after `after` in the queue's order."""
+def _after(source: _Source, after: QueuePosition) -> Q:
+    """The filter keeping the source's items that come after `after` in the queue's order."""
     field = source.waiting_since
     # SQLite compares the stored text, so compare in UTC, as stored.
     at = after.waiting_since.astimezone(dt.UTC)
     rank, after_rank = _RANK[source.kind], _RANK[after.kind]
-    if rank > after_rank:
-        return source.query.filter(**{f"{field}__gte": at})
-    if rank < after_rank:
-        return source.query.filter(**{f"{field}__gt": at})
     later: dict[str, Any] = {f"{field}__gt": at}
+    if rank > after_rank:
+        same_moment_or_later: dict[str, Any] = {f"{field}__gte": at}
+        return Q(**same_moment_or_later)
+    if rank < after_rank:
+        return Q(**later)
     same_moment: dict[str, Any] = {field: at, "id__gt": after.id}
-    return source.query.filter(Q(**later) | Q(**same_moment))
+    return Q(**later) | Q(**same_moment)
 
 
 async def review_queue(
     viewer: Viewer, *, first: int, after: QueuePosition | None = None
-) -> QueuePage:
+) -> Page[QueueItem]:
     """Staff: what waits for review in their office, oldest first."""
     staff = viewer.require_staff()
     assert staff.office_id is not None
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
-    found: list[QueueItem] = []
+    pages: list[Page[QueueItem]] = []
     for source in _sources(staff.office_id):
-        query = source.query if after is None else _after(source, after)
-        rows = await query.order_by(source.waiting_since, "id").limit(first + 1)
-        found.extend(
-            QueueItem(QueuePosition(getattr(row, source.waiting_since), source.kind, row.id), row)
-            for row in rows
+        page = await keyset_page(
+            source.query,
+            first,
+            order=(source.waiting_since, "id"),
+            after=None if after is None else _after(source, after),
         )
-    found.sort(key=lambda item: item.position.key())
-    return QueuePage(items=found[:first], has_next_page=len(found) > first)
+        items = [
+            QueueItem(QueuePosition(getattr(row, source.waiting_since), source.kind, row.id), row)
+            for row in page.items
+        ]
+        pages.append(Page(items=items, has_next_page=page.has_next_page))
+    return merge_pages(pages, first, key=lambda item: item.position.key())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -21,7 +21,8 @@ from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, Seeke
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
 from app.resolvers import attempts, taken_address, validation
-from app.resolvers.postings import MAX_PAGE_SIZE, PREFECTURES
+from app.resolvers.paging import Page, newest_first
+from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
 from app.security import hash_password, hashes_match, new_auth_key
 from app.throttle import Action
@@ -39,30 +40,6 @@ LICENSES_MAX_LENGTH = 1000
 REQUEST_MESSAGE_MAX_LENGTH = 1000
 REQUESTS_PER_POSTING = 10
 """直接リクエスト: at most this many seekers per posting."""
-
-T = TypeVar("T")
-
-
-# --- Paging -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a keyset pagination on id, newest first, and whether more follow."""
-
-    items: list[T]
-    has_next_page: bool
-
-
-async def newest_first(query: Any, first: int, after_id: int | None) -> Page[Any]:
-    """A page of `query` by descending id, continuing below `after_id`."""
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise ValueError(f"first must be between 0 and {MAX_PAGE_SIZE}")
-    if after_id is not None:
-        query = query.filter(id__lt=after_id)
-    rows = await query.order_by("-id").limit(first + 1)
-    return Page(items=rows[:first], has_next_page=len(rows) > first)
-
 
 # --- Registration -------------------------------------------------------------------------
 
@@ -303,7 +280,9 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
     return await my_profile(viewer)
 
 
-async def my_requests(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page[Any]:
+async def my_requests(
+    viewer: Viewer, *, first: int, after_id: int | None = None
+) -> Page[SeekerRequest]:
     """The direct requests the seeker received, newest first."""
     user = viewer.require(Portal.SEEKER)
     return await newest_first(SeekerRequest.filter(seeker_id=user.id), first, after_id)
@@ -331,7 +310,7 @@ async def _require_active_posting(viewer: Viewer) -> User:
 
 async def search_seekers(
     viewer: Viewer, filters: SearchFilters, *, first: int, after_id: int | None = None
-) -> Page[Any]:
+) -> Page[SeekerProfile]:
     """求職者情報検索: published profiles (公開希望) of active seekers, newest first.
 
     Only an establishment with an active posting may search; anyone else is Forbidden.

@@ -15,13 +15,13 @@ from app.errors import UserErrors
 from app.models import applications as enums
 from app.models.accounts import Portal as PortalEnum
 from app.resolvers import applications
-from app.resolvers.seekers import Page
+from app.resolvers.paging import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow
 from app.schema.errors import UserError, run_change
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
 from app.schema.postings import Posting, PostingSearchResult
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
@@ -133,28 +133,17 @@ class Application(relay.Node):
         )
 
 
-@strawberry.type
-class ApplicationEdge:
-    cursor: str
-    node: Application
-
-
 @strawberry.type(description="A page of applications; `first` is at most 100.")
-class ApplicationConnection:
-    page_info: relay.PageInfo
-    edges: list[ApplicationEdge]
+class ApplicationConnection(Connection[Edge[Application]]):
+    pass
+
+
+def _edge(item: models.Application) -> Edge[Application]:
+    return Edge(cursor=encode_cursor(_CURSOR, item.id), node=Application.from_model(item))
 
 
 def _connection(page: Page[models.Application]) -> ApplicationConnection:
-    return ApplicationConnection(
-        page_info=page_info(_CURSOR, page),
-        edges=[
-            ApplicationEdge(
-                cursor=encode_cursor(_CURSOR, item.id), node=Application.from_model(item)
-            )
-            for item in page.items
-        ],
-    )
+    return connection(ApplicationConnection, page, _edge)
 
 
 @strawberry.type

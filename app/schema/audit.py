@@ -13,11 +13,11 @@ from app import models
 from app.clock import TOKYO
 from app.errors import UserErrors
 from app.resolvers import audit
-from app.resolvers.seekers import Page
+from app.resolvers.paging import Page
 from app.schema.context import Info
 from app.schema.establishments import Establishment
 from app.schema.nodes import MAX_BIGINT_ID, decode_id
-from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsStaff
 
 AuditAction = strawberry.enum(
@@ -90,26 +90,17 @@ async def _email(info: Info, user_id: int | None) -> str | None:
     return user.former_email if not user.is_active and user.former_email else user.email
 
 
-@strawberry.type
-class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
-
-
 @strawberry.type(description="A page of audit events, newest first; `first` is at most 100.")
-class AuditEventConnection:
-    page_info: relay.PageInfo
-    edges: list[AuditEventEdge]
+class AuditEventConnection(Connection[Edge[AuditEvent]]):
+    pass
+
+
+def _edge(item: models.AuditEvent) -> Edge[AuditEvent]:
+    return Edge(cursor=encode_cursor(_CURSOR, item.id), node=AuditEvent.from_model(item))
 
 
 def _connection(page: Page[models.AuditEvent]) -> AuditEventConnection:
-    return AuditEventConnection(
-        page_info=page_info(_CURSOR, page),
-        edges=[
-            AuditEventEdge(cursor=encode_cursor(_CURSOR, item.id), node=AuditEvent.from_model(item))
-            for item in page.items
-        ],
-    )
+    return connection(AuditEventConnection, page, _edge)
 
 
 def _in_tokyo(moment: dt.datetime | None) -> dt.datetime | None:

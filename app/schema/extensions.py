@@ -37,8 +37,9 @@ from graphql import (
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.utils import is_introspection_key
 
+from app.resolvers.paging import MAX_PAGE_SIZE
+
 DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from app.resolvers import messages
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import check_first, cursor_number, cursor_parts, encode_cursor
+from app.schema.paging import check_first, connection, cursor_number, cursor_parts, encode_cursor
 
 MessageSender = strawberry.enum(
     enums.MessageSender, description="Who wrote a message: EMPLOYER 事業所, SEEKER 求職者."
@@ -201,19 +201,18 @@ def _message_cursor(message: models.Message) -> str:
     return encode_cursor(_MESSAGE_CURSOR, message.id)
 
 
+def _thread_edge(thread: models.MessageThread) -> relay.Edge[MessageThread]:
+    return relay.Edge(cursor=_thread_cursor(thread), node=MessageThread.from_model(thread))
+
+
+def _message_edge(message: models.Message) -> relay.Edge[Message]:
+    return relay.Edge(cursor=_message_cursor(message), node=Message.from_model(message))
+
+
 def _message_after(after: str | None) -> int | None:
     if after is None:
         return None
     return cursor_number(cursor_parts(after, _MESSAGE_CURSOR, 1)[0])
-
-
-def _page_info(cursors: list[str], has_next_page: bool) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=has_next_page,
-        has_previous_page=False,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
 
 
 def _thread_id(global_id: relay.GlobalID, field: str = "threadId") -> int:
@@ -228,18 +227,11 @@ class MessageQuery:
     async def message_threads(
         self, info: Info, first: int = 20, after: str | None = None
     ) -> relay.Connection[MessageThread]:
-        check_first(first, messages.MAX_PAGE_SIZE)
+        check_first(first)
         page = await messages.threads(
             info.context.viewer, first=first, after=_thread_position(after)
         )
-        cursors = [_thread_cursor(thread) for thread in page.items]
-        return relay.Connection(
-            page_info=_page_info(cursors, page.has_next_page),
-            edges=[
-                relay.Edge(cursor=cursor, node=MessageThread.from_model(thread))
-                for cursor, thread in zip(cursors, page.items, strict=True)
-            ],
-        )
+        return connection(relay.Connection, page, _thread_edge)
 
     @strawberry.field(
         description=(
@@ -252,7 +244,7 @@ class MessageQuery:
     ) -> relay.Connection[Message] | None:
         viewer = info.context.viewer
         messages.party(viewer)
-        check_first(first, messages.MAX_PAGE_SIZE)
+        check_first(first)
         after_id = _message_after(after)
         try:
             thread_id_value = _thread_id(thread_id)
@@ -263,14 +255,7 @@ class MessageQuery:
         )
         if page is None:
             return None
-        cursors = [_message_cursor(message) for message in page.items]
-        return relay.Connection(
-            page_info=_page_info(cursors, page.has_next_page),
-            edges=[
-                relay.Edge(cursor=cursor, node=Message.from_model(message))
-                for cursor, message in zip(cursors, page.items, strict=True)
-            ],
-        )
+        return connection(relay.Connection, page, _message_edge)
 
 
 # --- Mutations ----------------------------------------------------------------------------

@@ -18,7 +18,10 @@ from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import (
+    Connection,
+    Edge,
     check_first,
+    connection,
     cursor_moment,
     cursor_number,
     cursor_parts,
@@ -44,16 +47,9 @@ class OfficeEventRegistration:
     registered_at: dt.datetime
 
 
-@strawberry.type
-class OfficeEventRegistrationEdge:
-    cursor: str
-    node: OfficeEventRegistration
-
-
 @strawberry.type(description="A page of registrations, oldest first; `first` is at most 100.")
-class OfficeEventRegistrationConnection:
-    page_info: relay.PageInfo
-    edges: list[OfficeEventRegistrationEdge]
+class OfficeEventRegistrationConnection(Connection[Edge[OfficeEventRegistration]]):
+    pass
 
 
 @strawberry.type(description="An event of a Hello Work office (イベント情報).")
@@ -123,26 +119,11 @@ class OfficeEvent(relay.Node):
         )
         loader = info.context.loaders.establishment_by_id
         found = await loader.load_many([item.establishment_id for item in page.items])
-        edges = [
-            OfficeEventRegistrationEdge(
-                cursor=encode_cursor(_REGISTRATION_CURSOR, item.id),
-                node=OfficeEventRegistration(
-                    establishment_number=establishment.number,
-                    establishment_name=establishment.name,
-                    phone_number=establishment.phone_number,
-                    registered_at=item.created_at,
-                ),
-            )
-            for item, establishment in zip(page.items, found, strict=True)
-        ]
-        return OfficeEventRegistrationConnection(
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            edges=edges,
+        establishments = {establishment.id: establishment for establishment in found}
+        return connection(
+            OfficeEventRegistrationConnection,
+            page,
+            lambda item: _registration_edge(item, establishments[item.establishment_id]),
         )
 
     @classmethod
@@ -164,6 +145,24 @@ _REGISTRATION_CURSOR = "officeEventRegistration"
 def _event_cursor(event: models.OfficeEvent) -> str:
     starts_at = event.starts_at.astimezone(dt.UTC).isoformat()
     return encode_cursor(_EVENT_CURSOR, starts_at, event.id, separator="|")
+
+
+def _registration_edge(
+    item: models.OfficeEventInterest, establishment: models.Establishment
+) -> Edge[OfficeEventRegistration]:
+    return Edge(
+        cursor=encode_cursor(_REGISTRATION_CURSOR, item.id),
+        node=OfficeEventRegistration(
+            establishment_number=establishment.number,
+            establishment_name=establishment.name,
+            phone_number=establishment.phone_number,
+            registered_at=item.created_at,
+        ),
+    )
+
+
+def _event_edge(event: models.OfficeEvent) -> relay.Edge[OfficeEvent]:
+    return relay.Edge(cursor=_event_cursor(event), node=OfficeEvent.from_model(event))
 
 
 def _event_cursor_args(first: int, after: str | None) -> office_events.EventCursor | None:
@@ -204,19 +203,7 @@ class OfficeEventQuery:
             first=first,
             after=cursor,
         )
-        edges = [
-            relay.Edge(cursor=_event_cursor(item), node=OfficeEvent.from_model(item))
-            for item in page.items
-        ]
-        return relay.Connection(
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            edges=edges,
-        )
+        return connection(relay.Connection, page, _event_edge)
 
 
 # --- Mutations ----------------------------------------------------------------------------

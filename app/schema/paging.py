@@ -1,5 +1,6 @@
-"""Keyset paging shared by the connections: `first` ≤ 100, and the one codec of the opaque
-cursors that say where a page ended (`kind:part…` in URL-safe base64).
+"""Keyset paging shared by the connections: `first` ≤ 100, the one codec of the opaque
+cursors that say where a page ended (`kind:part…` in URL-safe base64), and the one connection
+of the lists that are no `relay.Connection` of Node types, with one builder for both.
 
 A cursor that is not one of ours — not base64, another kind, a part that is not a number,
 a time, or a number within its column's range (`app.schema.nodes`) — is BAD_USER_INPUT.
@@ -9,23 +10,20 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
 
+import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from tortoise.models import Model
 
-from app.resolvers.postings import MAX_PAGE_SIZE
+from app.resolvers.paging import MAX_PAGE_SIZE, Page
 from app.schema.nodes import MAX_INT_ID, number
 
-
-class Page(Protocol):
-    @property
-    def items(self) -> Sequence[Model]: ...
-
-    @property
-    def has_next_page(self) -> bool: ...
+NodeT = TypeVar("NodeT")
+EdgeT = TypeVar("EdgeT")
+ItemT = TypeVar("ItemT")
+ConnectionT = TypeVar("ConnectionT")
 
 
 def bad_input(message: str) -> GraphQLError:
@@ -36,9 +34,9 @@ def bad_cursor() -> GraphQLError:
     return bad_input("after に指定されたカーソルが正しくありません。")
 
 
-def check_first(first: int, maximum: int = MAX_PAGE_SIZE) -> None:
-    if not 0 <= first <= maximum:
-        raise bad_input(f"first は0以上{maximum}以下で指定してください。")
+def check_first(first: int) -> None:
+    if not 0 <= first <= MAX_PAGE_SIZE:
+        raise bad_input(f"first は0以上{MAX_PAGE_SIZE}以下で指定してください。")
 
 
 def encode_cursor(kind: str, *parts: object, separator: str = ":") -> str:
@@ -89,11 +87,41 @@ def page_args(kind: str, first: int, after: str | None, maximum: int = MAX_INT_I
     return cursor_number(cursor_parts(after, kind, 1)[0], maximum)
 
 
-def page_info(kind: str, page: Page) -> relay.PageInfo:
-    ids = [item.pk for item in page.items]
-    return relay.PageInfo(
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """One item of a page and where it stands; strawberry names `Edge[Application]`
+    ApplicationEdge."""
+
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[EdgeT]):
+    """A page of a list: each list subclasses `Connection[Edge[Node]]` as `<Node>Connection`
+    with its description. Generic in the edge, so that an edge can carry more than its cursor
+    and node where the schema has it: `ReviewItemEdge.waitingSince` comes before `node`, which
+    a subclass of `Edge` would put last."""
+
+    page_info: relay.PageInfo
+    edges: list[EdgeT]
+
+
+class _Edge(Protocol):
+    @property
+    def cursor(self) -> str: ...
+
+
+def connection(
+    make: Callable[..., ConnectionT], page: Page[ItemT], edge: Callable[[ItemT], _Edge]
+) -> ConnectionT:
+    """`make` (a `Connection`, or `relay.Connection` for Node types) of the resolver's `page`,
+    with an `edge` and its cursor per item."""
+    edges = [edge(item) for item in page.items]
+    info = relay.PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=False,
-        start_cursor=encode_cursor(kind, ids[0]) if ids else None,
-        end_cursor=encode_cursor(kind, ids[-1]) if ids else None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
     )
+    return make(page_info=info, edges=edges)

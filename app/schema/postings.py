@@ -14,6 +14,7 @@ from app import models
 from app.models import postings as enums
 from app.models.posting_form import ITEMS, Item, PostingForm
 from app.resolvers import postings
+from app.resolvers.paging import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow
@@ -21,7 +22,7 @@ from app.schema.errors import UserError, run_change
 from app.schema.establishments import Establishment, PostingCategory
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsEmployer, IsStaff
 
 PostingStatus = strawberry.enum(
@@ -299,16 +300,9 @@ class PostingSearchResult:
         )
 
 
-@strawberry.type
-class PostingSearchResultEdge:
-    cursor: str
-    node: PostingSearchResult
-
-
 @strawberry.type(description="A page of search results; `first` is at most 100.")
-class PostingSearchResultConnection:
-    page_info: relay.PageInfo
-    edges: list[PostingSearchResultEdge]
+class PostingSearchResultConnection(Connection[Edge[PostingSearchResult]]):
+    pass
 
 
 # --- Paging -------------------------------------------------------------------------------
@@ -325,18 +319,12 @@ def _page_args(first: int, after: str | None) -> int | None:
     return page_args(_CURSOR_KIND, first, after)
 
 
-def _page_info(page: postings.Page) -> relay.PageInfo:
-    return page_info(_CURSOR_KIND, page)
+def _edge(posting: models.Posting) -> relay.Edge[Posting]:
+    return relay.Edge(cursor=_cursor(posting.id), node=Posting.from_model(posting))
 
 
-def _connection(page: postings.Page) -> relay.Connection[Posting]:
-    return relay.Connection(
-        page_info=_page_info(page),
-        edges=[
-            relay.Edge(cursor=_cursor(item.id), node=Posting.from_model(item))
-            for item in page.items
-        ],
-    )
+def _connection(page: Page[models.Posting]) -> relay.Connection[Posting]:
+    return connection(relay.Connection, page, _edge)
 
 
 async def establishment_postings(
@@ -412,17 +400,15 @@ class PostingQuery:
             work_style=work_style,
         )
         page = await postings.search_postings(filters, first=first, after_id=after_id)
-        return PostingSearchResultConnection(
-            page_info=_page_info(page),
-            edges=[
-                PostingSearchResultEdge(
-                    cursor=_cursor(item.id),
-                    node=PostingSearchResult.from_model(
-                        item, show_name=postings.shows_establishment(viewer, item)
-                    ),
-                )
-                for item in page.items
-            ],
+        return connection(
+            PostingSearchResultConnection,
+            page,
+            lambda item: Edge(
+                cursor=_cursor(item.id),
+                node=PostingSearchResult.from_model(
+                    item, show_name=postings.shows_establishment(viewer, item)
+                ),
+            ),
         )
 
 

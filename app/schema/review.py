@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
-from strawberry import relay
 
 from app import models
 from app.resolvers import review
@@ -14,8 +13,10 @@ from app.schema.context import Info
 from app.schema.establishments import EstablishmentChange
 from app.schema.images import EstablishmentImage
 from app.schema.paging import (
+    Connection,
     bad_cursor,
     check_first,
+    connection,
     cursor_moment,
     cursor_number,
     cursor_parts,
@@ -46,9 +47,8 @@ class ReviewItemEdge:
 
 
 @strawberry.type(description="A page of the review queue, oldest first; `first` is at most 100.")
-class ReviewItemConnection:
-    page_info: relay.PageInfo
-    edges: list[ReviewItemEdge]
+class ReviewItemConnection(Connection[ReviewItemEdge]):
+    pass
 
 
 _CURSOR = "review"
@@ -82,6 +82,14 @@ def _node(item: review.QueueItem) -> Posting | EstablishmentImage | Establishmen
     return EstablishmentChange.from_model(found)
 
 
+def _edge(item: review.QueueItem) -> ReviewItemEdge:
+    return ReviewItemEdge(
+        cursor=_cursor(item.position),
+        waiting_since=item.position.waiting_since,
+        node=_node(item),
+    )
+
+
 @strawberry.type
 class ReviewQuery:
     @strawberry.field(
@@ -95,20 +103,4 @@ class ReviewQuery:
     ) -> ReviewItemConnection:
         position = _page_args(first, after)
         page = await review.review_queue(info.context.viewer, first=first, after=position)
-        edges = [
-            ReviewItemEdge(
-                cursor=_cursor(item.position),
-                waiting_since=item.position.waiting_since,
-                node=_node(item),
-            )
-            for item in page.items
-        ]
-        return ReviewItemConnection(
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=False,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            edges=edges,
-        )
+        return connection(ReviewItemConnection, page, _edge)

@@ -15,7 +15,7 @@ from app.resolvers import postings, seekers
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import encode_cursor, page_args, page_info
+from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsEmployer, IsSeeker
 from app.schema.postings import EmploymentType, PostingSearchResult, WorkStyle
 
@@ -152,32 +152,28 @@ class SeekerRequest(relay.Node):
         return ApplicantProfile.from_model(profile)
 
 
-@strawberry.type
-class ApplicantProfileEdge:
-    cursor: str
-    node: ApplicantProfile
-
-
 @strawberry.type(description="A page of the seeker search; `first` is at most 100.")
-class ApplicantProfileConnection:
-    page_info: relay.PageInfo
-    edges: list[ApplicantProfileEdge]
-
-
-@strawberry.type
-class SeekerRequestEdge:
-    cursor: str
-    node: SeekerRequest
+class ApplicantProfileConnection(Connection[Edge[ApplicantProfile]]):
+    pass
 
 
 @strawberry.type(description="A page of direct requests; `first` is at most 100.")
-class SeekerRequestConnection:
-    page_info: relay.PageInfo
-    edges: list[SeekerRequestEdge]
+class SeekerRequestConnection(Connection[Edge[SeekerRequest]]):
+    pass
 
 
 _PROFILE_CURSOR = "seeker-profile"
 _REQUEST_CURSOR = "seeker-request"
+
+
+def _profile_edge(item: models.SeekerProfile) -> Edge[ApplicantProfile]:
+    return Edge(
+        cursor=encode_cursor(_PROFILE_CURSOR, item.id), node=ApplicantProfile.from_model(item)
+    )
+
+
+def _request_edge(item: models.SeekerRequest) -> Edge[SeekerRequest]:
+    return Edge(cursor=encode_cursor(_REQUEST_CURSOR, item.id), node=SeekerRequest.from_model(item))
 
 
 @strawberry.type(description="A seeker as counter staff identify them before a referral.")
@@ -226,16 +222,7 @@ class SeekerQuery:
         page = await seekers.search_seekers(
             info.context.viewer, filters, first=first, after_id=after_id
         )
-        return ApplicantProfileConnection(
-            page_info=page_info(_PROFILE_CURSOR, page),
-            edges=[
-                ApplicantProfileEdge(
-                    cursor=encode_cursor(_PROFILE_CURSOR, item.id),
-                    node=ApplicantProfile.from_model(item),
-                )
-                for item in page.items
-            ],
-        )
+        return connection(ApplicantProfileConnection, page, _profile_edge)
 
     @strawberry.field(description="Seeker: the direct requests they received, newest first.")
     async def my_requests(
@@ -243,16 +230,7 @@ class SeekerQuery:
     ) -> SeekerRequestConnection:
         after_id = page_args(_REQUEST_CURSOR, first, after)
         page = await seekers.my_requests(info.context.viewer, first=first, after_id=after_id)
-        return SeekerRequestConnection(
-            page_info=page_info(_REQUEST_CURSOR, page),
-            edges=[
-                SeekerRequestEdge(
-                    cursor=encode_cursor(_REQUEST_CURSOR, item.id),
-                    node=SeekerRequest.from_model(item),
-                )
-                for item in page.items
-            ],
-        )
+        return connection(SeekerRequestConnection, page, _request_edge)
 
 
 # --- Mutations ----------------------------------------------------------------------------
