@@ -3,6 +3,7 @@
 
 python3 dev.py run    set up, migrate, load demo data, serve http://127.0.0.1:8000/graphql
 python3 dev.py test   set up and run the whole test suite (extra arguments go to pytest)
+python3 dev.py lint   set up and run the linters CI runs: ruff check, ruff format --check, mypy
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def main() -> None:
         set_up()
         result = subprocess.run([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT, check=False)  # noqa: S603
         sys.exit(result.returncode)
+    elif command == "lint":
+        set_up()
+        for tool in (["ruff", "check"], ["ruff", "format", "--check"], ["mypy"]):
+            result = subprocess.run([str(BIN / tool[0]), *tool[1:], *rest], cwd=ROOT, check=False)  # noqa: S603
+            if result.returncode != 0:
+                sys.exit(result.returncode)
     else:
         print(__doc__)
         sys.exit(0 if command == "help" else 2)

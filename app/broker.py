@@ -336,7 +336,7 @@ class RedisBroker:
                     continue
                 self._dispatch(message)
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message.get("channel")

@@ -164,7 +164,7 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 )
             except transport.Refused as exc:
                 await self.send_message(
-                    {"id": message["id"], "type": "error", "payload": exc.errors}  # type: ignore[typeddict-item]
+                    {"id": message["id"], "type": "error", "payload": exc.graphql_errors}
                 )
                 return
         await super().handle_subscribe(message)
@@ -256,7 +256,7 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:  # type: ignore[override]
+    ) -> Context:
         if isinstance(request, WebSocket):
             # The viewer of a WebSocket comes with `connection_init` (see `on_ws_connect`).
             return WebSocketContext(
@@ -324,7 +324,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if not viewer.is_authenticated:
             raise ConnectionRejectionError
         context.viewer = viewer
-        return UNSET
+        return UnsetType()  # the one UNSET: acknowledged without a payload
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's page loads GraphiQL from a CDN; ours is bundled and served here.

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLSyntaxError, Source, TokenKind
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError, Source, TokenKind
 from graphql.language import Lexer
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
@@ -58,6 +58,11 @@ class Refused(Exception):
     def from_http(cls, status: int, reason: str) -> Refused:
         code, message = _HTTP_REFUSALS.get(status, _HTTP_REFUSALS[400])
         return cls(message=message, code=code, status=status, reason=reason)
+
+    @property
+    def graphql_errors(self) -> list[GraphQLFormattedError]:
+        """The `errors` as an operation's error over a WebSocket carries them."""
+        return [GraphQLError(self.message, extensions=self.errors[0]["extensions"]).formatted]
 
     @property
     def errors(self) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 and what the staff of an office did (DESIGN.md §10)."""
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -53,7 +54,7 @@ class AuditEvent(Model):
     actor_id = fields.IntField(null=True, description="the login who acted, if signed in")
     subject_id = fields.IntField(null=True, description="the login the event concerns")
     client_address = fields.CharField(max_length=64, null=True)
-    detail = fields.JSONField(default=dict)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
 
     class Meta:
         table = "audit_event"

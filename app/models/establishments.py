@@ -1,6 +1,7 @@
 """Establishments (事業所) and their account creation codes (アカウント作成コード)."""
 
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -57,7 +58,9 @@ class EstablishmentChange(Model):
         "models.Establishment", related_name="changes", on_delete=fields.CASCADE
     )
     establishment_id: int
-    proposed = fields.JSONField(description="the profile fields as proposed")
+    proposed: fields.JSONField[dict[str, Any]] = fields.JSONField(
+        description="the profile fields as proposed"
+    )
     status = fields.CharEnumField(ReviewStatus, max_length=10, default=ReviewStatus.PENDING)
     requested_by_id = fields.IntField()
     requested_at = fields.DatetimeField()

@@ -21,7 +21,8 @@ from app.schema.permissions import IsEmployer
 
 EMPLOYER_LOGIN_TYPE = "EmployerLogin"
 
-Portal = strawberry.enum(models.Portal, description="Which My Page: 職員, 求人者 or 求職者.")
+strawberry.enum(models.Portal, description="Which My Page: 職員, 求人者 or 求職者.")
+Portal = models.Portal
 
 
 @strawberry.type(description="A logged-in session. Send `Authorization: Bearer <token>`.")

@@ -22,10 +22,11 @@ from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.permissions import IsEmployer, IsStaff
 
-PostingCategory = strawberry.enum(
+strawberry.enum(
     PostingCategoryEnum,
     description="求人区分: 一般, 新卒・既卒 (学卒), 季節, 出稼ぎ, 障害者.",
 )
+PostingCategory = PostingCategoryEnum
 
 
 @strawberry.type(description="A Hello Work office (公共職業安定所).")
@@ -157,9 +158,8 @@ class Establishment(relay.Node):
         )
 
 
-ReviewStatus = strawberry.enum(
-    ReviewStatusEnum, description="PENDING 審査待ち, APPROVED 承認, REJECTED 差戻し."
-)
+strawberry.enum(ReviewStatusEnum, description="PENDING 審査待ち, APPROVED 承認, REJECTED 差戻し.")
+ReviewStatus = ReviewStatusEnum
 
 
 @strawberry.type(description="A change of an establishment's profile (事業所情報の変更申請).")

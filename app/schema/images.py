@@ -25,7 +25,8 @@ from app.schema.establishments import Establishment, ReviewStatus
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
-ImageFormat = strawberry.enum(enums.ImageFormat, description="JPEG, PNG, GIF or BMP.")
+strawberry.enum(enums.ImageFormat, description="JPEG, PNG, GIF or BMP.")
+ImageFormat = enums.ImageFormat
 
 
 def _url(image: models.EstablishmentImage) -> str:

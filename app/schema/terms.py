@@ -6,7 +6,8 @@ import strawberry
 
 from app import terms
 
-TermsKind = strawberry.enum(terms.TermsKind, description="Which terms document.")
+strawberry.enum(terms.TermsKind, description="Which terms document.")
+TermsKind = terms.TermsKind
 
 
 @strawberry.type(description="A terms document in its current version.")
