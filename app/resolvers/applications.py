@@ -96,7 +96,7 @@ def _posting_not_found(field: str) -> UserErrors:
 
 
 def _already_applied() -> UserErrors:
-    return user_error(ErrorCode.ALREADY_EXISTS, "この求人にはすでに応募しています。", "postingId")
+    return user_error(ErrorCode.ALREADY_EXISTS, "この求人にはすでに応募しています。", "posting_id")
 
 
 async def _open(
@@ -189,14 +189,14 @@ async def create_application(
             else None
         )
     else:
-        raise user_error(ErrorCode.REQUIRED, "応募する求人を指定してください。", "postingId")
+        raise user_error(ErrorCode.REQUIRED, "応募する求人を指定してください。", "posting_id")
     if posting is None or posting.posting_number is None:
-        raise _posting_not_found("postingId")
+        raise _posting_not_found("posting_id")
     if posting.status is not PostingStatus.ACTIVE:
         raise user_error(
             ErrorCode.NOT_ACCEPTING_APPLICATIONS,
             "この求人は有効中ではないため、応募できません。",
-            "postingId",
+            "posting_id",
         )
     if not posting.accepts_online_applications and not await SeekerRequest.exists(
         posting_id=posting.id, seeker_id=user.id
@@ -204,7 +204,7 @@ async def create_application(
         raise user_error(
             ErrorCode.NOT_ACCEPTING_APPLICATIONS,
             "この求人はオンライン自主応募を受け付けていません。ハローワークの窓口で紹介を受けてください。",
-            "postingId",
+            "posting_id",
         )
     if not await SeekerProfile.exists(user_id=user.id):
         raise user_error(ErrorCode.NOT_FOUND, "求職者情報が登録されていません。")
@@ -230,13 +230,13 @@ async def create_referral(
     form = validation.Form()
     letter = form.check(
         lambda: validation.half_width(
-            "referralLetterNumber", referral_letter_number.strip(), "紹介状番号"
+            "referral_letter_number", referral_letter_number.strip(), "紹介状番号"
         )
     )
     if letter is not None and len(letter) > REFERRAL_LETTER_NUMBER_MAX_LENGTH:
         form.check(
             lambda: _raise_too_long(
-                "referralLetterNumber", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH
+                "referral_letter_number", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH
             )
         )
     text = note.strip()
@@ -246,19 +246,19 @@ async def create_referral(
     posting = await Posting.get_or_none(id=posting_id).select_related("establishment")
     # Another office's posting is answered as one that is not there: no oracle of its IDs.
     if posting is None or posting.establishment.office_id != staff.office_id:
-        raise _posting_not_found("postingId")
+        raise _posting_not_found("posting_id")
     if posting.status is not PostingStatus.ACTIVE:
         raise user_error(
             ErrorCode.NOT_ACCEPTING_APPLICATIONS,
             "この求人は有効中ではないため、紹介できません。",
-            "postingId",
+            "posting_id",
         )
     profile = await SeekerProfile.get_or_none(id=seeker_profile_id)
     if profile is None:
-        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seekerId")
+        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seeker_id")
     if await Application.exists(posting_id=posting.id, seeker_id=profile.user_id):
         raise user_error(
-            ErrorCode.ALREADY_EXISTS, "この求職者はすでにこの求人に応募しています。", "seekerId"
+            ErrorCode.ALREADY_EXISTS, "この求職者はすでにこの求人に応募しています。", "seeker_id"
         )
     application = await _open(
         rt,
@@ -290,7 +290,7 @@ def _raise_too_long(field: str, label: str, max_length: int) -> None:
 
 
 def _application_not_found() -> UserErrors:
-    return user_error(ErrorCode.NOT_FOUND, "応募が見つかりません。", "applicationId")
+    return user_error(ErrorCode.NOT_FOUND, "応募が見つかりません。", "application_id")
 
 
 def _illegal(current: ApplicationStatus, target: ApplicationStatus) -> UserErrors:
@@ -357,7 +357,9 @@ async def update_status(
         form.check(lambda: _raise_too_long("reason", "理由", REASON_MAX_LENGTH))
     if status is S.HIRED and hire_date is None:
         form.check(
-            lambda: _raise(ErrorCode.REQUIRED, "採用の場合は採用日を入力してください。", "hireDate")
+            lambda: _raise(
+                ErrorCode.REQUIRED, "採用の場合は採用日を入力してください。", "hire_date"
+            )
         )
     form.done()
 

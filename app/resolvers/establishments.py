@@ -53,18 +53,18 @@ async def register_establishment(
     staff = viewer.require_staff()
     form = validation.Form()
     number = form.check(
-        lambda: validation.establishment_number("establishmentNumber", establishment_number)
+        lambda: validation.establishment_number("establishment_number", establishment_number)
     )
     name = form.check(lambda: validation.required("name", name, "事業所名", 100))
     name_kana = form.check(
-        lambda: validation.katakana("nameKana", name_kana, "事業所名（カナ）", 200)
+        lambda: validation.katakana("name_kana", name_kana, "事業所名（カナ）", 200)
     )
-    phone = form.check(lambda: validation.phone_number("phoneNumber", phone_number))
-    postal = form.check(lambda: validation.postal_code("postalCode", postal_code))
+    phone = form.check(lambda: validation.phone_number("phone_number", phone_number))
+    postal = form.check(lambda: validation.postal_code("postal_code", postal_code))
     address = form.check(lambda: validation.required("address", address, "所在地", 300))
     form.done()
     duplicate = user_error(
-        ErrorCode.ALREADY_EXISTS, "この事業所番号はすでに登録されています。", "establishmentNumber"
+        ErrorCode.ALREADY_EXISTS, "この事業所番号はすでに登録されています。", "establishment_number"
     )
     if await Establishment.exists(number=number):
         raise duplicate
@@ -98,7 +98,7 @@ async def establishment_for_staff(viewer: Viewer, establishment_id: int) -> Esta
     establishment = await Establishment.get_or_none(id=establishment_id)
     # Another office's establishment is answered as one that is not there: no oracle of its IDs.
     if establishment is None or establishment.office_id != staff.office_id:
-        raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishmentId")
+        raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishment_id")
     return establishment
 
 
@@ -303,14 +303,14 @@ def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> Establishmen
     checked = EstablishmentProfile(
         name=form.check(lambda: validation.required("name", p.name, "事業所名", 100)),
         name_kana=form.check(
-            lambda: validation.katakana("nameKana", p.name_kana, "事業所名（カナ）", 200)
+            lambda: validation.katakana("name_kana", p.name_kana, "事業所名（カナ）", 200)
         ),
-        postal_code=form.check(lambda: validation.postal_code("postalCode", p.postal_code)),
+        postal_code=form.check(lambda: validation.postal_code("postal_code", p.postal_code)),
         address=form.check(lambda: validation.required("address", p.address, "所在地", 300)),
-        phone_number=form.check(lambda: validation.phone_number("phoneNumber", p.phone_number)),
+        phone_number=form.check(lambda: validation.phone_number("phone_number", p.phone_number)),
         business_content=form.check(
             lambda: _optional_text(
-                "businessContent", p.business_content, "事業内容", PROFILE_TEXT_MAX_LENGTH
+                "business_content", p.business_content, "事業内容", PROFILE_TEXT_MAX_LENGTH
             )
         ),
         features=form.check(
@@ -318,7 +318,7 @@ def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> Establishmen
         ),
         representative_title=form.check(
             lambda: _optional_text(
-                "representativeTitle",
+                "representative_title",
                 p.representative_title,
                 "代表者役職",
                 REPRESENTATIVE_MAX_LENGTH,
@@ -326,7 +326,7 @@ def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> Establishmen
         ),
         representative_name=form.check(
             lambda: _optional_text(
-                "representativeName", p.representative_name, "代表者名", REPRESENTATIVE_MAX_LENGTH
+                "representative_name", p.representative_name, "代表者名", REPRESENTATIVE_MAX_LENGTH
             )
         ),
         employee_count=p.employee_count,
@@ -335,17 +335,17 @@ def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> Establishmen
         capital_yen=p.capital_yen,
         website=form.check(lambda: _website("website", p.website)),
         notification_email=form.check(
-            lambda: _notification_email("notificationEmail", p.notification_email)
+            lambda: _notification_email("notification_email", p.notification_email)
         ),
     )
     form.check(
         lambda: _optional_number(
-            "employeeCount", p.employee_count, "従業員数（企業全体）", 0, EMPLOYEE_COUNT_MAX
+            "employee_count", p.employee_count, "従業員数（企業全体）", 0, EMPLOYEE_COUNT_MAX
         )
     )
     form.check(
         lambda: _optional_number(
-            "workplaceEmployeeCount",
+            "workplace_employee_count",
             p.workplace_employee_count,
             "従業員数（就業場所）",
             0,
@@ -354,16 +354,16 @@ def validate_profile(rt: Runtime, profile: EstablishmentProfile) -> Establishmen
     )
     form.check(
         lambda: _optional_number(
-            "foundedYear", p.founded_year, "設立年", FOUNDED_YEAR_MIN, this_year
+            "founded_year", p.founded_year, "設立年", FOUNDED_YEAR_MIN, this_year
         )
     )
-    form.check(lambda: _optional_number("capitalYen", p.capital_yen, "資本金", 0, CAPITAL_YEN_MAX))
+    form.check(lambda: _optional_number("capital_yen", p.capital_yen, "資本金", 0, CAPITAL_YEN_MAX))
     form.done()
     return checked
 
 
 def _change_not_found() -> Exception:
-    return user_error(ErrorCode.NOT_FOUND, "変更申請が見つかりません。", "changeId")
+    return user_error(ErrorCode.NOT_FOUND, "変更申請が見つかりません。", "change_id")
 
 
 async def request_profile_change(
@@ -404,7 +404,7 @@ async def review_profile_change(
     if change is None or change.establishment.office_id != staff.office_id:
         raise _change_not_found()
     already = user_error(
-        ErrorCode.INVALID_STATE, "この変更申請はすでに処理されています。", "changeId"
+        ErrorCode.INVALID_STATE, "この変更申請はすでに処理されています。", "change_id"
     )
     if change.status is not ReviewStatus.PENDING:
         raise already

@@ -163,7 +163,7 @@ def _reencode(image: Image.Image, image_format: ImageFormat) -> CleanImage:
 
 
 def _not_found() -> Exception:
-    return user_error(ErrorCode.NOT_FOUND, "画像が見つかりません。", "imageId")
+    return user_error(ErrorCode.NOT_FOUND, "画像が見つかりません。", "image_id")
 
 
 async def _own_image(viewer: Viewer, image_id: int) -> EstablishmentImage:
@@ -288,7 +288,7 @@ def reorder_mismatch() -> UserErrors:
     return user_error(
         ErrorCode.MISMATCH,
         "並べ替えには事業所のすべての画像を一度ずつ指定してください。",
-        "imageIds",
+        "image_ids",
     )
 
 
@@ -337,7 +337,7 @@ async def update_caption(
         raise user_error(
             ErrorCode.INVALID_STATE,
             "画像が同時に変更されました。もう一度お試しください。",
-            "imageId",
+            "image_id",
         )
     return await EstablishmentImage.get(id=image.id)
 
@@ -367,7 +367,7 @@ async def review_image(
         )
         if not reviewed:
             raise user_error(
-                ErrorCode.INVALID_STATE, "この画像は審査待ちではありません。", "imageId"
+                ErrorCode.INVALID_STATE, "この画像は審査待ちではありません。", "image_id"
             )
         await audit.record(
             rt,
@@ -401,10 +401,10 @@ async def establishment_images(
     else:
         staff = viewer.require_staff()
         if establishment_id is None:
-            raise user_error(ErrorCode.REQUIRED, "事業所を指定してください。", "establishmentId")
+            raise user_error(ErrorCode.REQUIRED, "事業所を指定してください。", "establishment_id")
         establishment = await Establishment.get_or_none(id=establishment_id)
         if establishment is None:
-            raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishmentId")
+            raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishment_id")
         if establishment.office_id != staff.office_id:
             raise Forbidden
     return await EstablishmentImage.filter(establishment_id=establishment_id).order_by(

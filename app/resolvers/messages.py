@@ -152,7 +152,7 @@ async def _pair(me: Party, target: Target) -> tuple[int, int]:
     if target.thread_id:
         thread = await me.threads().get_or_none(id=target.thread_id)
         if thread is None:
-            raise _not_found("threadId")
+            raise _not_found("thread_id")
         return thread.establishment_id, thread.seeker_id
     # An application or a request: its seeker, or an employer of the posting's establishment.
     mine = (
@@ -162,14 +162,14 @@ async def _pair(me: Party, target: Target) -> tuple[int, int]:
     )
     found: Application | SeekerRequest | None
     if target.application_id:
-        field = "applicationId"
+        field = "application_id"
         found = (
             await Application.filter(mine, id=target.application_id)
             .select_related("posting")
             .first()
         )
     else:
-        field = "requestId"
+        field = "request_id"
         found = (
             await SeekerRequest.filter(mine, id=target.request_id).select_related("posting").first()
         )
@@ -247,7 +247,7 @@ async def mark_read(rt: Runtime, viewer: Viewer, thread_id: int) -> MarkedRead:
     me = party(viewer)
     thread = await me.threads().get_or_none(id=thread_id)
     if thread is None:
-        raise user_error(ErrorCode.NOT_FOUND, "スレッドが見つかりません。", "threadId")
+        raise user_error(ErrorCode.NOT_FOUND, "スレッドが見つかりません。", "thread_id")
     count = await Message.filter(
         thread_id=thread.id, sender=me.other_side, read_at__isnull=True
     ).update(read_at=rt.clock.now())

@@ -86,7 +86,9 @@ def validate_details(rt: Runtime, details: EventDetails) -> EventDetails:
     if starts_at <= rt.clock.now():
         form.check(
             lambda: _raise(
-                ErrorCode.OUT_OF_RANGE, "開始日時は現在より後の日時を入力してください。", "startsAt"
+                ErrorCode.OUT_OF_RANGE,
+                "開始日時は現在より後の日時を入力してください。",
+                "starts_at",
             )
         )
     if ends_at <= starts_at:
@@ -94,7 +96,7 @@ def validate_details(rt: Runtime, details: EventDetails) -> EventDetails:
             lambda: _raise(
                 ErrorCode.OUT_OF_RANGE,
                 "終了日時は開始日時より後の日時を入力してください。",
-                "endsAt",
+                "ends_at",
             )
         )
     if not 1 <= d.capacity <= CAPACITY_MAX:
@@ -123,7 +125,7 @@ def validate_details(rt: Runtime, details: EventDetails) -> EventDetails:
 
 
 def _not_found() -> Exception:
-    return user_error(ErrorCode.NOT_FOUND, "イベントが見つかりません。", "eventId")
+    return user_error(ErrorCode.NOT_FOUND, "イベントが見つかりません。", "event_id")
 
 
 async def create_event(rt: Runtime, viewer: Viewer, details: EventDetails) -> OfficeEvent:
@@ -173,7 +175,7 @@ async def cancel_event(rt: Runtime, viewer: Viewer, event_id: int) -> OfficeEven
             raise user_error(
                 ErrorCode.INVALID_STATE,
                 "このイベントは中止済みか、すでに終了しています。",
-                "eventId",
+                "event_id",
             )
         await audit.record(
             rt, AuditAction.OFFICE_EVENT_CANCELLED, actor=viewer.user, event=event.id
@@ -202,9 +204,11 @@ async def _open_event(rt: Runtime, event_id: int, *, lock: bool = False) -> Offi
     if event is None:
         raise _not_found()
     if event.cancelled_at is not None:
-        raise user_error(ErrorCode.INVALID_STATE, "このイベントは中止されました。", "eventId")
+        raise user_error(ErrorCode.INVALID_STATE, "このイベントは中止されました。", "event_id")
     if event.starts_at <= rt.clock.now():
-        raise user_error(ErrorCode.INVALID_STATE, "このイベントはすでに開始しています。", "eventId")
+        raise user_error(
+            ErrorCode.INVALID_STATE, "このイベントはすでに開始しています。", "event_id"
+        )
     return event
 
 
@@ -212,7 +216,7 @@ async def register_interest(rt: Runtime, viewer: Viewer, event_id: int) -> Offic
     """参加申込: the employer's establishment takes one seat, if one is left."""
     user = viewer.require_employer()
     already = user_error(
-        ErrorCode.ALREADY_EXISTS, "このイベントにはすでに参加申込済みです。", "eventId"
+        ErrorCode.ALREADY_EXISTS, "このイベントにはすでに参加申込済みです。", "event_id"
     )
     try:
         async with in_transaction():
@@ -224,7 +228,7 @@ async def register_interest(rt: Runtime, viewer: Viewer, event_id: int) -> Offic
             taken = await OfficeEventInterest.filter(event_id=event.id).count()
             if taken >= event.capacity:
                 raise user_error(
-                    ErrorCode.EVENT_FULL, "このイベントは定員に達しています。", "eventId"
+                    ErrorCode.EVENT_FULL, "このイベントは定員に達しています。", "event_id"
                 )
             await OfficeEventInterest.create(
                 event_id=event.id,
@@ -245,7 +249,7 @@ async def withdraw_interest(rt: Runtime, viewer: Viewer, event_id: int) -> Offic
         event_id=event.id, establishment_id=user.establishment_id
     ).delete()
     if not withdrawn:
-        raise user_error(ErrorCode.NOT_FOUND, "このイベントへの参加申込はありません。", "eventId")
+        raise user_error(ErrorCode.NOT_FOUND, "このイベントへの参加申込はありません。", "event_id")
     return event
 
 

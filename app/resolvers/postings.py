@@ -102,8 +102,7 @@ class PostingContent(PostingForm):
 
 
 def _field(name: str) -> str:
-    head, *rest = name.split("_")
-    return "content." + head + "".join(part.title() for part in rest)
+    return "content." + name
 
 
 # Errors come in the form's order, whether an item's own check or a rule across items found them.

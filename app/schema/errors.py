@@ -9,10 +9,12 @@ from typing import TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, Throttled, UserErrors
 
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
+strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
+UserErrorCode = ErrorCode
 
 
 @strawberry.type(description="A problem with the input; `message` is for people, `code` for code.")
@@ -23,7 +25,17 @@ class UserError:
 
 
 def user_errors(exc: UserErrors) -> list[UserError]:
-    return [UserError(field=e.field, code=e.code, message=e.message) for e in exc.errors]
+    return [
+        UserError(field=graphql_path(e.field), code=e.code, message=e.message) for e in exc.errors
+    ]
+
+
+def graphql_path(field: str | None) -> str | None:
+    """A field at fault as use cases name it, in Python (`content.job_title`), as the client
+    sent it (`content.jobTitle`): each part named as Strawberry names inputs and arguments."""
+    if field is None:
+        return None
+    return ".".join(to_camel_case(part) for part in field.split("."))
 
 
 P = TypeVar("P")
