@@ -56,8 +56,8 @@ def _office_of(user: User | None) -> int | None:
 
 
 async def _office_of_establishment(establishment_id: int) -> int | None:
-    found = await Establishment.filter(id=establishment_id).values_list("office_id", flat=True)
-    return found[0] if found else None
+    establishment = await Establishment.get_or_none(id=establishment_id).only("id", "office_id")
+    return establishment.office_id if establishment is not None else None
 
 
 async def office_audit_events(

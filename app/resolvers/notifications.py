@@ -25,7 +25,7 @@ async def recipients(establishment_id: int) -> list[str]:
     if establishment.notification_email:
         return [establishment.notification_email]
     logins = User.filter(establishment_id=establishment_id, portal=Portal.EMPLOYER, is_active=True)
-    return list(await logins.order_by("id").values_list("email", flat=True))
+    return [str(email) for email in await logins.order_by("id").values_list("email", flat=True)]
 
 
 async def _enqueue(rt: Runtime, establishment_id: int, subject: str, body: str) -> None:

@@ -26,17 +26,19 @@ from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
 from app.schema.postings import Posting, PostingSearchResult
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
-ApplicationStatus = strawberry.enum(
+strawberry.enum(
     enums.ApplicationStatus,
     description=(
         "APPLIED 応募, SCREENING 書類選考, INTERVIEW 面接, HIRED 採用, REJECTED 不採用, "
         "WITHDRAWN 辞退 (by the seeker)."
     ),
 )
-ApplicationSource = strawberry.enum(
+ApplicationStatus = enums.ApplicationStatus
+strawberry.enum(
     enums.ApplicationSource,
     description="REFERRAL ハローワークの紹介 (紹介状), ONLINE オンライン自主応募.",
 )
+ApplicationSource = enums.ApplicationSource
 
 _CURSOR = "application"
 

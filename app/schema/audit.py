@@ -20,7 +20,7 @@ from app.schema.nodes import MAX_BIGINT_ID, decode_id
 from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsStaff
 
-AuditAction = strawberry.enum(
+strawberry.enum(
     models.AuditAction,
     description=(
         "What happened: logins (成功, 失敗, ワンタイムパスワード誤り, ロック, ロック解除, "
@@ -28,6 +28,7 @@ AuditAction = strawberry.enum(
         "logins added and removed, withdrawal (退会), and the staff's actions."
     ),
 )
+AuditAction = models.AuditAction
 
 _CURSOR = "AuditEvent"
 
@@ -36,7 +37,7 @@ _CURSOR = "AuditEvent"
 class AuditEvent:
     id: strawberry.ID
     occurred_at: dt.datetime
-    action: AuditAction  # type: ignore[valid-type]
+    action: AuditAction
     client_address: str | None = strawberry.field(
         description="The client's address for what came from outside (logins, keys)."
     )
@@ -55,7 +56,7 @@ class AuditEvent:
             occurred_at=event.occurred_at,
             action=event.action,
             client_address=event.client_address,
-            detail=event.detail,
+            detail=JSON(event.detail),
             actor_id=event.actor_id,
             subject_id=event.subject_id,
             establishment_id=event.establishment_id,
@@ -121,7 +122,7 @@ class AuditQuery:
     async def audit_events(
         self,
         info: Info,
-        actions: list[AuditAction] | None = None,  # type: ignore[valid-type]
+        actions: list[AuditAction] | None = None,
         establishment_id: relay.GlobalID | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,

@@ -20,9 +20,10 @@ from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import check_first, connection, cursor_number, cursor_parts, encode_cursor
 
-MessageSender = strawberry.enum(
+strawberry.enum(
     enums.MessageSender, description="Who wrote a message: EMPLOYER 事業所, SEEKER 求職者."
 )
+MessageSender = enums.MessageSender
 
 
 @strawberry.enum(description="APPLICATION 応募, REQUEST 直接リクエスト.")

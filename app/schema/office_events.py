@@ -30,13 +30,14 @@ from app.schema.paging import (
 )
 from app.schema.permissions import IsEmployer, IsStaff
 
-OfficeEventKind = strawberry.enum(
+strawberry.enum(
     enums.OfficeEventKind,
     description=(
         "JOB_FAIR 就職面接会・合同企業説明会, SEMINAR セミナー, BRIEFING 事業所向け説明会, "
         "OTHER その他."
     ),
 )
+OfficeEventKind = enums.OfficeEventKind
 
 
 @strawberry.type(description="An establishment registered for an event (参加申込).")

@@ -25,38 +25,42 @@ from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsEmployer, IsStaff
 
-PostingStatus = strawberry.enum(
+strawberry.enum(
     enums.PostingStatus,
     description=(
         "DRAFT 仮登録, SUBMITTED 提出, ACTIVE 有効中 (受理), RETURNED 修正依頼, INVALID 無効."
     ),
 )
-WorkStyle = strawberry.enum(enums.WorkStyle, description="フルタイム / パート.")
-EmploymentType = strawberry.enum(
+PostingStatus = enums.PostingStatus
+strawberry.enum(enums.WorkStyle, description="フルタイム / パート.")
+WorkStyle = enums.WorkStyle
+strawberry.enum(
     enums.EmploymentType, description="雇用形態: 正社員, 正社員以外, 派遣, パート労働者."
 )
-EmploymentPeriod = strawberry.enum(
-    enums.EmploymentPeriod, description="雇用期間: 定めなし / 定めあり."
-)
-WageForm = strawberry.enum(enums.WageForm, description="賃金形態: 月給, 日給, 時給.")
-Insurance = strawberry.enum(
-    enums.Insurance, description="加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形."
-)
-WeeklyTwoDaysOff = strawberry.enum(
-    enums.WeeklyTwoDaysOff, description="週休二日制: 毎週, その他, なし."
-)
-PublicationRange = strawberry.enum(
+EmploymentType = enums.EmploymentType
+strawberry.enum(enums.EmploymentPeriod, description="雇用期間: 定めなし / 定めあり.")
+EmploymentPeriod = enums.EmploymentPeriod
+strawberry.enum(enums.WageForm, description="賃金形態: 月給, 日給, 時給.")
+WageForm = enums.WageForm
+strawberry.enum(enums.Insurance, description="加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形.")
+Insurance = enums.Insurance
+strawberry.enum(enums.WeeklyTwoDaysOff, description="週休二日制: 毎週, その他, なし.")
+WeeklyTwoDaysOff = enums.WeeklyTwoDaysOff
+strawberry.enum(
     enums.PublicationRange,
     description=(
         "公開範囲: WITH_NAME 事業所名等を含めて公開, NAME_TO_SEEKERS_ONLY 事業所名等は"
         "求職者マイページの求職者にのみ公開, WITHOUT_NAME 事業所名等を含めずに公開."
     ),
 )
-AgeLimitReason = strawberry.enum(
+PublicationRange = enums.PublicationRange
+strawberry.enum(
     enums.AgeLimitReason,
     description="年齢制限の例外事由 (1号, 2号, 3号イ・ロ・ハ・ニ).",
 )
-PostingAction = strawberry.enum(enums.PostingAction, description="What a history entry records.")
+AgeLimitReason = enums.AgeLimitReason
+strawberry.enum(enums.PostingAction, description="What a history entry records.")
+PostingAction = enums.PostingAction
 
 
 T = TypeVar("T")
