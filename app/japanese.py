@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from app.clock import TOKYO
+
 # (first day, era name), newest first.
 _ERAS = (
     (dt.date(2019, 5, 1), "令和"),
@@ -20,6 +22,11 @@ def japanese_era_date(day: dt.date) -> str:
             year_text = "元" if year == 1 else str(year)
             return f"{era}{year_text}年{day.month}月{day.day}日"
     raise ValueError(f"no era for {day}")
+
+
+def tokyo_minute(moment: dt.datetime) -> str:
+    """A moment as mails tell it, in Tokyo to the minute: `2026年12月15日 10時30分`."""
+    return f"{moment.astimezone(TOKYO):%Y年%m月%d日 %H時%M分}"
 
 
 def is_half_width(text: str) -> bool:

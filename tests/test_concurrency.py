@@ -17,7 +17,7 @@ import pytest
 from app.models import AccountCreationCode, EmployerRegistration, Portal, User
 from app.models.accounts import RegistrationStatus
 from app.models.establishments import AccountCodeStatus
-from app.resolvers import accounts
+from app.resolvers.accounts import registration as employer_registration
 from tests import flows
 from tests.conftest import GraphQLClient, Server
 
@@ -96,8 +96,8 @@ class HashingGate:
         self.parties = parties
         self.arrived = 0
         self._everyone = asyncio.Event()
-        self._hash_password = accounts.hash_password
-        monkeypatch.setattr(accounts, "hash_password", self._gated_hash_password)
+        self._hash_password = employer_registration.hash_password
+        monkeypatch.setattr(employer_registration, "hash_password", self._gated_hash_password)
 
     async def _gated_hash_password(self, password: str, rounds: int) -> str:
         self.arrived += 1

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.models import MailedKey
-from app.resolvers import accounts
+from app.resolvers.accounts import lockout
 from tests import flows
 from tests import login_flows as lf
 from tests.conftest import START, GraphQLClient, Server
@@ -80,7 +80,7 @@ async def test_a_locked_login_is_refused_without_checking_the_password(
     async def must_not_run(*args: Any, **kwargs: Any) -> bool:
         raise AssertionError("bcrypt ran for a locked login")
 
-    monkeypatch.setattr(accounts, "check_password", must_not_run)
+    monkeypatch.setattr(lockout, "check_password", must_not_run)
 
     assert lf.codes(await lf.try_login(gql, lf.OWNER, lf.PASSWORD)) == ["ACCOUNT_LOCKED"]
 

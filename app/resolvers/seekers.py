@@ -16,15 +16,16 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app import outbox
-from app.errors import ErrorCode, Forbidden, UserErrors, user_error
+from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
 from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
-from app.resolvers import attempts, taken_address, validation
+from app.resolvers import taken_address, validation
+from app.resolvers.accounts import keys
 from app.resolvers.paging import Page, newest_first
 from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
-from app.security import hash_password, hashes_match, new_auth_key
+from app.security import hash_password
 from app.throttle import Action
 from app.viewer import Viewer
 
@@ -32,6 +33,28 @@ VERIFICATION_KEY_TTL = dt.timedelta(minutes=50)
 VERIFICATION_KEY_MAX_FAILED_TRIES = 5
 VERIFICATION_KEY_PURPOSE = "seeker-verification-key"
 REGISTRATION_MAIL_SUBJECT = "求職者マイページ 仮登録のお知らせ"
+
+VERIFICATION_KEY = keys.KeyKind(
+    model=SeekerRegistration,
+    hash_purpose=VERIFICATION_KEY_PURPOSE,
+    hash_field="verification_key_hash",
+    max_failed_tries=VERIFICATION_KEY_MAX_FAILED_TRIES,
+    wrong=UserError(ErrorCode.VERIFICATION_KEY_INVALID, "認証キーが正しくありません。", "key"),
+    expired=UserError(
+        ErrorCode.VERIFICATION_KEY_EXPIRED,
+        "認証キーの有効期限（50分）が過ぎています。はじめから仮登録をやり直してください。",
+        "key",
+    ),
+    void=UserError(
+        ErrorCode.VERIFICATION_KEY_VOID,
+        "この認証キーは無効です。はじめから仮登録をやり直してください。",
+        "key",
+    ),
+    open_status=SeekerRegistrationStatus.PENDING,
+    void_status=SeekerRegistrationStatus.VOID,
+    used_status=SeekerRegistrationStatus.COMPLETED,
+)
+"""The key mailed at 仮登録; it opens the login at 本登録."""
 
 DISPLAY_NAME_MAX_LENGTH = 50
 DESIRED_JOB_MAX_LENGTH = 100
@@ -71,7 +94,7 @@ async def register_seeker(
     address = form.check(lambda: validation.email("email", email))
     form.check(
         lambda: validation.confirmation(
-            "emailConfirmation",
+            "email_confirmation",
             email_confirmation.strip().lower(),
             email.strip().lower(),
             "メールアドレス",
@@ -80,30 +103,27 @@ async def register_seeker(
     form.check(lambda: validation.password("password", password))
     form.check(
         lambda: validation.confirmation(
-            "passwordConfirmation", password_confirmation, password, "パスワード"
+            "password_confirmation", password_confirmation, password, "パスワード"
         )
     )
     name = form.check(
-        lambda: validation.required("displayName", display_name, "氏名", DISPLAY_NAME_MAX_LENGTH)
+        lambda: validation.required("display_name", display_name, "氏名", DISPLAY_NAME_MAX_LENGTH)
     )
     form.done()
     taken = await User.exists(portal=Portal.SEEKER, email=address)
 
     password_hash = await hash_password(password, rt.settings.bcrypt_rounds)
     now = rt.clock.now()
-    key = new_auth_key()
     async with outbox.transaction(rt):
-        await SeekerRegistration.filter(
-            email=address, status=SeekerRegistrationStatus.PENDING
-        ).update(status=SeekerRegistrationStatus.VOID, closed_at=now)
-        registration = await SeekerRegistration.create(
+        registration, key = await keys.new_key(
+            rt,
+            VERIFICATION_KEY,
+            expires_at=now + VERIFICATION_KEY_TTL,
+            supersedes={"email": address},
+            now=now,
             email=address,
             display_name=name,
             password_hash=password_hash,
-            verification_key_hash=rt.secret_hash(VERIFICATION_KEY_PURPOSE, key),
-            status=SeekerRegistrationStatus.PENDING,
-            created_at=now,
-            expires_at=now + VERIFICATION_KEY_TTL,
         )
         if taken:
             await taken_address.tell_owner(rt, Portal.SEEKER, address, "仮登録のお申し込み")
@@ -139,38 +159,10 @@ async def verify_seeker_email(
     checked_key = form.check(lambda: validation.half_width("key", key.strip(), "認証キー"))
     form.done()
 
+    registration = await keys.open_key(rt, VERIFICATION_KEY, checked_key, email=address)
     now = rt.clock.now()
-    registration = (
-        await SeekerRegistration.filter(email=address).order_by("-created_at", "-id").first()
-    )
-    invalid = user_error(ErrorCode.VERIFICATION_KEY_INVALID, "認証キーが正しくありません。", "key")
-    if registration is None:
-        raise invalid
-    if registration.status != SeekerRegistrationStatus.PENDING:
-        raise _key_void()
-    if now >= registration.expires_at:
-        raise user_error(
-            ErrorCode.VERIFICATION_KEY_EXPIRED,
-            "認証キーの有効期限（50分）が過ぎています。はじめから仮登録をやり直してください。",
-            "key",
-        )
-    candidate = rt.secret_hash(VERIFICATION_KEY_PURPOSE, checked_key)
-    if not hashes_match(registration.verification_key_hash, candidate):
-        voided = await attempts.count_failed_try(
-            SeekerRegistration,
-            registration.id,
-            still_open={"status": SeekerRegistrationStatus.PENDING},
-            limit=VERIFICATION_KEY_MAX_FAILED_TRIES,
-            close={"status": SeekerRegistrationStatus.VOID, "closed_at": now},
-        )
-        raise _key_void() if voided else invalid
-
     async with in_transaction():
-        claimed = await SeekerRegistration.filter(
-            id=registration.id, status=SeekerRegistrationStatus.PENDING
-        ).update(status=SeekerRegistrationStatus.COMPLETED, closed_at=now)
-        if claimed != 1:
-            raise _key_void()
+        await keys.claim_key(VERIFICATION_KEY, registration, now)
         if await User.exists(portal=Portal.SEEKER, email=address):
             raise _email_taken()
         try:
@@ -186,14 +178,6 @@ async def verify_seeker_email(
             user_id=user.id, display_name=registration.display_name, updated_at=now
         )
     return user
-
-
-def _key_void() -> UserErrors:
-    return user_error(
-        ErrorCode.VERIFICATION_KEY_VOID,
-        "この認証キーは無効です。はじめから仮登録をやり直してください。",
-        "key",
-    )
 
 
 # --- The seeker's own profile -------------------------------------------------------------
