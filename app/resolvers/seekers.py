@@ -228,10 +228,10 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
     form = validation.Form()
     job = form.check(
         lambda: _optional_text(
-            "desiredJob", profile.desired_job, "希望職種", DESIRED_JOB_MAX_LENGTH
+            "desired_job", profile.desired_job, "希望職種", DESIRED_JOB_MAX_LENGTH
         )
     )
-    prefecture = form.check(lambda: _prefecture("desiredPrefecture", profile.desired_prefecture))
+    prefecture = form.check(lambda: _prefecture("desired_prefecture", profile.desired_prefecture))
     experience = form.check(
         lambda: _optional_text("experience", profile.experience, "職務経験", EXPERIENCE_MAX_LENGTH)
     )
@@ -242,12 +242,12 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
     if profile.display_name is not None:
         name = profile.display_name
         changes["display_name"] = form.check(
-            lambda: validation.required("displayName", name, "氏名", DISPLAY_NAME_MAX_LENGTH)
+            lambda: validation.required("display_name", name, "氏名", DISPLAY_NAME_MAX_LENGTH)
         )
     if profile.phone_number is not None:
         phone = profile.phone_number.strip()
         changes["phone_number"] = (
-            form.check(lambda: validation.phone_number("phoneNumber", phone)) if phone else ""
+            form.check(lambda: validation.phone_number("phone_number", phone)) if phone else ""
         )
     form.done()
     await SeekerProfile.filter(user_id=user.id).update(
@@ -329,22 +329,22 @@ async def send_request(
     text = _optional_text("message", message, "メッセージ", REQUEST_MESSAGE_MAX_LENGTH)
     posting = await Posting.get_or_none(id=posting_id, establishment_id=user.establishment_id)
     if posting is None:
-        raise user_error(ErrorCode.NOT_FOUND, "求人が見つかりません。", "postingId")
+        raise user_error(ErrorCode.NOT_FOUND, "求人が見つかりません。", "posting_id")
     if posting.status is not PostingStatus.ACTIVE:
         raise user_error(
             ErrorCode.NO_ACTIVE_POSTING,
             "リクエストは有効中の求人についてのみ送信できます。",
-            "postingId",
+            "posting_id",
         )
     profile = await SeekerProfile.get_or_none(
         id=seeker_profile_id, published=True, user__is_active=True
     )
     if profile is None:
-        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seekerProfileId")
+        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seeker_profile_id")
     already = user_error(
         ErrorCode.ALREADY_EXISTS,
         "この求職者にはこの求人のリクエストを送信済みです。",
-        "seekerProfileId",
+        "seeker_profile_id",
     )
     async with in_transaction():
         # Requests for one posting queue here, so the limit holds under concurrency.
@@ -355,7 +355,7 @@ async def send_request(
             raise user_error(
                 ErrorCode.REQUEST_LIMIT_REACHED,
                 f"リクエストは1求人につき{REQUESTS_PER_POSTING}人までです。",
-                "postingId",
+                "posting_id",
             )
         try:
             return await SeekerRequest.create(
