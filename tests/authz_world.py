@@ -1,4 +1,5 @@
-"""The world of the authorization matrix, built through the public API.
+"""The world of the authorization matrix: its parties made as tests/conftest.py makes them, the
+rest through the public API.
 
 Office 13010 with staff S_A and two establishments: A (employer E_A, an active posting P_A, a
 submitted posting waiting for review, an application from seeker K, a message thread with K,
@@ -20,7 +21,14 @@ from typing import Any
 from PIL import Image
 
 from tests import flows, seeker_flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import (
+    GraphQLClient,
+    Server,
+    new_employer,
+    new_establishment,
+    new_seeker,
+    new_staff,
+)
 
 VIEWERS = ("anonymous", "K", "E_A", "E_B", "S_A", "S_X")
 
@@ -150,18 +158,18 @@ async def _mutate(
 
 async def build_world(server: Server, new_client: Any) -> World:
     clients: dict[str, GraphQLClient] = {viewer: new_client() for viewer in VIEWERS}
-    s_a = await flows.staff_client(server, clients["S_A"], "13010")
-    s_x = await flows.staff_client(server, clients["S_X"], "27010")
+    s_a = await new_staff(server, clients["S_A"], "13010")
+    s_x = await new_staff(server, clients["S_X"], "27010")
     ids: dict[str, str] = {}
 
-    counter_a = await flows.register_at_counter(s_a, A_NUMBER, "03-3812-0001")
-    counter_b = await flows.register_at_counter(s_a, B_NUMBER, "03-3812-0002")
+    counter_a = await new_establishment(server, s_a, A_NUMBER, "03-3812-0001")
+    counter_b = await new_establishment(server, s_a, B_NUMBER, "03-3812-0002")
     ids["establishment_a"] = counter_a.establishment_id
     ids["establishment_b"] = counter_b.establishment_id
     e_a = clients["E_A"]
     e_b = clients["E_B"]
-    await flows.open_employer_account(server, e_a, counter_a, E_A_EMAIL)
-    await flows.open_employer_account(server, e_b, counter_b, E_B_EMAIL)
+    await new_employer(server, e_a, counter_a, E_A_EMAIL)
+    await new_employer(server, e_b, counter_b, E_B_EMAIL)
 
     posting_a = await flows.active_posting(e_a, s_a)
     posting_b = await flows.active_posting(e_b, s_a, jobTitle="倉庫作業員")
@@ -171,7 +179,7 @@ async def build_world(server: Server, new_client: Any) -> World:
     await flows.posting_step(e_a, "postingSubmit", {"id": submitted["id"]})
     ids["submitted_a"] = submitted["id"]
 
-    seeker = await seeker_flows.open_seeker(server, clients["K"], K_EMAIL, name=K_NAME)
+    seeker = await new_seeker(server, clients["K"], K_EMAIL, name=K_NAME)
     await seeker_flows.update_profile(clients["K"], phoneNumber=K_PHONE, published=True)
     ids["profile_k"] = seeker.profile_id
     application = await seeker_flows.apply(clients["K"], ids["posting_a"])

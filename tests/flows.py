@@ -1,21 +1,26 @@
-"""Steps that many tests share, taken through the public API where a user would."""
+"""Steps that many tests share, taken through the public API where a user would: for the tests
+of those steps, and for worlds the API must make. Other tests build their world with the
+fixtures and builders of tests/conftest.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 
 import httpx
 
-from app.models import User
-from app.resolvers import accounts
 from app.terms import TermsKind, current_version
-from tests.conftest import GraphQLClient, Server, find_in_mail
-
-STAFF_PASSWORD = "Staff#pass1"
-EMPLOYER_PASSWORD = "Employer#pass1"
+from tests.conftest import (
+    EMPLOYER_EMAIL,
+    EMPLOYER_PASSWORD,
+    STAFF_PASSWORD,
+    Counter,
+    GraphQLClient,
+    Server,
+    create_staff,
+    find_in_mail,
+)
 
 LOGIN = """
 mutation ($input: LoginInput!) {
@@ -68,18 +73,6 @@ mutation ($input: EmployerRegistrationCompleteInput!) {
 }"""
 
 
-async def create_staff(
-    server: Server, office_code: str = "13010", email: str | None = None
-) -> User:
-    return await accounts.create_staff(
-        server.rt,
-        office_code=office_code,
-        office_name=f"テスト{office_code}公共職業安定所",
-        email=email or f"staff{office_code}@example.jp",
-        password=STAFF_PASSWORD,
-    )
-
-
 async def log_in(
     server: Server, client: GraphQLClient, portal: str, email: str, password: str
 ) -> str:
@@ -102,24 +95,16 @@ async def log_in(
 async def staff_client(
     server: Server, client: GraphQLClient, office_code: str = "13010"
 ) -> GraphQLClient:
+    """A new staff login of office `office_code`, logged in through the API."""
     staff = await create_staff(server, office_code)
     await log_in(server, client, "STAFF", staff.email, STAFF_PASSWORD)
     return client
 
 
-@dataclass
-class Counter:
-    """An establishment registered at the counter, with its code."""
-
-    establishment_id: str
-    establishment_number: str
-    phone_number: str
-    code: str
-
-
 async def register_at_counter(
     staff: GraphQLClient, number: str = "1301-123456-7", phone: str = "03-3812-0001"
 ) -> Counter:
+    """establishmentRegister and accountCreationCodeIssue, as staff at the counter."""
     data = await staff.execute(
         REGISTER_ESTABLISHMENT,
         {
@@ -199,7 +184,7 @@ async def auth_key_from_mail(server: Server, email: str) -> str:
 
 
 async def open_employer_account(
-    server: Server, client: GraphQLClient, counter: Counter, email: str = "hr@care.example.jp"
+    server: Server, client: GraphQLClient, counter: Counter, email: str = EMPLOYER_EMAIL
 ) -> str:
     """The whole leaflet: request, key from the mail, password, login with OTP; the token."""
     payload = await request_registration(client, counter, email)
@@ -248,7 +233,7 @@ async def register_employer(
     server: Server,
     client: GraphQLClient,
     counter: Counter,
-    email: str = "hr@care.example.jp",
+    email: str = EMPLOYER_EMAIL,
     password: str = EMPLOYER_PASSWORD,
 ) -> None:
     """Request and complete the registration (no login yet)."""

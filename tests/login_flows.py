@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from app.models import Portal, User
 from tests import flows
-from tests.conftest import GraphQLClient, Server, find_in_mail
+from tests.conftest import EMPLOYER_EMAIL, EMPLOYER_PASSWORD, GraphQLClient, Server, find_in_mail
 
-OWNER = "hr@care.example.jp"
-PASSWORD = flows.EMPLOYER_PASSWORD
+OWNER = EMPLOYER_EMAIL
+PASSWORD = EMPLOYER_PASSWORD
 HOME = "{ employerHome { establishmentName } }"
 
 LOGIN_FIELDS = "id email createdAt lastLoginAt locked lockedUntil isViewer"
@@ -54,30 +53,6 @@ async def key_from_mail(server: Server, email: str) -> str:
 
 async def unlock_key_from_mail(server: Server, email: str) -> str:
     return find_in_mail(await server.last_mail_to(email), r"解除キー: (\S+)")
-
-
-@dataclass
-class Establishment:
-    """An establishment at the counter with its first login, logged in as `owner`."""
-
-    counter: flows.Counter
-    staff: GraphQLClient
-    owner: GraphQLClient
-
-
-async def establishment(
-    server: Server,
-    new_client: Any,
-    email: str = OWNER,
-    number: str = "1301-123456-7",
-    phone: str = "03-3812-0001",
-    office_code: str = "13010",
-) -> Establishment:
-    staff = await flows.staff_client(server, new_client(), office_code)
-    counter = await flows.register_at_counter(staff, number, phone)
-    owner = new_client()
-    await flows.open_employer_account(server, owner, counter, email)
-    return Establishment(counter, staff, owner)
 
 
 async def invite(server: Server, employer: GraphQLClient, email: str) -> str:

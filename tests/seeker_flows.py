@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from strawberry import relay
 
-from app.models import Application, ApplicationEvent, Portal, Posting, SeekerProfile, Session, User
+from app.models import Application, ApplicationEvent, Portal, Posting, SeekerProfile, User
 from app.models.applications import ApplicationSource, ApplicationStatus
-from app.resolvers.accounts import SESSION_PURPOSE
 from app.schema.nodes import decode_id
-from tests import flows
-from tests.conftest import GraphQLClient, Server
-
-SEEKER_PASSWORD = "Seeker#pass1"
+from tests.conftest import SEEKER_PASSWORD, GraphQLClient, Server, open_session
 
 REGISTER = """
 mutation ($input: SeekerRegisterInput!) {
@@ -100,26 +93,6 @@ async def verify(client: GraphQLClient, email: str, key: str) -> dict[str, Any]:
     return payload
 
 
-@dataclass
-class Seeker:
-    client: GraphQLClient
-    email: str
-    name: str
-    profile_id: str
-
-
-async def open_seeker(
-    server: Server, client: GraphQLClient, email: str, name: str = "求職 太郎"
-) -> Seeker:
-    """Register, verify with the mailed key and log in with portal SEEKER."""
-    payload = await register(client, email, name=name)
-    assert payload["errors"] == [], payload
-    payload = await verify(client, email, await flows.auth_key_from_mail(server, email))
-    assert payload["errors"] == [], payload
-    await flows.log_in(server, client, "SEEKER", email, SEEKER_PASSWORD)
-    return Seeker(client, email, name, payload["seekerProfile"]["id"])
-
-
 def profile_input(**overrides: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "desiredJob": "介護職員",
@@ -141,20 +114,6 @@ async def update_profile(client: GraphQLClient, **overrides: Any) -> dict[str, A
     assert payload["errors"] == [], payload
     profile: dict[str, Any] = payload["seekerProfile"]
     return profile
-
-
-async def employer_of(
-    server: Server,
-    staff: GraphQLClient,
-    client: GraphQLClient,
-    number: str = "1301-123456-7",
-    phone: str = "03-3812-0001",
-    email: str = "hr@care.example.jp",
-) -> GraphQLClient:
-    """An establishment registered by `staff` and its logged-in employer."""
-    counter = await flows.register_at_counter(staff, number, phone)
-    await flows.open_employer_account(server, client, counter, email)
-    return client
 
 
 async def mutate(
@@ -236,17 +195,9 @@ async def seed_applicants(
 
 
 async def seeker_session(server: Server, client: GraphQLClient, application_id: str) -> None:
-    """Log `client` in as the seeker of a seeded application, with a session made directly."""
+    """Log `client` in as the seeker of a seeded application."""
     application = await Application.get(id=decode_id(application_id, "Application", "id"))
-    token = secrets.token_urlsafe(32)
-    now = server.clock.now()
-    await Session.create(
-        user_id=application.seeker_id,
-        token_hash=server.rt.secret_hash(SESSION_PURPOSE, token),
-        created_at=now,
-        expires_at=now + dt.timedelta(hours=1),
-    )
-    client.token = token
+    await open_session(server, client, await User.get(id=application.seeker_id))
 
 
 async def seed_profiles(server: Server, count: int, **fields: Any) -> list[str]:

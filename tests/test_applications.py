@@ -19,7 +19,7 @@ from app.resolvers.applications import EMPLOYER_MOVES, SEEKER_MOVES, result_lock
 from app.schema.nodes import decode_id
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Seeker, Server, new_seeker, new_staff, reopen_session
 from tests.test_posting_queries import counting_queries
 
 PAGE = f"""query ($first: Int!, $after: String, $postingId: ID, $status: ApplicationStatus) {{
@@ -35,23 +35,12 @@ MINE = f"""query {{ myApplications(first: 20) {{
 NODE = f"""query ($id: ID!) {{ node(id: $id) {{
   ... on Application {{ {sf.APPLICATION_FIELDS} }} }} }}"""
 
-EMPLOYER_EMAIL = "hr@care.example.jp"
 STATUSES = [s.value for s in ApplicationStatus]
 
 
 @pytest.fixture
-async def staff(server: Server, new_client: Any) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def employer(server: Server, staff: GraphQLClient, new_client: Any) -> GraphQLClient:
-    return await sf.employer_of(server, staff, new_client())
-
-
-@pytest.fixture
-async def seeker(server: Server, new_client: Any) -> sf.Seeker:
-    seeker = await sf.open_seeker(server, new_client(), "taro@example.jp")
+async def seeker(seeker: Seeker) -> Seeker:
+    """With the profile of `sf.profile_input`."""
     await sf.update_profile(seeker.client)
     return seeker
 
@@ -68,7 +57,7 @@ async def _status(application_id: str) -> str:
 
 
 async def test_online_application(
-    staff: GraphQLClient, employer: GraphQLClient, seeker: sf.Seeker
+    staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
 ) -> None:
     posting = await flows.active_posting(employer, staff)
     application = await sf.apply(seeker.client, posting["id"])
@@ -104,7 +93,7 @@ async def test_online_application(
 
 
 async def test_application_rules(
-    server: Server, staff: GraphQLClient, employer: GraphQLClient, seeker: sf.Seeker
+    server: Server, staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
 ) -> None:
     async def codes(**input: Any) -> list[str]:
         payload = await sf.mutate(seeker.client, sf.APPLICATION_CREATE, "applicationCreate", input)
@@ -135,7 +124,7 @@ async def test_referral_by_staff_of_the_office(
     server: Server,
     staff: GraphQLClient,
     employer: GraphQLClient,
-    seeker: sf.Seeker,
+    seeker: Seeker,
     new_client: Any,
 ) -> None:
     posting = await flows.active_posting(employer, staff, acceptsOnlineApplications=False)
@@ -151,7 +140,7 @@ async def test_referral_by_staff_of_the_office(
         "referralLetterNumber": "13010-2026-0001",
         "note": "介護職の経験5年",
     }
-    other_office = await flows.staff_client(server, new_client(), "27010")
+    other_office = await new_staff(server, new_client(), "27010")
     response = await other_office.post(sf.REFERRAL_CREATE, {"input": referral})
     assert flows.not_found_for_another_office(response, "referralCreate")
     response = await employer.post(sf.REFERRAL_CREATE, {"input": referral})
@@ -232,7 +221,7 @@ async def test_every_seeker_move(
 
 
 async def test_the_selection_writes_its_history(
-    staff: GraphQLClient, employer: GraphQLClient, seeker: sf.Seeker
+    staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
 ) -> None:
     posting = await flows.active_posting(employer, staff)
     application = await sf.apply(seeker.client, posting["id"])
@@ -333,12 +322,12 @@ async def test_a_result_is_locked_after_the_third_month_end(
     await flows.posting_step(employer, "postingStop", {"id": posting["id"], "reason": "募集終了"})
 
     server.clock.set(dt.datetime(2027, 5, 31, 23, 59, tzinfo=TOKYO))
-    await flows.log_in(server, employer, "EMPLOYER", EMPLOYER_EMAIL, flows.EMPLOYER_PASSWORD)
+    await reopen_session(server, employer)
     payload = await sf.move(employer, hired, "REJECTED", reason="訂正")
     assert payload["errors"] == []
 
     server.clock.set(dt.datetime(2027, 6, 1, 0, 0, tzinfo=TOKYO))
-    await flows.log_in(server, employer, "EMPLOYER", EMPLOYER_EMAIL, flows.EMPLOYER_PASSWORD)
+    await reopen_session(server, employer)
     for application_id, target in [(hired, "HIRED"), (rejected, "HIRED"), (interview, "HIRED")]:
         payload = await sf.move(employer, application_id, target, hireDate="2027-06-10")
         assert sf.error_codes(payload) == ["RESULT_LOCKED"], application_id
@@ -412,14 +401,13 @@ async def test_another_establishment_sees_none_of_it(
     server: Server,
     staff: GraphQLClient,
     employer: GraphQLClient,
-    seeker: sf.Seeker,
+    seeker: Seeker,
+    other_employer: GraphQLClient,
     new_client: Any,
 ) -> None:
     posting = await flows.active_posting(employer, staff)
     application = await sf.apply(seeker.client, posting["id"])
-    other = await sf.employer_of(
-        server, staff, new_client(), "1301-654321-0", "03-3812-0002", "hr@other.example.jp"
-    )
+    other = other_employer
     await flows.active_posting(other, staff)
 
     data = await other.execute(PAGE, {"first": 20})
@@ -432,7 +420,7 @@ async def test_another_establishment_sees_none_of_it(
     assert sf.error_codes(payload) == ["NOT_FOUND"]
     assert await _status(application["id"]) == "APPLIED"
 
-    another_seeker = await sf.open_seeker(server, new_client(), "jiro@example.jp")
+    another_seeker = await new_seeker(server, new_client(), "jiro@example.jp")
     data = await another_seeker.client.execute(NODE, {"id": application["id"]})
     assert data["node"] is None
     data = await another_seeker.client.execute(MINE)
@@ -440,7 +428,7 @@ async def test_another_establishment_sees_none_of_it(
 
     data = await staff.execute(NODE, {"id": application["id"]})
     assert data["node"]["id"] == application["id"]
-    other_office = await flows.staff_client(server, new_client(), "27010")
+    other_office = await new_staff(server, new_client(), "27010")
     data = await other_office.execute(NODE, {"id": application["id"]})
     assert data["node"] is None
     response = await staff.post(PAGE, {"first": 5})
@@ -450,7 +438,7 @@ async def test_another_establishment_sees_none_of_it(
 
 
 async def test_the_employer_never_sees_name_email_or_phone(
-    server: Server, staff: GraphQLClient, employer: GraphQLClient, seeker: sf.Seeker
+    server: Server, staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
 ) -> None:
     posting = await flows.active_posting(employer, staff)
     application = await sf.apply(seeker.client, posting["id"])

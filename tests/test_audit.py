@@ -13,7 +13,7 @@ from tortoise.exceptions import BaseORMException
 from app.models import AuditEvent
 from tests import flows
 from tests import login_flows as lf
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import START, GraphQLClient, Place, Server
 
 WRONG = "Wrong#pass1"
 
@@ -43,12 +43,17 @@ def actions(events: list[dict[str, Any]]) -> list[str]:
 
 
 @pytest.fixture
-async def owner(server: Server, new_client: Any) -> lf.Establishment:
-    return await lf.establishment(server, new_client)
+async def owner(server: Server, new_client: Any) -> Place:
+    """Made through the API: the first test reads what those requests recorded."""
+    staff = await flows.staff_client(server, new_client())
+    counter = await flows.register_at_counter(staff)
+    owner: GraphQLClient = new_client()
+    await flows.open_employer_account(server, owner, counter)
+    return Place(counter, staff, owner)
 
 
 async def test_account_opening_and_login_are_recorded_for_the_office(
-    owner: lf.Establishment,
+    owner: Place,
 ) -> None:
     events = await audit(owner.staff)
 
@@ -78,7 +83,7 @@ async def test_account_opening_and_login_are_recorded_for_the_office(
 
 
 async def test_wrong_passwords_lock_and_unlock_are_recorded(
-    server: Server, owner: lf.Establishment, gql: GraphQLClient
+    server: Server, owner: Place, gql: GraphQLClient
 ) -> None:
     for _ in range(4):
         await lf.try_login(gql, lf.OWNER, WRONG)
@@ -111,7 +116,7 @@ async def test_wrong_passwords_lock_and_unlock_are_recorded(
 
 
 async def test_a_wrong_one_time_password_is_recorded(
-    server: Server, owner: lf.Establishment, gql: GraphQLClient
+    server: Server, owner: Place, gql: GraphQLClient
 ) -> None:
     data = await gql.execute(
         flows.LOGIN,
@@ -157,7 +162,7 @@ async def test_code_voided_at_the_tenth_wrong_try_and_when_replaced(
 
 
 async def test_logins_added_removed_and_their_credentials_are_recorded(
-    server: Server, owner: lf.Establishment, new_client: Any
+    server: Server, owner: Place, new_client: Any
 ) -> None:
     second, third, moved = "second@care.example.jp", "third@care.example.jp", "new@care.example.jp"
     await lf.add_login(server, owner.owner, new_client(), second)
@@ -219,7 +224,7 @@ async def test_logins_added_removed_and_their_credentials_are_recorded(
     assert "Another#pass2" not in json.dumps(events)
 
 
-async def test_the_staff_actions_are_recorded(server: Server, owner: lf.Establishment) -> None:
+async def test_the_staff_actions_are_recorded(server: Server, owner: Place) -> None:
     posting = await flows.create_posting(owner.owner)
     await flows.posting_step(owner.owner, "postingSubmit", {"id": posting["id"]})
     await flows.posting_step(owner.staff, "postingReturn", {"id": posting["id"], "reason": "賃金"})
@@ -236,7 +241,7 @@ async def test_the_staff_actions_are_recorded(server: Server, owner: lf.Establis
 
 
 async def test_staff_see_only_their_own_office(
-    server: Server, owner: lf.Establishment, new_client: Any
+    server: Server, owner: Place, new_client: Any
 ) -> None:
     other = await flows.staff_client(server, new_client(), "27010")
 
@@ -249,7 +254,7 @@ async def test_staff_see_only_their_own_office(
 
 
 async def test_filters_by_time_window_and_pages(
-    server: Server, owner: lf.Establishment, gql: GraphQLClient
+    server: Server, owner: Place, gql: GraphQLClient
 ) -> None:
     later = START + dt.timedelta(minutes=20)  # within the staff session's idle timeout
     server.clock.set(later)

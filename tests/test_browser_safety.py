@@ -7,7 +7,6 @@ import asyncio
 import re
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from starlette.datastructures import Headers
 from app.middleware import API_CSP, GRAPHIQL_CSP, HSTS, is_cross_site_safe
 from app.models import Session
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import Counter, GraphQLClient, Server
 from tests.processes import UvicornProcess, run_app_ok, service_env, smtp_server
 from tests.ws_client import GraphQLWebSocket
 
@@ -25,10 +24,9 @@ LOGOUT = '{"query": "mutation { logout { errors { code } } }"}'
 
 
 @pytest.fixture
-async def cookie_client(server: Server, new_client: Any, http: httpx.AsyncClient) -> GraphQLClient:
-    """An employer logged in whose client keeps only the session cookie (no bearer token)."""
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
+async def cookie_client(server: Server, counter: Counter, http: httpx.AsyncClient) -> GraphQLClient:
+    """An employer logged in whose client keeps only the session cookie (no bearer token); the
+    login goes through the API, which sets the cookie."""
     client = GraphQLClient(http)
     await flows.open_employer_account(server, client, counter, EMAIL)
     client.token = None

@@ -19,7 +19,7 @@ from app.models.accounts import RegistrationStatus
 from app.models.establishments import AccountCodeStatus
 from app.resolvers.accounts import registration as employer_registration
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import Counter, GraphQLClient, Server, new_establishment, new_staff
 
 WRONG_TRIES = 10
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -29,9 +29,9 @@ def error_codes(payload: dict[str, Any]) -> list[str]:
     return [error["code"] for error in payload["errors"]]
 
 
-async def staff_and_counter(server: Server, new_client: Any) -> tuple[GraphQLClient, flows.Counter]:
-    staff = await flows.staff_client(server, new_client())
-    return staff, await flows.register_at_counter(staff)
+async def staff_and_counter(server: Server, new_client: Any) -> tuple[GraphQLClient, Counter]:
+    staff = await new_staff(server, new_client())
+    return staff, await new_establishment(server, staff)
 
 
 async def test_concurrent_wrong_tries_are_all_counted(server: Server, new_client: Any) -> None:

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, expect
 from app.middleware import DASHBOARD_CSP, HSTS
 from tests import flows, seeker_flows
 from tests.browser import chromium, screenshot, watched_page
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_employer_of, new_seeker, new_staff
 from tests.processes import UvicornProcess, run_app_ok, service_env, smtp_server
 
 EMAIL = "hr@care.example.jp"
@@ -121,12 +121,10 @@ async def send_message(client: GraphQLClient, application_id: str, body: str) ->
 async def test_an_employer_watches_messages_and_status_changes_arrive(
     server: Server, browser: Browser, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    employer = new_client()
-    await flows.open_employer_account(server, employer, counter, EMAIL)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client(), email=EMAIL)
     posting = await flows.active_posting(employer, staff)
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
     application = await seeker_flows.apply(seeker.client, posting["id"])
     await send_message(seeker.client, application["id"], "応募いたしました。よろしくお願いします。")
 

@@ -35,7 +35,16 @@ import pytest
 from app.broker import InProcessBroker
 from app.resolvers import accounts
 from tests import flows, seeker_flows
-from tests.conftest import GraphQLClient, Server, find_in_mail
+from tests.conftest import (
+    STAFF_PASSWORD,
+    GraphQLClient,
+    Server,
+    find_in_mail,
+    new_employer,
+    new_establishment,
+    new_seeker,
+    open_session,
+)
 from tests.ws_client import Closed, GraphQLWebSocket
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -446,28 +455,27 @@ class Scenario:
 
 async def staff_login(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """Staff of 飯田橋公共職業安定所 (13010) log in."""
-    await accounts.create_staff(
+    user = await accounts.create_staff(
         scenario.server.rt,
         office_code="13010",
         office_name="飯田橋公共職業安定所",
         email=STAFF_EMAIL,
-        password=flows.STAFF_PASSWORD,
+        password=STAFF_PASSWORD,
     )
-    staff = scenario.client("staff")
-    await flows.log_in(scenario.server, staff, "STAFF", STAFF_EMAIL, flows.STAFF_PASSWORD)
+    await open_session(scenario.server, scenario.client("staff"), user)
     return {}
 
 
 async def counter(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """Staff register ハローワークケア (1301-123456-7, 03-3812-0001) and issue a code."""
-    registered = await flows.register_at_counter(scenario.client("staff"))
+    registered = await new_establishment(scenario.server, scenario.client("staff"))
     return {"account-creation-code": registered.code}
 
 
 async def employer_login(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """The establishment registered at the counter, its account opened and logged in."""
-    registered = await flows.register_at_counter(scenario.client("staff"))
-    token = await flows.open_employer_account(
+    registered = await new_establishment(scenario.server, scenario.client("staff"))
+    token = await new_employer(
         scenario.server, scenario.client("employer"), registered, EMPLOYER_EMAIL
     )
     return {"employer-token": token}
@@ -498,7 +506,7 @@ async def staff_returns(scenario: Scenario, options: dict[str, str]) -> dict[str
 async def seeker_applies(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """A seeker registers, fills in a profile and applies online to `<posting-id>`."""
     seeker = scenario.client("seeker")
-    await seeker_flows.open_seeker(scenario.server, seeker, SEEKER_EMAIL)
+    await new_seeker(scenario.server, seeker, SEEKER_EMAIL)
     await seeker_flows.update_profile(seeker)
     await seeker_flows.apply(seeker, scenario.bindings["posting-id"])
     return {}

@@ -8,7 +8,15 @@ from typing import Any
 from app.models import MailedKey
 from tests import flows, seeker_flows
 from tests import login_flows as lf
-from tests.conftest import START, GraphQLClient, Server, mail_body
+from tests.conftest import (
+    START,
+    GraphQLClient,
+    Server,
+    mail_body,
+    new_place,
+    new_seeker,
+    open_session,
+)
 
 NEW = "new-hr@care.example.jp"
 
@@ -26,7 +34,7 @@ async def confirm(client: GraphQLClient, key: str) -> dict[str, Any]:
 async def test_the_new_address_confirms_and_the_old_is_told(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     old_mails = await flows.mail_count(server, lf.OWNER)
 
     payload = await request(place.owner, "  New-HR@Care.Example.JP ")
@@ -52,7 +60,7 @@ async def test_the_new_address_confirms_and_the_old_is_told(
 
 
 async def test_a_wrong_password_mails_nothing(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     mails_before = await flows.mail_count(server, NEW)
 
     payload = await request(place.owner, password="Wrong#pass1")
@@ -69,7 +77,7 @@ async def test_a_taken_address_is_answered_as_a_free_one_and_its_owner_told(
 ) -> None:
     """Anyone may open a seeker login, so a logged-in user must not learn which addresses are
     taken either: the answer is the one for a free address, and only the owner is told."""
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), NEW)
     free = "free-hr@care.example.jp"
     owner_mails = await flows.mail_count(server, NEW)
@@ -87,7 +95,7 @@ async def test_a_taken_address_is_answered_as_a_free_one_and_its_owner_told(
 
 
 async def test_the_own_address_is_refused_at_the_request(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
 
     payload = await request(place.owner, lf.OWNER)
 
@@ -98,7 +106,7 @@ async def test_the_own_address_is_refused_at_the_request(server: Server, new_cli
 async def test_an_address_taken_meanwhile_is_refused_at_the_confirmation(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     assert (await request(place.owner))["errors"] == []
     key = await lf.key_from_mail(server, NEW)
     await lf.add_login(server, place.owner, new_client(), NEW)
@@ -111,15 +119,15 @@ async def test_an_address_taken_meanwhile_is_refused_at_the_confirmation(
 
 async def test_the_same_address_may_serve_another_portal(server: Server, new_client: Any) -> None:
     """Addresses are unique per portal: a seeker's address is free for an employer login."""
-    place = await lf.establishment(server, new_client)
-    await seeker_flows.open_seeker(server, new_client(), NEW)
+    place = await new_place(server, new_client)
+    await new_seeker(server, new_client(), NEW)
 
     assert (await request(place.owner))["errors"] == []
     assert (await confirm(place.owner, await lf.key_from_mail(server, NEW)))["errors"] == []
 
 
 async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     assert (await request(place.owner))["errors"] == []
     server.clock.advance(minutes=25)
     await place.owner.execute(flows.VIEWER)  # active, so the session outlives its idle timeout
@@ -131,7 +139,7 @@ async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any)
 
 
 async def test_five_wrong_keys_void_it(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     assert (await request(place.owner))["errors"] == []
     for _ in range(4):
         assert lf.codes(await confirm(place.owner, "WRONGKEY22")) == ["AUTH_KEY_INVALID"]
@@ -143,10 +151,10 @@ async def test_five_wrong_keys_void_it(server: Server, new_client: Any) -> None:
 
 
 async def test_the_key_is_only_for_the_login_that_asked(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), "second@care.example.jp")
     second = new_client()
-    await flows.log_in(server, second, "EMPLOYER", "second@care.example.jp", lf.PASSWORD)
+    await open_session(server, second, await lf.user("second@care.example.jp"))
     assert (await request(place.owner))["errors"] == []
 
     payload = await confirm(second, await lf.key_from_mail(server, NEW))
@@ -156,7 +164,7 @@ async def test_the_key_is_only_for_the_login_that_asked(server: Server, new_clie
 
 
 async def test_a_seeker_changes_the_address_too(server: Server, new_client: Any) -> None:
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
 
     payload = await request(seeker.client, "seeker-new@example.jp", seeker_flows.SEEKER_PASSWORD)
     assert payload["errors"] == []

@@ -11,7 +11,7 @@ import pytest
 from app.models import Establishment, EstablishmentChange
 from app.models.establishments import ReviewStatus
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import Counter, GraphQLClient, Server, new_employer_of, new_place, new_staff
 
 THIS_YEAR = 2026  # conftest.START, in Tokyo
 
@@ -103,12 +103,9 @@ async def my_establishment(employer: GraphQLClient) -> dict[str, Any]:
 
 async def employer_and_staff(
     server: Server, new_client: Any, office_code: str = "13010", number: str = "1301-123456-7"
-) -> tuple[GraphQLClient, GraphQLClient, flows.Counter]:
-    staff = await flows.staff_client(server, new_client(), office_code)
-    counter = await flows.register_at_counter(staff, number=number)
-    employer = new_client()
-    await flows.open_employer_account(server, employer, counter)
-    return employer, staff, counter
+) -> tuple[GraphQLClient, GraphQLClient, Counter]:
+    place = await new_place(server, new_client, number=number, office_code=office_code)
+    return place.owner, place.staff, place.counter
 
 
 # --- The approved profile stays until staff approve ---------------------------------------------
@@ -334,7 +331,7 @@ async def test_staff_of_another_office_cannot_review_or_see_a_change(
 ) -> None:
     employer, _, counter = await employer_and_staff(server, new_client)
     change = (await update(employer))["change"]
-    other_staff = await flows.staff_client(server, new_client(), "27010")
+    other_staff = await new_staff(server, new_client(), "27010")
 
     response = await other_staff.post(
         REVIEW, {"input": {"changeId": change["id"], "approve": True, "reason": ""}}
@@ -354,11 +351,9 @@ async def test_an_employer_cannot_see_or_review_another_establishments_change(
 ) -> None:
     employer, staff, _ = await employer_and_staff(server, new_client)
     change = (await update(employer))["change"]
-    other_counter = await flows.register_at_counter(
-        staff, number="1301-222222-2", phone="03-3812-0002"
+    other = await new_employer_of(
+        server, staff, new_client(), "1301-222222-2", "03-3812-0002", "hr@other.example.jp"
     )
-    other = new_client()
-    await flows.open_employer_account(server, other, other_counter, "hr@other.example.jp")
 
     seen = await other.execute(NODE, {"id": change["id"]})
     review_response = await other.post(
@@ -400,7 +395,7 @@ async def test_staff_cannot_propose_and_anonymous_callers_cannot_do_either(
 async def test_an_unknown_change_is_not_found(
     server: Server, new_client: Any, change_id: str
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     payload = await review(staff, change_id, approve=True)
 

@@ -12,7 +12,14 @@ from typing import Any
 import httpx
 
 from tests import flows, seeker_flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import (
+    GraphQLClient,
+    Server,
+    create_staff,
+    new_employer_of,
+    new_seeker,
+    new_staff,
+)
 
 # Longer than any column the filter is compared with (prefectures are at most 4 characters).
 NOT_A_PREFECTURE = "東京都東京都東京都東京都X"
@@ -28,8 +35,8 @@ async def _employer_with_active_posting(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> tuple[GraphQLClient, GraphQLClient, dict[str, Any]]:
     """Staff, and an employer whose establishment has one active posting; and the posting."""
-    staff = await flows.staff_client(server, new_client())
-    employer = await seeker_flows.employer_of(server, staff, gql)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, gql)
     posting = await flows.active_posting(employer, staff)
     return staff, employer, posting
 
@@ -55,7 +62,7 @@ async def test_a_search_by_a_prefecture_that_is_none_finds_nothing(
             }
         },
     )
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
     await seeker_flows.update_profile(seeker.client, desiredPrefecture="東京都")
     searches = {
         "officeEvents": "query ($p: String) { officeEvents(prefecture: $p) { edges { cursor } } }",
@@ -77,7 +84,7 @@ async def test_a_login_with_an_over_long_address_is_refused_as_wrong(
 ) -> None:
     """An address longer than the column went to Tortoise as a filter and came back as a
     ValidationError: a 500 at login instead of the usual INVALID_CREDENTIALS."""
-    await flows.create_staff(server)
+    await create_staff(server)
     query = "mutation ($input: LoginInput!) { login(input: $input) { errors { code } } }"
     for email in ("x" * 101 + "@example.jp", "staff13010@example.jp"):
         response = await gql.post(
@@ -93,7 +100,7 @@ async def test_an_application_by_an_over_long_posting_number_is_not_found(
     """The 求人番号 went to Tortoise as a filter on a 14-character column: a 500 for a seeker
     who typed too much, where the answer is that no such posting exists."""
     _, _, posting = await _employer_with_active_posting(server, gql, new_client)
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
     payload = await seeker_flows.mutate(
         seeker.client,
         seeker_flows.APPLICATION_CREATE,

@@ -23,7 +23,7 @@ from app.models import Event
 from app.schema.subscriptions import event_cursor
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import Server
+from tests.conftest import Counter, Server, new_establishment, new_seeker, new_staff
 from tests.processes import REPO
 from tests.ws_client import ws_url
 
@@ -95,7 +95,7 @@ async def payload_of(
     return payload
 
 
-async def open_account_with_gql(server: Server, counter: flows.Counter) -> str:
+async def open_account_with_gql(server: Server, counter: Counter) -> str:
     """The employer's whole account opening through gql; the session token."""
     async with http_session(server) as session:
         terms = {d["kind"]: d["version"] for d in (await run(session, TERMS))["termsDocuments"]}
@@ -165,8 +165,8 @@ async def latest_cursor() -> str:
 async def test_gql_opens_an_account_and_receives_exactly_the_seekers_message(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff, number="1301-246810-1")
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff, number="1301-246810-1")
 
     token = await open_account_with_gql(server, counter)
 
@@ -192,7 +192,7 @@ async def test_gql_opens_an_account_and_receives_exactly_the_seekers_message(
         )
         await flows.posting_step(staff, "postingAccept", {"id": posting_id})
 
-        seeker = await sf.open_seeker(server, new_client(), "taro@gql.example.jp")
+        seeker = await new_seeker(server, new_client(), "taro@gql.example.jp")
         application = await sf.apply(seeker.client, posting_id)
         after = await latest_cursor()
 

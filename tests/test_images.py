@@ -21,7 +21,7 @@ from PIL import Image
 from app.resolvers.images import MAX_IMAGE_BYTES
 from app.settings import Settings
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import Counter, GraphQLClient, Server, new_staff
 
 IMAGE_FIELDS = """id url caption position status format width height sizeBytes uploadedAt
   reviewedAt reviewReason"""
@@ -103,34 +103,8 @@ def jpeg_with_metadata() -> bytes:
 
 
 @pytest.fixture
-async def staff(server: Server, new_client) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def counter(staff: GraphQLClient) -> flows.Counter:
-    return await flows.register_at_counter(staff)
-
-
-@pytest.fixture
-async def employer(server: Server, counter: flows.Counter, new_client) -> GraphQLClient:
-    client = new_client()
-    await flows.open_employer_account(server, client, counter)
-    return client
-
-
-@pytest.fixture
-async def other_employer(server: Server, staff: GraphQLClient, new_client) -> GraphQLClient:
-    """Establishment B, of the same office."""
-    counter = await flows.register_at_counter(staff, "1301-654321-0", "03-3812-0002")
-    client = new_client()
-    await flows.open_employer_account(server, client, counter, "hr@other.example.jp")
-    return client
-
-
-@pytest.fixture
 async def other_staff(server: Server, new_client) -> GraphQLClient:
-    return await flows.staff_client(server, new_client(), office_code="13020")
+    return await new_staff(server, new_client(), office_code="13020")
 
 
 async def post_upload(
@@ -404,7 +378,7 @@ async def test_staff_of_another_office_cannot_review_or_list(
     employer: GraphQLClient,
     staff: GraphQLClient,
     other_staff: GraphQLClient,
-    counter: flows.Counter,
+    counter: Counter,
 ):
     image = await uploaded(employer, png(), "a.png")
     response = await other_staff.post(REVIEW, {"input": {"imageId": image["id"], "approve": True}})
@@ -420,7 +394,7 @@ async def test_staff_of_another_office_cannot_review_or_list(
 
 
 async def test_another_establishment_cannot_see_or_change_the_images(
-    employer: GraphQLClient, other_employer: GraphQLClient, counter: flows.Counter
+    employer: GraphQLClient, other_employer: GraphQLClient, counter: Counter
 ):
     image = await uploaded(employer, png(), "a.png")
     mine = await uploaded(other_employer, png(1), "b.png")
@@ -549,7 +523,7 @@ async def test_a_posting_without_the_name_shows_no_images(
 
 
 async def test_a_multipart_request_needs_a_header_a_form_cannot_send(
-    server: Server, counter: flows.Counter, new_client
+    server: Server, counter: Counter, new_client
 ):
     """A cross-site form could post multipart with the session cookie: a cookie alone is not
     enough; `Apollo-Require-Preflight` (or a bearer token) makes browsers ask first."""

@@ -12,15 +12,15 @@ from app.models import MailedKey
 from app.resolvers.accounts import lockout
 from tests import flows
 from tests import login_flows as lf
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import START, GraphQLClient, Place, Server, new_place
 
 WRONG = "Wrong#pass1"
 LOCK_SUBJECT = "ログイン停止のお知らせ"
 
 
 @pytest.fixture
-async def owner(server: Server, new_client: Any) -> lf.Establishment:
-    return await lf.establishment(server, new_client)
+async def owner(server: Server, new_client: Any) -> Place:
+    return await new_place(server, new_client)
 
 
 async def lock_mails(server: Server) -> int:
@@ -210,9 +210,7 @@ async def test_a_lock_leaves_open_sessions_alone(server: Server, new_client: Any
     assert (await client.execute(lf.HOME))["employerHome"]
 
 
-async def test_wrong_passwords_in_a_re_check_count_too(
-    server: Server, owner: lf.Establishment
-) -> None:
+async def test_wrong_passwords_in_a_re_check_count_too(server: Server, owner: Place) -> None:
     for _ in range(4):
         payload = await lf.mutate(owner.owner, "accountWithdraw", password=WRONG)
         assert [(e["field"], e["code"]) for e in payload["errors"]] == [
@@ -226,7 +224,7 @@ async def test_wrong_passwords_in_a_re_check_count_too(
 
 
 async def test_the_establishment_sees_which_login_is_locked(
-    server: Server, owner: lf.Establishment, new_client: Any
+    server: Server, owner: Place, new_client: Any
 ) -> None:
     await lf.add_login(server, owner.owner, new_client(), "second@care.example.jp")
     for _ in range(5):

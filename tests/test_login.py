@@ -11,7 +11,16 @@ import pytest
 
 from app.models import OtpChallenge
 from tests import flows
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import (
+    START,
+    Counter,
+    GraphQLClient,
+    Server,
+    create_staff,
+    new_employer_login,
+    new_establishment,
+    new_staff,
+)
 
 EMAIL = "hr@care.example.jp"
 PASSWORD = flows.EMPLOYER_PASSWORD
@@ -19,11 +28,10 @@ HOME = "{ employerHome { establishmentName } }"
 
 
 @pytest.fixture
-async def employer(server: Server, new_client: Any) -> flows.Counter:
+async def employer(server: Server, new_client: Any) -> Counter:
     """An establishment with an opened (not yet logged-in) employer account EMAIL."""
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    await flows.register_employer(server, new_client(), counter, EMAIL, PASSWORD)
+    counter = await new_establishment(server, await new_staff(server, new_client()))
+    await new_employer_login(server, counter, EMAIL, PASSWORD)
     return counter
 
 
@@ -257,10 +265,10 @@ async def test_a_device_token_does_not_replace_the_password(
 
 
 async def test_a_device_remembered_for_one_user_does_not_skip_the_otp_of_another(
-    server: Server, new_client: Any, employer: flows.Counter
+    server: Server, new_client: Any, employer: Counter
 ) -> None:
     device_token = await remembered_device_token(server, new_client())
-    staff = await flows.create_staff(server, "13010", "counter@example.jp")
+    staff = await create_staff(server, "13010", "counter@example.jp")
 
     payload = await start_login(
         new_client(),
@@ -351,7 +359,7 @@ async def test_viewer_is_null_when_anonymous(gql: GraphQLClient) -> None:
 
 
 async def test_viewer_says_which_employer_is_logged_in(
-    server: Server, gql: GraphQLClient, employer: flows.Counter
+    server: Server, gql: GraphQLClient, employer: Counter
 ) -> None:
     await flows.log_in(server, gql, "EMPLOYER", EMAIL, PASSWORD)
 

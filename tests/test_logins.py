@@ -8,16 +8,26 @@ from typing import Any
 import pytest
 
 from app.models import MailedKey, User
-from tests import flows, seeker_flows
+from tests import flows
 from tests import login_flows as lf
-from tests.conftest import START, GraphQLClient, Server, mail_body
+from tests.conftest import (
+    START,
+    GraphQLClient,
+    Place,
+    Server,
+    create_staff,
+    mail_body,
+    new_code,
+    new_employer_login,
+    new_place,
+    new_seeker,
+    reopen_session,
+)
 
 NEW = "new@care.example.jp"
 
 
-async def fill_up_to(
-    server: Server, place: lf.Establishment, new_client: Any, active: int
-) -> list[str]:
+async def fill_up_to(server: Server, place: Place, new_client: Any, active: int) -> list[str]:
     """Invite and accept logins until the establishment has `active` of them; their emails."""
     emails = [f"staff{n}@care.example.jp" for n in range(2, active + 1)]
     for email in emails:
@@ -29,7 +39,7 @@ async def fill_up_to(
 
 
 async def test_an_invitation_opens_a_login_that_can_log_in(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
 
     payload = await lf.mutate(place.owner, "employerLoginAdd", email="  New@Care.Example.JP ")
 
@@ -65,7 +75,7 @@ async def test_an_invitation_opens_a_login_that_can_log_in(server: Server, new_c
 async def test_the_tenth_login_is_accepted_and_the_eleventh_refused_at_invitation(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await fill_up_to(server, place, new_client, 9)
     tenth_key = await lf.invite(server, place.owner, "tenth@care.example.jp")
 
@@ -82,7 +92,7 @@ async def test_the_tenth_login_is_accepted_and_the_eleventh_refused_at_invitatio
 
 
 async def test_pending_invitations_hold_a_seat(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await fill_up_to(server, place, new_client, 9)
     await lf.invite(server, place.owner, "tenth@care.example.jp")
 
@@ -97,11 +107,11 @@ async def test_pending_invitations_hold_a_seat(server: Server, new_client: Any) 
 
 
 async def test_an_expired_invitation_frees_its_seat(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await fill_up_to(server, place, new_client, 9)
     await lf.invite(server, place.owner, "tenth@care.example.jp")
     server.clock.advance(hours=24)
-    await flows.log_in(server, place.owner, "EMPLOYER", lf.OWNER, lf.PASSWORD)
+    await reopen_session(server, place.owner)
 
     payload = await lf.mutate(place.owner, "employerLoginAdd", email="other@care.example.jp")
 
@@ -110,17 +120,11 @@ async def test_an_expired_invitation_frees_its_seat(server: Server, new_client: 
 
 async def test_the_eleventh_login_is_refused_at_acceptance(server: Server, new_client: Any) -> None:
     """The counter's account creation code opened a login while an invitation was pending."""
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await fill_up_to(server, place, new_client, 8)
     key = await lf.invite(server, place.owner, "invited@care.example.jp")
     for email in ("ninth@care.example.jp", "tenth@care.example.jp"):
-        counter = flows.Counter(
-            place.counter.establishment_id,
-            place.counter.establishment_number,
-            place.counter.phone_number,
-            await flows.issue_code(place.staff, place.counter.establishment_id),
-        )
-        await flows.register_employer(server, new_client(), counter, email)
+        await new_employer_login(server, await new_code(server, place.staff, place.counter), email)
     assert len(await lf.logins(place.owner)) == 10
 
     payload = await lf.accept(new_client(), "invited@care.example.jp", key)
@@ -131,7 +135,7 @@ async def test_the_eleventh_login_is_refused_at_acceptance(server: Server, new_c
 
 
 async def test_an_invitation_is_valid_for_24_hours(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     key = await lf.invite(server, place.owner, NEW)
     other_key = await lf.invite(server, place.owner, "other@care.example.jp")
 
@@ -144,7 +148,7 @@ async def test_an_invitation_is_valid_for_24_hours(server: Server, new_client: A
 
 
 async def test_four_wrong_keys_leave_the_invitation_usable(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     key = await lf.invite(server, place.owner, NEW)
     client = new_client()
     for _ in range(4):
@@ -154,7 +158,7 @@ async def test_four_wrong_keys_leave_the_invitation_usable(server: Server, new_c
 
 
 async def test_five_wrong_keys_void_the_invitation(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     key = await lf.invite(server, place.owner, NEW)
     client = new_client()
     for _ in range(4):
@@ -170,7 +174,7 @@ async def test_five_wrong_keys_void_the_invitation(server: Server, new_client: A
 
 
 async def test_an_invitation_can_be_used_once(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     key = await lf.invite(server, place.owner, NEW)
     assert (await lf.accept(new_client(), NEW, key))["errors"] == []
 
@@ -186,7 +190,7 @@ async def test_an_invitation_can_be_used_once(server: Server, new_client: Any) -
 async def test_acceptance_applies_the_password_policy(
     server: Server, new_client: Any, password: str, code: str
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     key = await lf.invite(server, place.owner, NEW)
 
     payload = await lf.accept(new_client(), NEW, key, password)
@@ -196,10 +200,8 @@ async def test_acceptance_applies_the_password_policy(
 
 
 async def test_an_address_with_a_login_cannot_be_invited(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
-    other = await lf.establishment(
-        server, new_client, NEW, "1301-222222-2", "03-3812-0002", "13020"
-    )
+    place = await new_place(server, new_client)
+    other = await new_place(server, new_client, NEW, "1301-222222-2", "03-3812-0002", "13020")
     assert other.owner.token
 
     for address in (lf.OWNER, NEW):
@@ -208,7 +210,7 @@ async def test_an_address_with_a_login_cannot_be_invited(server: Server, new_cli
 
 
 async def test_invitation_format_errors(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
 
     payload = await lf.mutate(place.owner, "employerLoginAdd", email="not-an-address")
 
@@ -219,7 +221,7 @@ async def test_invitation_format_errors(server: Server, new_client: Any) -> None
 
 
 async def test_removing_a_login_ends_its_sessions_at_once(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), NEW)
     removed = new_client()
     await flows.log_in(server, removed, "EMPLOYER", NEW, lf.PASSWORD)
@@ -243,7 +245,7 @@ async def test_removing_a_login_ends_its_sessions_at_once(server: Server, new_cl
 
 
 async def test_the_last_login_cannot_be_removed(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     own_id = await lf.login_id(place.owner, lf.OWNER)
 
     payload = await lf.mutate(place.owner, "employerLoginRemove", userId=own_id)
@@ -256,7 +258,7 @@ async def test_the_last_login_cannot_be_removed(server: Server, new_client: Any)
 async def test_a_login_may_remove_itself_while_another_remains(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), NEW)
     newcomer = new_client()
     await flows.log_in(server, newcomer, "EMPLOYER", NEW, lf.PASSWORD)
@@ -273,7 +275,7 @@ async def test_a_login_may_remove_itself_while_another_remains(
 
 
 async def test_a_removed_login_frees_a_seat(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     emails = await fill_up_to(server, place, new_client, 10)
     assert lf.codes(await lf.mutate(place.owner, "employerLoginAdd", email=NEW)) == [
         "LOGIN_LIMIT_REACHED"
@@ -291,9 +293,9 @@ async def test_a_removed_login_frees_a_seat(server: Server, new_client: Any) -> 
 async def test_an_employer_of_another_establishment_reaches_none_of_the_logins(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), NEW)
-    other = await lf.establishment(
+    other = await new_place(
         server, new_client, "hr@other.example.jp", "1301-222222-2", "03-3812-0002", "13020"
     )
     target = await lf.login_id(place.owner, NEW)
@@ -325,7 +327,7 @@ async def test_an_employer_of_another_establishment_reaches_none_of_the_logins(
 async def test_staff_can_do_none_of_it(
     server: Server, new_client: Any, name: str, input: dict[str, Any]
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     mails_before = await flows.mail_count(server, NEW)
 
     response = await place.staff.post(lf.document(name), {"input": input})
@@ -354,7 +356,7 @@ async def test_anonymous_callers_must_log_in(gql: GraphQLClient, name: str) -> N
 
 
 async def test_staff_passwords_are_not_reset_by_mail(server: Server, new_client: Any) -> None:
-    staff = await flows.create_staff(server, "13010", "counter@example.jp")
+    staff = await create_staff(server, "13010", "counter@example.jp")
     mails_before = await flows.mail_count(server, staff.email)
 
     payload = await lf.mutate(
@@ -368,7 +370,7 @@ async def test_staff_passwords_are_not_reset_by_mail(server: Server, new_client:
 
 
 async def test_a_seeker_cannot_manage_employer_logins(server: Server, new_client: Any) -> None:
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
 
     for name, input in (
         ("employerLoginAdd", {"email": NEW}),

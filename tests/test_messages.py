@@ -31,7 +31,7 @@ from app.resolvers import messages
 from app.schema.nodes import decode_id
 from app.security import hash_password
 from tests import flows
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import START, GraphQLClient, Server, open_session
 from tests.test_posting_queries import counting_queries
 
 SEEKER_PASSWORD = "Seeker#pass1"
@@ -80,28 +80,6 @@ HOME = "{ employerHome { unreadMessageCount } }"
 
 
 @pytest.fixture
-async def staff(server: Server, new_client: Any) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def employer(server: Server, staff: GraphQLClient, new_client: Any) -> GraphQLClient:
-    counter = await flows.register_at_counter(staff)
-    client = new_client()
-    await flows.open_employer_account(server, client, counter)
-    return client
-
-
-@pytest.fixture
-async def other_employer(server: Server, staff: GraphQLClient, new_client: Any) -> GraphQLClient:
-    """An employer of another establishment of the same office."""
-    counter = await flows.register_at_counter(staff, number="1301-654321-0", phone="03-3812-0002")
-    client = new_client()
-    await flows.open_employer_account(server, client, counter, email="hr@other.example.jp")
-    return client
-
-
-@pytest.fixture
 async def posting(employer: GraphQLClient, staff: GraphQLClient) -> Posting:
     active = await flows.active_posting(employer, staff, jobTitle="介護職員")
     return await Posting.get(posting_number=active["postingNumber"])
@@ -134,7 +112,7 @@ async def seeker_user(server: Server, number: int) -> tuple[User, str, str]:
 
 async def new_seeker(server: Server, client: GraphQLClient, number: int = 1) -> Seeker:
     user, name, phone = await seeker_user(server, number)
-    await flows.log_in(server, client, "SEEKER", user.email, SEEKER_PASSWORD)
+    await open_session(server, client, user)
     return Seeker(client, user, name, phone)
 
 

@@ -14,8 +14,8 @@ from app.errors import UserErrors
 from app.models import Message, Posting
 from app.models.postings import PostingStatus
 from app.schema.nodes import MAX_BIGINT_ID, MAX_INT_ID, decode_id, number, row_id
-from tests import flows, seeker_flows
-from tests.conftest import GraphQLClient, Server
+from tests import flows
+from tests.conftest import GraphQLClient, Server, new_employer_of, new_staff
 from tests.malformed import MALFORMED_NUMBERS, NOT_GLOBAL_IDS, malformed_ids, no_error_logged
 
 NODE = "query ($id: ID!) { node(id: $id) { id } }"
@@ -62,8 +62,8 @@ def _payload_codes(response: httpx.Response, field: str) -> list[str]:
 async def test_malformed_ids_name_nothing_on_every_path(
     server: Server, gql: GraphQLClient, new_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    employer = await seeker_flows.employer_of(server, staff, gql)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, gql)
     posting = await flows.create_posting(employer)
     pk = decode_id(posting["id"], "Posting", "id")
     # The real row's number in other digits must not find it ('٣' reads as 3 to `int`).

@@ -11,7 +11,7 @@ from app.resolvers.notifications import APPLICATION_SUBJECT, MESSAGE_SUBJECT
 from tests import flows
 from tests import login_flows as lf
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, Server, mail_body
+from tests.conftest import GraphQLClient, Seeker, Server, mail_body
 from tests.test_establishment_settings import review, update
 from tests.test_messages import MARK_READ, sent
 
@@ -25,15 +25,12 @@ class World:
     staff: GraphQLClient
     employer: GraphQLClient
     posting: dict[str, Any]
-    seeker: sf.Seeker
+    seeker: Seeker
 
 
 @pytest.fixture
-async def world(server: Server, new_client: Any) -> World:
-    staff = await flows.staff_client(server, new_client())
-    employer = await sf.employer_of(server, staff, new_client())
+async def world(staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker) -> World:
     posting = await flows.active_posting(employer, staff)
-    seeker = await sf.open_seeker(server, new_client(), "taro@example.jp")
     return World(staff, employer, posting, seeker)
 
 

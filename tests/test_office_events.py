@@ -11,7 +11,7 @@ import pytest
 
 from app.models import OfficeEvent, OfficeEventInterest
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_employer_of, new_staff, reopen_session
 
 EVENT_FIELDS = """id kind title description target startsAt endsAt venue prefecture capacity
   cancelledAt remainingCapacity registered office { code }"""
@@ -111,12 +111,10 @@ async def employers(
     """`count` establishments of the staff's office, each with a logged-in employer."""
     clients = []
     for i in range(count):
-        counter = await flows.register_at_counter(
-            staff, number=f"1301-{100000 + i}-1", phone=f"03-3812-{1000 + i}"
+        number, phone = f"1301-{100000 + i}-1", f"03-3812-{1000 + i}"
+        clients.append(
+            await new_employer_of(server, staff, new_client(), number, phone, f"hr{i}@example.jp")
         )
-        client = new_client()
-        await flows.open_employer_account(server, client, counter, f"hr{i}@example.jp")
-        clients.append(client)
     return clients
 
 
@@ -124,7 +122,7 @@ async def employers(
 
 
 async def test_staff_publish_an_event_of_their_office(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     event = await created(staff, startsAt="2026-12-10T13:00:00", endsAt="2026-12-10T16:00:00")
 
@@ -169,7 +167,7 @@ async def test_staff_publish_an_event_of_their_office(server: Server, new_client
 async def test_event_validation(
     server: Server, new_client: Any, overrides: dict[str, Any], expected: list[tuple[str, str]]
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     payload = await create(staff, **overrides)
 
@@ -179,7 +177,7 @@ async def test_event_validation(
 
 
 async def test_employers_cannot_publish_or_cancel(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
     [employer] = await employers(server, staff, new_client, 1)
 
@@ -192,9 +190,9 @@ async def test_employers_cannot_publish_or_cancel(server: Server, new_client: An
 
 
 async def test_staff_cancel_their_office_event_once(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
-    other_staff = await flows.staff_client(server, new_client(), "27010")
+    other_staff = await new_staff(server, new_client(), "27010")
 
     forbidden = await other_staff.post(CANCEL, {"id": event["id"]})
     cancelled = await act(staff, CANCEL, event["id"])
@@ -207,12 +205,12 @@ async def test_staff_cancel_their_office_event_once(server: Server, new_client: 
 
 
 async def test_an_event_can_be_cancelled_until_it_ends(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     ongoing = await created(staff, title="開催中")
     ended = await created(staff, title="終了")
     # 15:59:59 in Tokyo, the last second of both events.
     server.clock.set(server.clock.now().replace(month=12, day=10, hour=6, minute=59, second=59))
-    await flows.log_in(server, staff, "STAFF", "staff13010@example.jp", flows.STAFF_PASSWORD)
+    await reopen_session(server, staff)
 
     in_time = await act(staff, CANCEL, ongoing["id"])
     server.clock.advance(seconds=1)  # 16:00: it has ended
@@ -228,8 +226,8 @@ async def test_an_event_can_be_cancelled_until_it_ends(server: Server, new_clien
 async def test_search_by_tokyo_dates_prefecture_and_keyword(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    osaka_staff = await flows.staff_client(server, new_client(), "27010")
+    staff = await new_staff(server, new_client())
+    osaka_staff = await new_staff(server, new_client(), "27010")
     await created(staff, title="前日深夜", startsAt="2026-12-09T23:59:59+09:00")
     # 00:00 in Tokyo is still 12-09 in UTC: the day is Tokyo's.
     await created(staff, title="当日0時", startsAt="2026-12-10T00:00:00+09:00")
@@ -261,20 +259,20 @@ async def test_search_by_tokyo_dates_prefecture_and_keyword(
 
 
 async def test_search_shows_only_upcoming_events(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     await created(staff, title="午前", startsAt="2026-12-10T10:00:00+09:00")
     await created(staff, title="午後", startsAt="2026-12-10T13:00:00+09:00")
     [employer] = await employers(server, staff, new_client, 1)
 
     server.clock.set(server.clock.now().replace(month=12, day=10, hour=1))  # 10:00 in Tokyo
     # The session would have ended by now; log in again.
-    await flows.log_in(server, employer, "EMPLOYER", "hr0@example.jp", flows.EMPLOYER_PASSWORD)
+    await reopen_session(server, employer)
 
     assert titles(await search(employer)) == ["午後"]
 
 
 async def test_search_pages_by_start_time_then_id(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     for title in ("A", "B", "C"):
         await created(staff, title=title, startsAt="2026-12-10T13:00:00+09:00")
     await created(staff, title="早い", startsAt="2026-12-01T13:00:00+09:00",
@@ -305,7 +303,7 @@ async def test_search_pages_by_start_time_then_id(server: Server, new_client: An
 async def test_search_refuses_bad_pages(
     server: Server, new_client: Any, first: int, after: str | None
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     response = await staff.post(SEARCH, {"first": first, "after": after})
 
@@ -315,7 +313,7 @@ async def test_search_refuses_bad_pages(
 async def test_anonymous_callers_see_no_events(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
 
     response = await gql.post(SEARCH, {"first": 5})
@@ -331,7 +329,7 @@ async def test_anonymous_callers_see_no_events(
 async def test_the_capacity_th_registration_is_accepted_and_the_next_refused(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff, capacity=2)
     first, second, third = await employers(server, staff, new_client, 3)
 
@@ -359,7 +357,7 @@ async def test_the_capacity_th_registration_is_accepted_and_the_next_refused(
 
 
 async def test_an_establishment_registers_once(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
     [employer] = await employers(server, staff, new_client, 1)
 
@@ -376,7 +374,7 @@ async def test_an_establishment_registers_once(server: Server, new_client: Any) 
 async def test_concurrent_registrations_never_exceed_the_capacity(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff, capacity=3)
     clients = await employers(server, staff, new_client, 8)
 
@@ -390,7 +388,7 @@ async def test_concurrent_registrations_never_exceed_the_capacity(
 async def test_concurrent_registrations_of_one_establishment_count_once(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff, capacity=3)
     [employer] = await employers(server, staff, new_client, 1)
 
@@ -404,7 +402,7 @@ async def test_concurrent_registrations_of_one_establishment_count_once(
 async def test_no_registration_for_a_cancelled_or_started_event(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     cancelled = await created(staff, title="中止")
     started = await created(staff, title="開始", startsAt="2026-11-25T10:30:00+09:00",
                             endsAt="2026-11-25T12:00:00+09:00")  # fmt: skip
@@ -425,7 +423,7 @@ async def test_no_registration_for_a_cancelled_or_started_event(
 async def test_staff_cannot_register_and_unknown_events_are_not_found(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
     [employer] = await employers(server, staff, new_client, 1)
 
@@ -448,16 +446,14 @@ def event_pk(event: dict[str, Any]) -> str:
 async def test_staff_of_the_office_see_the_registered_establishments(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    osaka_staff = await flows.staff_client(server, new_client(), "27010")
+    staff = await new_staff(server, new_client())
+    osaka_staff = await new_staff(server, new_client(), "27010")
     event = await created(staff)
     first, second = await employers(server, staff, new_client, 2)
     # An establishment under another office registers too.
-    osaka_counter = await flows.register_at_counter(
-        osaka_staff, number="2701-000001-1", phone="06-6942-0001"
+    osaka_employer = await new_employer_of(
+        server, osaka_staff, new_client(), "2701-000001-1", "06-6942-0001", "hr@osaka.example.jp"
     )
-    osaka_employer = new_client()
-    await flows.open_employer_account(server, osaka_employer, osaka_counter, "hr@osaka.example.jp")
     for client in (second, osaka_employer, first):
         await act(client, REGISTER, event["id"])
         server.clock.advance(seconds=1)
@@ -483,7 +479,7 @@ async def test_staff_of_the_office_see_the_registered_establishments(
 async def test_others_asking_for_registrations_still_get_the_event(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     event = await created(staff)
     [employer] = await employers(server, staff, new_client, 1)
     document = """query ($id: ID!) { node(id: $id) { ... on OfficeEvent {

@@ -11,8 +11,8 @@ from strawberry.relay import to_base64
 
 from app.schema.nodes import MAX_BIGINT_ID
 from app.schema.paging import cursor_moment, cursor_number, cursor_parts, encode_cursor
-from tests import flows, seeker_flows
-from tests.conftest import GraphQLClient, Server
+from tests import flows
+from tests.conftest import GraphQLClient, Server, new_employer_of, new_seeker, new_staff
 from tests.malformed import malformed_cursors, no_error_logged, urlsafe
 from tests.ws_client import GraphQLWebSocket
 
@@ -65,10 +65,10 @@ def test_the_codec_reads_back_what_it_wrote_and_nothing_else() -> None:
 async def test_malformed_cursors_are_bad_user_input_on_every_connection(
     server: Server, gql: GraphQLClient, new_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    employer = await seeker_flows.employer_of(server, staff, gql)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, gql)
     await flows.active_posting(employer, staff)
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
     created = await staff.execute(
         EVENT_CREATE,
         {
@@ -138,8 +138,8 @@ async def test_malformed_cursors_are_bad_user_input_on_every_connection(
 async def test_a_subscription_refuses_a_malformed_cursor(
     server: Server, gql: GraphQLClient, new_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    employer = await seeker_flows.employer_of(server, staff, gql)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, gql)
     assert employer.token
     document = "subscription ($after: String) { messageReceived(after: $after) { cursor } }"
     with no_error_logged(caplog):

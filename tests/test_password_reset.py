@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from app.models import MailedKey
-from tests import flows, seeker_flows
+from tests import flows
 from tests import login_flows as lf
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_place, new_seeker, open_session
 
 NEW_PASSWORD = "Reset#pass22"
 
@@ -44,7 +44,7 @@ async def requested_key(server: Server, client: GraphQLClient, email: str = lf.O
 
 
 async def test_a_reset_sets_the_new_password(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     client = new_client()
     mails_before = await flows.mail_count(server, lf.OWNER)
 
@@ -63,7 +63,7 @@ async def test_a_reset_sets_the_new_password(server: Server, new_client: Any) ->
 async def test_unknown_addresses_get_the_same_answer_and_no_mail(
     server: Server, new_client: Any
 ) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     client = new_client()
     known = await request(client, lf.OWNER)
     owner_mails = await flows.mail_count(server, lf.OWNER)
@@ -84,7 +84,7 @@ async def test_known_and_unknown_addresses_are_answered_alike_up_to_the_void_key
 ) -> None:
     """The request, and the wrong keys after it, answer the same whether or not the address
     has a login: nobody learns it from the reset (the times are not asserted here)."""
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     nobody = "nobody@care.example.jp"
 
     async def raw(name: str, variables: dict[str, Any]) -> Any:
@@ -115,7 +115,7 @@ async def test_known_and_unknown_addresses_are_answered_alike_up_to_the_void_key
 
 
 async def test_the_key_works_at_49_minutes(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     server.clock.advance(minutes=49)
 
@@ -123,7 +123,7 @@ async def test_the_key_works_at_49_minutes(server: Server, new_client: Any) -> N
 
 
 async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     server.clock.advance(minutes=51)
 
@@ -134,7 +134,7 @@ async def test_the_key_is_expired_at_51_minutes(server: Server, new_client: Any)
 
 
 async def test_four_wrong_keys_then_the_right_one(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     client = new_client()
     for _ in range(4):
@@ -144,7 +144,7 @@ async def test_four_wrong_keys_then_the_right_one(server: Server, new_client: An
 
 
 async def test_the_fifth_wrong_key_voids_it(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     client = new_client()
     for _ in range(4):
@@ -158,7 +158,7 @@ async def test_the_fifth_wrong_key_voids_it(server: Server, new_client: Any) -> 
 
 
 async def test_a_newer_request_voids_the_older_key(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     client = new_client()
     older = await requested_key(server, client)
     newer = await requested_key(server, client)
@@ -170,7 +170,7 @@ async def test_a_newer_request_voids_the_older_key(server: Server, new_client: A
 
 
 async def test_a_key_is_used_once(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     assert (await complete(new_client(), key))["errors"] == []
 
@@ -183,7 +183,7 @@ async def test_a_key_is_used_once(server: Server, new_client: Any) -> None:
 async def test_the_password_policy_at_its_lengths(
     server: Server, new_client: Any, length: int, accepted: bool
 ) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
     password = ("Ab1#" * 9)[:length]
 
@@ -217,7 +217,7 @@ async def test_the_password_needs_letters_digits_and_symbols_and_its_confirmatio
     field: str,
     code: str,
 ) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     key = await requested_key(server, new_client())
 
     payload = await complete(new_client(), key, password, confirmation=confirmation)
@@ -226,9 +226,9 @@ async def test_the_password_needs_letters_digits_and_symbols_and_its_confirmatio
 
 
 async def test_a_reset_ends_every_session(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     other = new_client()
-    await flows.log_in(server, other, "EMPLOYER", lf.OWNER, lf.PASSWORD)
+    await open_session(server, other, await lf.user(lf.OWNER))
     key = await requested_key(server, new_client())
 
     assert (await complete(new_client(), key))["errors"] == []
@@ -238,7 +238,7 @@ async def test_a_reset_ends_every_session(server: Server, new_client: Any) -> No
 
 
 async def test_a_reset_lifts_a_lockout(server: Server, new_client: Any) -> None:
-    await lf.establishment(server, new_client)
+    await new_place(server, new_client)
     client = new_client()
     for _ in range(5):
         await lf.try_login(client, lf.OWNER, "Wrong#pass1")
@@ -253,7 +253,7 @@ async def test_a_reset_lifts_a_lockout(server: Server, new_client: Any) -> None:
 
 
 async def test_a_seeker_resets_a_password_too(server: Server, new_client: Any) -> None:
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
     client = new_client()
     assert (await request(client, seeker.email, portal="SEEKER"))["errors"] == []
     key = await lf.key_from_mail(server, seeker.email)
@@ -267,7 +267,7 @@ async def test_a_seeker_resets_a_password_too(server: Server, new_client: Any) -
 
 
 async def test_a_key_for_one_login_does_not_reset_another(server: Server, new_client: Any) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), "second@care.example.jp")
     key = await requested_key(server, new_client())
 

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
 from app.models import Portal, Posting, PostingEvent, Session, User
 from app.models.postings import PostingAction, PostingStatus, PublicationRange
 from app.resolvers import postings
@@ -35,19 +33,6 @@ SEARCH = """query ($keyword: String, $category: PostingCategory, $prefecture: St
     edges { node { postingNumber establishmentName contact workplacePrefecture jobTitle } }
   }
 }"""
-
-
-@pytest.fixture
-async def staff(server: Server, new_client) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def employer(server: Server, staff: GraphQLClient, new_client) -> GraphQLClient:
-    counter = await flows.register_at_counter(staff)
-    client = new_client()
-    await flows.open_employer_account(server, client, counter)
-    return client
 
 
 async def add_postings(employer: GraphQLClient, count: int) -> None:

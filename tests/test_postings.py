@@ -14,7 +14,7 @@ from app.models import Posting, PostingEvent
 from app.models.postings import WageForm
 from app.resolvers import postings
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_staff, reopen_session
 
 HOME = """{ employerHome { activePostings { category postingCount hiringCount } } }"""
 NODE = """query ($id: ID!) { node(id: $id) { ... on Posting { id status } } }"""
@@ -26,36 +26,11 @@ def tokyo(year: int, month: int, day: int, hour: int = 10) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=TOKYO)
 
 
-@pytest.fixture
-async def staff(server: Server, new_client) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def employer(server: Server, staff: GraphQLClient, new_client) -> GraphQLClient:
-    counter = await flows.register_at_counter(staff)
-    client = new_client()
-    await flows.open_employer_account(server, client, counter)
-    return client
-
-
-@pytest.fixture
-async def other_employer(server: Server, staff: GraphQLClient, new_client) -> GraphQLClient:
-    """A second establishment of the same office."""
-    counter = await flows.register_at_counter(staff, "1301-654321-0", "03-3812-0002")
-    client = new_client()
-    await flows.open_employer_account(server, client, counter, "hr@other.example.jp")
-    return client
-
-
 async def move_clock(server: Server, moment: dt.datetime, *clients: GraphQLClient) -> None:
     """Sessions last hours; after moving weeks ahead the clients log in again."""
     server.clock.set(moment)
-    for client, (portal, email, password) in zip(clients, LOGINS, strict=False):
-        await flows.log_in(server, client, portal, email, password)
-
-
-LOGINS = (("EMPLOYER", "hr@care.example.jp", flows.EMPLOYER_PASSWORD),)
+    for client in clients:
+        await reopen_session(server, client)
 
 
 def actions(posting: dict) -> list[tuple]:
@@ -310,7 +285,7 @@ async def test_another_establishments_posting_is_not_found(
 async def test_staff_of_another_office_may_not_review(
     server: Server, employer: GraphQLClient, new_client
 ) -> None:
-    other_staff = await flows.staff_client(server, new_client(), office_code="27010")
+    other_staff = await new_staff(server, new_client(), office_code="27010")
     posting = await flows.create_posting(employer)
     await flows.posting_step(employer, "postingSubmit", {"id": posting["id"]})
 

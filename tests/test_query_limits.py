@@ -17,8 +17,7 @@ from app.schema.extensions import (
 )
 from app.settings import Settings
 from bench.validation import reused_fragments
-from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_employer_of, new_staff
 
 MAX_SIZE = Settings.query_max_size
 MAX_DEPTH = Settings.query_max_depth
@@ -138,9 +137,7 @@ async def test_a_cyclic_document_is_refused_as_graphql_core_does(gql: GraphQLCli
 async def test_an_operation_over_the_cost_limit_is_refused_before_it_runs(
     server: Server, gql: GraphQLClient, new_client
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    await flows.open_employer_account(server, gql, counter)
+    await new_employer_of(server, await new_staff(server, new_client()), gql)
     page = "{ edges { node { id status postingNumber referralDeadline acceptedAt } } }"
     aliases = " ".join(f"p{i}: postings(first: 100) {page}" for i in range(10))
     cheap = " ".join(f"p{i}: postings(first: 5) {page}" for i in range(10))

@@ -31,7 +31,7 @@ from app.resolvers.accounts import SESSION_PURPOSE
 from app.schema.subscriptions import RETRY_LATER_CLOSE_CODE, event_cursor
 from app.security import hash_password, keyed_hash, new_token
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, user_of
 from tests.processes import (
     TEST_SECRET_KEY,
     UvicornProcess,
@@ -217,11 +217,7 @@ async def _latest_cursor() -> str:
 
 
 @pytest.fixture
-async def scene(server: Server, new_client: Any) -> Scene:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    employer: GraphQLClient = new_client()
-    await flows.open_employer_account(server, employer, counter, email="hr@redis.example.jp")
+async def scene(server: Server, staff: GraphQLClient, employer: GraphQLClient) -> Scene:
     posting = await flows.active_posting(employer, staff)
     seeker = await User.create(
         portal=Portal.SEEKER,
@@ -240,7 +236,7 @@ async def scene(server: Server, new_client: Any) -> Scene:
         created_at=now,
         updated_at=now,
     )
-    employer_user = await User.get(portal=Portal.EMPLOYER, email="hr@redis.example.jp")
+    employer_user = await user_of(server, employer)
     return Scene(
         employer_token=await _session(employer_user),
         seeker_token=await _session(seeker),

@@ -18,7 +18,15 @@ from app.models import AccountCreationCode, Establishment, Portal, TermsAgreemen
 from app.models.establishments import AccountCodeStatus
 from app.terms import TermsKind, current_version
 from tests import flows
-from tests.conftest import START, GraphQLClient, Server, mail_body
+from tests.conftest import (
+    START,
+    Counter,
+    GraphQLClient,
+    Server,
+    mail_body,
+    new_establishment,
+    new_staff,
+)
 
 EMAIL = "apply@care.example.jp"
 WRONG_NUMBER = "1301-654321-7"
@@ -26,18 +34,18 @@ WRONG_PHONE = "03-3812-0002"
 MISMATCH_CODE = "REGISTRATION_DETAILS_INVALID"
 
 
-def wrong_code(counter: flows.Counter) -> str:
+def wrong_code(counter: Counter) -> str:
     """A well-formed code that is not the counter's."""
     code = "Wr0ng#Code"
     return code if code != counter.code else "Wr0ng#Cod3"
 
 
-async def at_counter(server: Server, new_client: Any) -> tuple[GraphQLClient, flows.Counter]:
-    staff = await flows.staff_client(server, new_client())
-    return staff, await flows.register_at_counter(staff)
+async def at_counter(server: Server, new_client: Any) -> tuple[GraphQLClient, Counter]:
+    staff = await new_staff(server, new_client())
+    return staff, await new_establishment(server, staff)
 
 
-async def code_row(counter: flows.Counter) -> AccountCreationCode:
+async def code_row(counter: Counter) -> AccountCreationCode:
     """The establishment's newest code, read from the database."""
     establishment = await Establishment.get(number=counter.establishment_number)
     row = (
@@ -49,9 +57,7 @@ async def code_row(counter: flows.Counter) -> AccountCreationCode:
     return row
 
 
-async def request_with(
-    gql: GraphQLClient, counter: flows.Counter, **overrides: str
-) -> dict[str, Any]:
+async def request_with(gql: GraphQLClient, counter: Counter, **overrides: str) -> dict[str, Any]:
     """A registration request for EMAIL with any item, the address too, overridden."""
     variables = flows.registration_input(counter, EMAIL)
     variables["input"].update(overrides)
@@ -67,7 +73,7 @@ def only_error(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def fail_with(
-    gql: GraphQLClient, counter: flows.Counter, kind: str, email: str = EMAIL
+    gql: GraphQLClient, counter: Counter, kind: str, email: str = EMAIL
 ) -> dict[str, Any]:
     """One try with exactly one of the three items wrong; the single error it gets."""
     overrides = {
@@ -192,8 +198,8 @@ async def test_details_of_an_unknown_establishment_are_refused_alike(
 async def test_a_shortened_middle_part_of_the_number_matches(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff, number="1301-023456-7")
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff, number="1301-023456-7")
 
     payload = await flows.request_registration(
         gql, counter, EMAIL, establishmentNumber="1301-23456-7"
@@ -709,8 +715,8 @@ async def test_an_email_already_registered_is_answered_as_a_free_one(
     """Only the owner learns that the address has a login: by mail, not in the answer."""
     staff, counter = await at_counter(server, new_client)
     await flows.register_employer(server, gql, counter, EMAIL)
-    other = await flows.register_at_counter(staff, number="1301-222222-2", phone="03-3812-0022")
-    third = await flows.register_at_counter(staff, number="1301-333333-3", phone="03-3812-0033")
+    other = await new_establishment(server, staff, number="1301-222222-2", phone="03-3812-0022")
+    third = await new_establishment(server, staff, number="1301-333333-3", phone="03-3812-0033")
     mails_before = await flows.mail_count(server, EMAIL)
 
     taken = await flows.request_registration(gql, other, EMAIL.upper())

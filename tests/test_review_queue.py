@@ -11,7 +11,14 @@ import pytest
 from app.models import EstablishmentImage, User
 from app.models.establishments import ImageFormat, ReviewStatus
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import (
+    Counter,
+    GraphQLClient,
+    Server,
+    new_employer,
+    new_establishment,
+    new_staff,
+)
 from tests.test_establishment_settings import REVIEW, profile, update
 
 QUEUE = """
@@ -53,10 +60,10 @@ def pk(global_id: str) -> int:
 
 async def open_establishment(
     server: Server, staff: GraphQLClient, new_client: Any, number: str, email: str
-) -> tuple[GraphQLClient, flows.Counter]:
-    counter = await flows.register_at_counter(staff, number=number)
+) -> tuple[GraphQLClient, Counter]:
+    counter = await new_establishment(server, staff, number=number)
     employer = new_client()
-    await flows.open_employer_account(server, employer, counter, email)
+    await new_employer(server, employer, counter, email)
     return employer, counter
 
 
@@ -73,7 +80,7 @@ async def change_request(employer: GraphQLClient, posting_id: str, job_title: st
     )
 
 
-async def pending_image(server: Server, counter: flows.Counter, caption: str) -> None:
+async def pending_image(server: Server, counter: Counter, caption: str) -> None:
     """An uploaded image waiting for review; the queue only reads it, so it is stored as the
     upload would store it."""
     uploader = await User.get(establishment_id=pk(counter.establishment_id))
@@ -93,8 +100,8 @@ async def pending_image(server: Server, counter: flows.Counter, caption: str) ->
 async def test_the_queue_lists_what_waits_in_the_office_oldest_first(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    osaka_staff = await flows.staff_client(server, new_client(), "27010")
+    staff = await new_staff(server, new_client())
+    osaka_staff = await new_staff(server, new_client(), "27010")
     first, first_counter = await open_establishment(
         server, staff, new_client, "1301-000001-1", "hr1@example.jp"
     )
@@ -146,7 +153,7 @@ async def test_the_queue_lists_what_waits_in_the_office_oldest_first(
 
 
 async def test_the_queue_pages_and_reviewed_items_leave_it(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     employer, counter = await open_establishment(
         server, staff, new_client, "1301-000001-1", "hr1@example.jp"
     )
@@ -185,7 +192,7 @@ async def test_the_queue_pages_and_reviewed_items_leave_it(server: Server, new_c
 async def test_only_staff_see_the_queue(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     employer, _ = await open_establishment(
         server, staff, new_client, "1301-000001-1", "hr1@example.jp"
     )
@@ -211,7 +218,7 @@ async def test_only_staff_see_the_queue(
 async def test_bad_pages_are_refused(
     server: Server, new_client: Any, first: int, after: str | None
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     response = await staff.post(QUEUE, {"first": first, "after": after})
 
@@ -219,6 +226,6 @@ async def test_bad_pages_are_refused(
 
 
 async def test_a_full_page_of_100_is_allowed(server: Server, new_client: Any) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     assert (await queue(staff, first=100))["edges"] == []

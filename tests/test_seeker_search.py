@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from app.models import SeekerRequest
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_seeker
 
 SEARCH = """query ($keyword: String, $prefecture: String, $employmentType: EmploymentType,
     $first: Int = 20, $after: String) {
@@ -35,16 +33,6 @@ MY_REQUESTS = """{ myRequests(first: 20) { edges { node {
 MESSAGE_SEND = """mutation ($input: MessageSendInput!) {
   messageSend(input: $input) { message { body sender } errors { field code message } }
 }"""
-
-
-@pytest.fixture
-async def staff(server: Server, new_client: Any) -> GraphQLClient:
-    return await flows.staff_client(server, new_client())
-
-
-@pytest.fixture
-async def employer(server: Server, staff: GraphQLClient, new_client: Any) -> GraphQLClient:
-    return await sf.employer_of(server, staff, new_client())
 
 
 async def _send(
@@ -78,7 +66,7 @@ async def test_only_an_establishment_with_an_active_posting_searches(
     assert flows.top_level_codes(response) == ["FORBIDDEN"]
     assert draft["status"] == "DRAFT"
 
-    seeker = await sf.open_seeker(server, new_client(), "taro@example.jp")
+    seeker = await new_seeker(server, new_client(), "taro@example.jp")
     assert flows.top_level_codes(await seeker.client.post(SEARCH)) == ["FORBIDDEN"]
     assert flows.top_level_codes(await staff.post(SEARCH)) == ["FORBIDDEN"]
     assert flows.top_level_codes(await new_client().post(SEARCH)) == ["UNAUTHENTICATED"]
@@ -88,8 +76,8 @@ async def test_only_published_profiles_anonymised(
     server: Server, staff: GraphQLClient, employer: GraphQLClient, new_client: Any
 ) -> None:
     await flows.active_posting(employer, staff)
-    taro = await sf.open_seeker(server, new_client(), "taro@example.jp", name="求職 太郎")
-    jiro = await sf.open_seeker(server, new_client(), "jiro@example.jp", name="求職 次郎")
+    taro = await new_seeker(server, new_client(), "taro@example.jp", name="求職 太郎")
+    jiro = await new_seeker(server, new_client(), "jiro@example.jp", name="求職 次郎")
     await sf.update_profile(taro.client, published=True)
     await sf.update_profile(jiro.client, published=False, phoneNumber="090-9999-8888")
 
@@ -161,7 +149,7 @@ async def test_at_most_ten_seekers_per_posting_once_each(
 
 
 async def test_request_rules(
-    server: Server, staff: GraphQLClient, employer: GraphQLClient, new_client: Any
+    server: Server, staff: GraphQLClient, employer: GraphQLClient, other_employer: GraphQLClient
 ) -> None:
     posting = await flows.active_posting(employer, staff)
     [published] = await sf.seed_profiles(server, 1)
@@ -169,9 +157,7 @@ async def test_request_rules(
     assert sf.error_codes(await _send(employer, posting["id"], hidden)) == ["NOT_FOUND"]
     draft = await flows.create_posting(employer)
     assert sf.error_codes(await _send(employer, draft["id"], published)) == ["NO_ACTIVE_POSTING"]
-    other = await sf.employer_of(
-        server, staff, new_client(), "1301-654321-0", "03-3812-0002", "hr@other.example.jp"
-    )
+    other = other_employer
     await flows.active_posting(other, staff)
     assert sf.error_codes(await _send(other, posting["id"], published)) == ["NOT_FOUND"]
     payload = await _send(employer, posting["id"], published, "あ" * 1001)
@@ -185,7 +171,7 @@ async def test_the_seekers_answer_is_an_online_application(
     posting = await flows.active_posting(
         employer, staff, acceptsOnlineApplications=False, jobTitle="調理員"
     )
-    seeker = await sf.open_seeker(server, new_client(), "taro@example.jp")
+    seeker = await new_seeker(server, new_client(), "taro@example.jp")
     await sf.update_profile(seeker.client)
     # Without a request the posting is closed to online applications.
     payload = await sf.mutate(
@@ -221,7 +207,7 @@ async def test_the_seekers_answer_is_an_online_application(
     [edge] = data["applications"]["edges"]
     assert edge["node"]["applicant"]["profileId"] == seeker.profile_id
     # Other seekers see no requests.
-    other = await sf.open_seeker(server, new_client(), "jiro@example.jp")
+    other = await new_seeker(server, new_client(), "jiro@example.jp")
     assert (await other.client.execute(MY_REQUESTS))["myRequests"]["edges"] == []
     assert (await other.client.execute(node, {"id": request["id"]}))["node"] is None
     response = await employer.post(MY_REQUESTS)

@@ -9,7 +9,7 @@ import pytest
 from app.models import Portal, SeekerProfile, User
 from tests import flows
 from tests import seeker_flows as sf
-from tests.conftest import GraphQLClient, Server, mail_body
+from tests.conftest import GraphQLClient, Server, mail_body, new_seeker, new_staff
 
 MY_PROFILE = f"{{ seekerProfile {{ {sf.PROFILE_FIELDS} }} }}"
 NODE = """query ($id: ID!) { node(id: $id) { ... on SeekerProfile { displayName email } } }"""
@@ -46,7 +46,7 @@ async def test_a_taken_address_is_answered_as_a_free_one_and_only_its_owner_is_t
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
     """Nothing in the answer, nor in what follows it, tells which addresses have a login."""
-    await sf.open_seeker(server, new_client(), "taro@example.jp")
+    await new_seeker(server, new_client(), "taro@example.jp")
 
     other = "Other#pass9"
     taken = await gql.post(sf.REGISTER, sf.registration_input("taro@example.jp", password=other))
@@ -146,7 +146,7 @@ async def test_a_new_registration_voids_the_earlier_key(server: Server, gql: Gra
 
 
 async def test_profile_update_and_query(server: Server, gql: GraphQLClient) -> None:
-    seeker = await sf.open_seeker(server, gql, "taro@example.jp")
+    seeker = await new_seeker(server, gql, "taro@example.jp")
     profile = await sf.update_profile(gql, displayName="求職 次郎")
     assert profile["desiredJob"] == "介護職員"
     assert profile["desiredPrefecture"] == "東京都"
@@ -183,13 +183,13 @@ async def test_profile_update_and_query(server: Server, gql: GraphQLClient) -> N
 async def test_the_profile_is_the_seekers_own(
     server: Server, gql: GraphQLClient, new_client
 ) -> None:
-    taro = await sf.open_seeker(server, gql, "taro@example.jp")
-    jiro = await sf.open_seeker(server, new_client(), "jiro@example.jp", name="求職 次郎")
+    taro = await new_seeker(server, gql, "taro@example.jp")
+    jiro = await new_seeker(server, new_client(), "jiro@example.jp", name="求職 次郎")
     data = await taro.client.execute(NODE, {"id": taro.profile_id})
     assert data["node"] == {"displayName": "求職 太郎", "email": "taro@example.jp"}
     data = await jiro.client.execute(NODE, {"id": taro.profile_id})
     assert data["node"] is None
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     data = await staff.execute(NODE, {"id": taro.profile_id})
     assert data["node"] is None
 

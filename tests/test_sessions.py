@@ -13,29 +13,37 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models import Session
+from app.models import Portal, Session, User
 from app.settings import Settings
 from tests import flows
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import (
+    START,
+    Counter,
+    GraphQLClient,
+    Server,
+    new_employer_login,
+    new_establishment,
+    open_session,
+)
 
 EMAIL = "hr@care.example.jp"
 HOME = "{ employerHome { establishmentName } }"
 
 
 @pytest.fixture
-async def counter(server: Server, new_client: Any) -> flows.Counter:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    await flows.register_employer(server, new_client(), counter, EMAIL)
+async def counter(server: Server, staff: GraphQLClient) -> Counter:
+    """The establishment, with an opened (not yet logged-in) employer account EMAIL."""
+    counter = await new_establishment(server, staff)
+    await new_employer_login(server, counter, EMAIL)
     server.clock.set(START)
     return counter
 
 
 @pytest.fixture
-async def employer(server: Server, new_client: Any, counter: flows.Counter) -> GraphQLClient:
+async def employer(server: Server, new_client: Any, counter: Counter) -> GraphQLClient:
     """An employer logged in at START, with a bearer token."""
     client: GraphQLClient = new_client()
-    await flows.log_in(server, client, "EMPLOYER", EMAIL, flows.EMPLOYER_PASSWORD)
+    await open_session(server, client, await User.get(portal=Portal.EMPLOYER, email=EMAIL))
     return client
 
 
@@ -147,7 +155,7 @@ async def test_an_active_session_ends_at_721_minutes(
 
 
 async def test_the_session_cookie_is_httponly_lax_and_site_wide(
-    server: Server, counter: flows.Counter, http: httpx.AsyncClient
+    server: Server, counter: Counter, http: httpx.AsyncClient
 ) -> None:
     client = GraphQLClient(http)
     data = await client.execute(

@@ -25,9 +25,8 @@ from websockets.exceptions import ConnectionClosed
 from app.models import MailedKey, Session
 from app.resolvers.accounts import SESSION_PURPOSE
 from app.security import keyed_hash
-from tests import flows
 from tests import login_flows as lf
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_place, open_session
 from tests.processes import (
     TEST_SECRET_KEY,
     UvicornProcess,
@@ -49,10 +48,10 @@ INVITED = "invited.again@care.example.jp"
 
 async def two_logins(server: Server, new_client: Any) -> tuple[GraphQLClient, GraphQLClient]:
     """The owner of an establishment and a second login, SECOND, both logged in."""
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), SECOND)
     second = new_client()
-    await flows.log_in(server, second, "EMPLOYER", SECOND, lf.PASSWORD)
+    await open_session(server, second, await lf.user(SECOND))
     return place.owner, second
 
 

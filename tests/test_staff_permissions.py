@@ -12,7 +12,7 @@ from app.models import AccountCreationCode, Establishment
 from app.models.establishments import AccountCodeStatus
 from app.security import ACCOUNT_CODE_SYMBOLS
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Server, new_employer, new_establishment, new_staff
 
 NODE = """query ($id: ID!) { node(id: $id) {
   __typename id ... on Establishment { establishmentNumber name } ... on Office { code } } }"""
@@ -57,9 +57,9 @@ async def node(client: GraphQLClient, node_id: str) -> dict[str, Any] | None:
 async def test_an_employer_cannot_call_staff_mutations(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    await flows.open_employer_account(server, gql, counter)
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff)
+    await new_employer(server, gql, counter)
     codes_before = await AccountCreationCode.all().count()
 
     register_response = await gql.post(flows.REGISTER_ESTABLISHMENT, {"input": REGISTER_INPUT})
@@ -78,8 +78,8 @@ async def test_an_employer_cannot_call_staff_mutations(
 async def test_anonymous_callers_of_staff_mutations_are_unauthenticated(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff)
 
     register_response = await gql.post(flows.REGISTER_ESTABLISHMENT, {"input": REGISTER_INPUT})
     issue_response = await gql.post(flows.ISSUE_CODE, {"id": counter.establishment_id})
@@ -97,9 +97,9 @@ async def test_anonymous_callers_of_staff_mutations_are_unauthenticated(
 async def test_staff_of_another_office_cannot_issue_a_code_nor_see_the_establishment(
     server: Server, new_client: Any
 ) -> None:
-    iidabashi = await flows.staff_client(server, new_client(), "13010")
-    counter = await flows.register_at_counter(iidabashi)
-    hakusan = await flows.staff_client(server, new_client(), "13020")
+    iidabashi = await new_staff(server, new_client(), "13010")
+    counter = await new_establishment(server, iidabashi)
+    hakusan = await new_staff(server, new_client(), "13020")
 
     response = await hakusan.post(flows.ISSUE_CODE, {"id": counter.establishment_id})
 
@@ -120,7 +120,7 @@ async def test_staff_of_another_office_cannot_issue_a_code_nor_see_the_establish
 
 
 async def test_staff_register_under_their_own_office(server: Server, new_client: Any) -> None:
-    hakusan = await flows.staff_client(server, new_client(), "13020")
+    hakusan = await new_staff(server, new_client(), "13020")
 
     payload = await register(hakusan)
 
@@ -135,11 +135,11 @@ async def test_staff_register_under_their_own_office(server: Server, new_client:
 async def test_an_employer_sees_its_own_establishment_only(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff)
     other = await register(staff)
     assert other["errors"] == []
-    await flows.open_employer_account(server, gql, counter)
+    await new_employer(server, gql, counter)
     home = await gql.execute("{ employerHome { office { id } } }")
 
     own = await node(gql, counter.establishment_id)
@@ -159,8 +159,8 @@ async def test_an_employer_sees_its_own_establishment_only(
 async def test_anonymous_callers_see_no_node(
     server: Server, gql: GraphQLClient, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff)
 
     assert await node(gql, counter.establishment_id) is None
 
@@ -208,7 +208,7 @@ INVALID_REGISTRATIONS = [
 async def test_invalid_registrations_are_field_errors_in_japanese_and_change_nothing(
     server: Server, new_client: Any, overrides: dict[str, str], expected: list[tuple[str, str]]
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     payload = await register(staff, **overrides)
 
@@ -221,7 +221,7 @@ async def test_invalid_registrations_are_field_errors_in_japanese_and_change_not
 async def test_a_duplicate_establishment_number_already_exists(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     assert (await register(staff, establishmentNumber="1301-012345-6"))["errors"] == []
 
     # The same number written with its middle part unpadded is the same number.
@@ -239,8 +239,8 @@ async def test_a_duplicate_establishment_number_already_exists(
 async def test_a_number_registered_by_another_office_already_exists(
     server: Server, new_client: Any
 ) -> None:
-    iidabashi = await flows.staff_client(server, new_client(), "13010")
-    hakusan = await flows.staff_client(server, new_client(), "13020")
+    iidabashi = await new_staff(server, new_client(), "13010")
+    hakusan = await new_staff(server, new_client(), "13020")
     assert (await register(iidabashi))["errors"] == []
 
     payload = await register(hakusan)
@@ -252,7 +252,7 @@ async def test_a_number_registered_by_another_office_already_exists(
 async def test_valid_kana_with_long_vowel_and_middle_dot_is_accepted(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
 
     payload = await register(staff, nameKana="ハローワーク・ケアセンター")
 
@@ -265,8 +265,8 @@ async def test_valid_kana_with_long_vowel_and_middle_dot_is_accepted(
 async def test_issued_codes_mix_letters_digits_and_symbols_and_expire_in_30_days(
     server: Server, new_client: Any
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
+    staff = await new_staff(server, new_client())
+    counter = await new_establishment(server, staff)
     codes = set()
     for _ in range(5):
         payload = await issue(staff, counter.establishment_id)
@@ -300,8 +300,8 @@ async def test_issued_codes_mix_letters_digits_and_symbols_and_expire_in_30_days
 async def test_a_bad_establishment_id_is_not_found(
     server: Server, new_client: Any, bad_id: str
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    await flows.register_at_counter(staff)
+    staff = await new_staff(server, new_client())
+    await new_establishment(server, staff)
 
     payload = await issue(staff, bad_id)
 

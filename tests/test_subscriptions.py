@@ -32,13 +32,10 @@ from app.models.events import EventKind
 from app.models.messages import MessageSender
 from app.resolvers import events
 from app.schema.subscriptions import event_cursor
-from app.security import hash_password
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import GraphQLClient, Seeker, Server, new_seeker, user_of
 from tests.processes import UvicornProcess, service_env
 from tests.ws_client import Closed, GraphQLWebSocket
-
-SEEKER_PASSWORD = "Seeker#pass1"
 
 MESSAGE_RECEIVED = """
 subscription ($after: String) {
@@ -68,27 +65,15 @@ class Employer(Party):
     establishment_id: int
 
 
-async def _employer(
-    server: Server, staff: GraphQLClient, new_client: Any, number: str, phone: str, email: str
-) -> Employer:
-    counter = await flows.register_at_counter(staff, number=number, phone=phone)
-    client: GraphQLClient = new_client()
-    token = await flows.open_employer_account(server, client, counter, email=email)
-    user = await User.get(portal=Portal.EMPLOYER, email=email)
-    assert user.establishment_id is not None
-    return Employer(user, token, client, user.establishment_id)
+async def _party(server: Server, client: GraphQLClient) -> Party:
+    assert client.token is not None
+    return Party(await user_of(server, client), client.token, client)
 
 
-async def _seeker(server: Server, new_client: Any, email: str) -> Party:
-    user = await User.create(
-        portal=Portal.SEEKER,
-        email=email,
-        password_hash=await hash_password(SEEKER_PASSWORD, server.settings.bcrypt_rounds),
-        created_at=server.clock.now(),
-    )
-    client: GraphQLClient = new_client()
-    token = await flows.log_in(server, client, "SEEKER", email, SEEKER_PASSWORD)
-    return Party(user, token, client)
+async def _employer(server: Server, client: GraphQLClient) -> Employer:
+    party = await _party(server, client)
+    assert party.user.establishment_id is not None
+    return Employer(party.user, party.token, client, party.user.establishment_id)
 
 
 @dataclass
@@ -101,17 +86,23 @@ class World:
 
 
 @pytest.fixture
-async def world(server: Server, new_client: Any) -> World:
-    staff = await flows.staff_client(server, new_client())
-    a = await _employer(
-        server, staff, new_client, "1301-111111-1", "03-3812-0001", "hr@a.example.jp"
+async def world(
+    server: Server,
+    staff: GraphQLClient,
+    employer: GraphQLClient,
+    other_employer: GraphQLClient,
+    seeker: Seeker,
+    new_client: Any,
+) -> World:
+    """Establishments A and B of one office, each with a logged-in employer; two seekers."""
+    other = await new_seeker(server, new_client(), "other.seeker@example.jp")
+    return World(
+        staff,
+        await _employer(server, employer),
+        await _employer(server, other_employer),
+        await _party(server, seeker.client),
+        await _party(server, other.client),
     )
-    b = await _employer(
-        server, staff, new_client, "1301-222222-2", "03-3812-0002", "hr@b.example.jp"
-    )
-    seeker = await _seeker(server, new_client, "seeker@example.jp")
-    other = await _seeker(server, new_client, "other.seeker@example.jp")
-    return World(staff, a, b, seeker, other)
 
 
 async def send_message(

@@ -16,7 +16,7 @@ from app.models.postings import PostingStatus
 from app.resolvers import postings
 from app.tasks import run_periodically
 from tests import flows
-from tests.conftest import GraphQLClient, Server
+from tests.conftest import Server, new_employer_of, new_staff
 from tests.processes import UvicornProcess, run_app_ok, service_env
 
 # Accepted on this day, a posting's referral deadline is 2026-10-31: already past for the
@@ -26,10 +26,8 @@ LONG_AGO = dt.datetime(2026, 8, 3, 10, tzinfo=TOKYO)
 
 async def _active_posting_accepted_long_ago(server: Server, new_client: Any) -> dict[str, Any]:
     server.clock.set(LONG_AGO)
-    staff = await flows.staff_client(server, new_client())
-    counter = await flows.register_at_counter(staff)
-    employer: GraphQLClient = new_client()
-    await flows.open_employer_account(server, employer, counter)
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client())
     posting = await flows.active_posting(employer, staff)
     assert posting["referralDeadline"] == "2026-10-31"
     return posting

@@ -14,8 +14,8 @@ from strawberry.relay import to_base64
 
 from app.models import Message, Posting
 from app.transport import MAX_DEPTH, Refused, check_operation, check_text
-from tests import flows, seeker_flows
-from tests.conftest import Server
+from tests import flows
+from tests.conftest import Server, new_employer_of, new_staff
 from tests.malformed import CONTROL_STRINGS, UNSTORABLE_STRINGS, no_error_logged
 from tests.processes import UvicornProcess, free_port, run_app_ok, service_env
 from tests.test_messages import SEND, apply, new_seeker
@@ -169,8 +169,8 @@ async def test_malformed_multipart_operations_are_json_400_with_a_code(
 async def test_unstorable_text_is_refused_and_nothing_is_stored(
     server: Server, http: httpx.AsyncClient, new_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    staff = await flows.staff_client(server, new_client())
-    employer = await seeker_flows.employer_of(server, staff, new_client())
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client())
     active = await flows.active_posting(employer, staff)
     posting = await Posting.get(posting_number=active["postingNumber"])
     seeker = await new_seeker(server, new_client())
@@ -261,7 +261,7 @@ async def test_an_operation_over_a_websocket_is_checked_as_over_http(
 ) -> None:
     """The operation is refused with an `error` message; the socket stays open for the next."""
     payload, code = WS_REFUSALS[case]
-    staff = await flows.staff_client(server, new_client())
+    staff = await new_staff(server, new_client())
     assert staff.token is not None
     with no_error_logged(caplog):
         await _refused_over_a_websocket(server, staff.token, payload, code)

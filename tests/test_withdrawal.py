@@ -8,7 +8,7 @@ from app.models import Posting, Session, User
 from app.schema.nodes import decode_id
 from tests import flows, seeker_flows
 from tests import login_flows as lf
-from tests.conftest import START, GraphQLClient, Server
+from tests.conftest import START, GraphQLClient, Place, Server, new_place, new_seeker, open_session
 
 SECOND = "second@care.example.jp"
 
@@ -17,12 +17,12 @@ async def withdraw(client: GraphQLClient, password: str = lf.PASSWORD) -> dict[s
     return await lf.mutate(client, "accountWithdraw", password=password)
 
 
-async def two_logins(server: Server, new_client: Any) -> tuple[lf.Establishment, GraphQLClient]:
+async def two_logins(server: Server, new_client: Any) -> tuple[Place, GraphQLClient]:
     """An establishment with the owner and SECOND, both logged in."""
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
     await lf.add_login(server, place.owner, new_client(), SECOND)
     second = new_client()
-    await flows.log_in(server, second, "EMPLOYER", SECOND, lf.PASSWORD)
+    await open_session(server, second, await lf.user(SECOND))
     return place, second
 
 
@@ -31,7 +31,7 @@ async def test_an_employer_withdraws_and_every_session_ends(
 ) -> None:
     place, second = await two_logins(server, new_client)
     other_device = new_client()
-    await flows.log_in(server, other_device, "EMPLOYER", SECOND, lf.PASSWORD)
+    await open_session(server, other_device, await lf.user(SECOND))
     user_id = (await lf.user(SECOND)).id
 
     payload = await withdraw(second)
@@ -93,7 +93,7 @@ async def test_an_empty_password_is_required(server: Server, new_client: Any) ->
 async def test_the_last_login_of_an_establishment_cannot_withdraw(
     server: Server, new_client: Any
 ) -> None:
-    place = await lf.establishment(server, new_client)
+    place = await new_place(server, new_client)
 
     payload = await withdraw(place.owner)
 
@@ -116,7 +116,7 @@ async def test_the_address_may_open_a_login_again(server: Server, new_client: An
 
 
 async def test_a_seeker_withdraws_and_may_register_again(server: Server, new_client: Any) -> None:
-    seeker = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp")
+    seeker = await new_seeker(server, new_client(), "seeker@example.jp")
 
     payload = await withdraw(seeker.client, seeker_flows.SEEKER_PASSWORD)
 
@@ -125,7 +125,7 @@ async def test_a_seeker_withdraws_and_may_register_again(server: Server, new_cli
     assert flows.top_level_codes(response) == ["UNAUTHENTICATED"]
     old = await User.get(former_email="seeker@example.jp")
     assert not old.is_active
-    again = await seeker_flows.open_seeker(server, new_client(), "seeker@example.jp", "求職 花子")
+    again = await new_seeker(server, new_client(), "seeker@example.jp", "求職 花子")
     assert again.profile_id != seeker.profile_id
 
 
