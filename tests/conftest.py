@@ -17,7 +17,7 @@ import os
 import re
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,9 @@ class Server:
     clock: MovableClock
     mail_dir: Path
     rt: Runtime
+    _mails: dict[str, tuple[int, Message]] = field(default_factory=dict)
+    """Every mail of the maildir read so far, by its file name: when it arrived, and the mail.
+    A delivered file never changes, and the maildir grows for the whole session."""
 
     async def mail_settled(self, within: float = 5) -> None:
         """Wait until every mail committed so far has been sent, or has failed an attempt and
@@ -118,15 +121,23 @@ class Server:
     async def mails_to(self, address: str) -> list[Message]:
         """Every mail written to `address`, oldest first, once the outbox has settled."""
         await self.mail_settled()
+        self._read_new_mail()
+        found = sorted(
+            (arrived, key)
+            for key, (arrived, message) in self._mails.items()
+            if message["To"] == address
+        )
+        return [self._mails[key][1] for _, key in found]
+
+    def _read_new_mail(self) -> None:
         box = mailbox.Maildir(self.mail_dir, create=True)
         try:
-            found = sorted(
-                ((key, m) for key, m in box.iteritems() if m["To"] == address),
-                key=lambda pair: Path(self.mail_dir, "new", pair[0]).stat().st_mtime_ns,
-            )
+            for key in box.iterkeys():
+                if key not in self._mails:
+                    arrived = Path(self.mail_dir, "new", key).stat().st_mtime_ns
+                    self._mails[key] = (arrived, box.get_message(key))
         finally:
             box.close()
-        return [message for _, message in found]
 
     async def last_mail_to(self, address: str) -> Message:
         found = await self.mails_to(address)
