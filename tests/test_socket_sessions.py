@@ -227,6 +227,35 @@ async def test_operations_over_a_socket_keep_the_session_alive(
         assert (await closed_unanswered(ws)).code == 4403
 
 
+async def test_a_socket_stays_open_while_its_session_is_used_elsewhere(
+    server: Server, new_client: Any
+) -> None:
+    """Used over HTTP (or through another process), the session outlives the deadline the
+    socket's process last saw: that process asks the database before closing anything, and
+    closes the socket once the session really is idle."""
+    _, second = await two_logins(server, new_client)
+    assert second.token is not None
+    idle = dt.timedelta(minutes=server.settings.session_idle_minutes)
+    async with GraphQLWebSocket.connected(server.url, second.token) as ws:
+        server.clock.advance(seconds=(idle - dt.timedelta(minutes=10)).total_seconds())
+        assert (await second.post(QUERY)).status_code == 200  # not over the socket
+        used_over_http = server.clock.now()
+
+        # Past the socket's own last use by more than the idle timeout, not past the session's.
+        server.clock.set(used_over_http + idle - dt.timedelta(seconds=1))
+        await ws.nothing_within(1.5)
+        await ws.subscribe(QUERY)
+        assert (await ws.receive())["type"] == "next"
+        assert (await ws.receive())["type"] == "complete"
+
+        last_used = (
+            await Session.get(token_hash=keyed_hash(TEST_SECRET_KEY, SESSION_PURPOSE, second.token))
+        ).last_seen_at
+        assert last_used is not None
+        server.clock.set(last_used + idle + dt.timedelta(seconds=1))
+        assert (await closed_unanswered(ws)).code == 4403
+
+
 async def test_operations_over_a_socket_count_against_the_session_budget(
     server: Server, new_client: Any
 ) -> None:
