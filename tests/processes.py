@@ -14,8 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
@@ -155,6 +155,35 @@ class UvicornProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=15)
+
+
+@asynccontextmanager
+async def two_processes(
+    tmp_path: Path, database_url: str, **settings: str
+) -> AsyncIterator[tuple[UvicornProcess, UvicornProcess]]:
+    """Two uvicorn processes on one database (the test run's PostgreSQL when it has one, else
+    `database_url`), each with `settings` (`REDIS_URL`, …); no traceback in their logs."""
+    database = postgres_url_from_environment() or database_url
+    processes = [
+        UvicornProcess(
+            service_env(tmp_path / f"var{i}", DATABASE_URL=database, **settings),
+            tmp_path / f"uvicorn{i}.log",
+        )
+        for i in (1, 2)
+    ]
+    started: list[UvicornProcess] = []
+    try:
+        for process in processes:
+            await asyncio.to_thread(process.__enter__)
+            started.append(process)
+        yield processes[0], processes[1]
+    finally:
+        for process in started:
+            await asyncio.to_thread(process.stop)
+        for process in started:
+            # A publish failure is logged with its traceback on purpose; these are failures.
+            for failure in ("Exception in ASGI application", "Exception in worker task"):
+                assert failure not in process.log, process.log
 
 
 # --- SMTP ------------------------------------------------------------------------------------

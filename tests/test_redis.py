@@ -32,13 +32,7 @@ from app.schema.subscriptions import RETRY_LATER_CLOSE_CODE, event_cursor
 from app.security import hash_password, keyed_hash, new_token
 from tests import flows
 from tests.conftest import GraphQLClient, Server, user_of
-from tests.processes import (
-    TEST_SECRET_KEY,
-    UvicornProcess,
-    free_port,
-    postgres_url_from_environment,
-    service_env,
-)
+from tests.processes import TEST_SECRET_KEY, free_port, two_processes
 from tests.ws_client import Closed, GraphQLWebSocket
 
 MESSAGE_RECEIVED = """
@@ -244,34 +238,6 @@ async def scene(server: Server, staff: GraphQLClient, employer: GraphQLClient) -
     )
 
 
-@contextlib.asynccontextmanager
-async def two_processes(
-    server: Server, tmp_path: Path, redis_url: str
-) -> AsyncIterator[tuple[UvicornProcess, UvicornProcess]]:
-    """Two uvicorn processes on the test database (SQLite file or PostgreSQL) and one Redis."""
-    database = postgres_url_from_environment() or server.settings.database_url
-    processes = [
-        UvicornProcess(
-            service_env(tmp_path / f"var{i}", DATABASE_URL=database, REDIS_URL=redis_url),
-            tmp_path / f"uvicorn{i}.log",
-        )
-        for i in (1, 2)
-    ]
-    started_processes: list[UvicornProcess] = []
-    try:
-        for process in processes:
-            await asyncio.to_thread(process.__enter__)
-            started_processes.append(process)
-        yield processes[0], processes[1]
-    finally:
-        for process in started_processes:
-            await asyncio.to_thread(process.stop)
-        for process in started_processes:
-            # A publish failure is logged with its traceback on purpose; these are failures.
-            for failure in ("Exception in ASGI application", "Exception in worker task"):
-                assert failure not in process.log, process.log
-
-
 async def send(http: httpx.AsyncClient, token: str, application_id: str, body: str) -> None:
     """`messageSend` by the seeker, through the API of one process."""
     client = GraphQLClient(http)
@@ -287,7 +253,10 @@ async def test_a_message_sent_through_one_process_reaches_a_subscriber_of_the_ot
     server: Server, scene: Scene, tmp_path: Path, redis_url: str
 ) -> None:
     async with (
-        two_processes(server, tmp_path, redis_url) as (first, second),
+        two_processes(tmp_path, server.settings.database_url, REDIS_URL=redis_url) as (
+            first,
+            second,
+        ),
         httpx.AsyncClient(base_url=first.url, timeout=30) as http,
         GraphQLWebSocket.connected(second.url, scene.employer_token) as ws,
     ):
@@ -318,7 +287,10 @@ async def test_a_status_change_made_through_one_process_reaches_both_sides_on_th
     server: Server, scene: Scene, tmp_path: Path, redis_url: str
 ) -> None:
     async with (
-        two_processes(server, tmp_path, redis_url) as (first, second),
+        two_processes(tmp_path, server.settings.database_url, REDIS_URL=redis_url) as (
+            first,
+            second,
+        ),
         httpx.AsyncClient(base_url=first.url, timeout=30) as http,
         GraphQLWebSocket.connected(second.url, scene.employer_token) as employer_ws,
         GraphQLWebSocket.connected(second.url, scene.seeker_token) as seeker_ws,
@@ -368,7 +340,10 @@ async def test_redis_stopped_and_started_during_a_conversation_loses_nothing(
     server: Server, scene: Scene, tmp_path: Path, own_redis: RedisServer
 ) -> None:
     async with (
-        two_processes(server, tmp_path, own_redis.url) as (first, second),
+        two_processes(tmp_path, server.settings.database_url, REDIS_URL=own_redis.url) as (
+            first,
+            second,
+        ),
         httpx.AsyncClient(base_url=first.url, timeout=30) as http,
     ):
         async with GraphQLWebSocket.connected(second.url, scene.employer_token) as ws:

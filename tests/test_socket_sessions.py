@@ -11,10 +11,9 @@ is refused at the socket's next operation.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,7 @@ from app.resolvers.accounts import SESSION_PURPOSE
 from app.security import keyed_hash
 from tests import login_flows as lf
 from tests.conftest import GraphQLClient, Server, new_place, open_session
-from tests.processes import (
-    TEST_SECRET_KEY,
-    UvicornProcess,
-    postgres_url_from_environment,
-    service_env,
-)
+from tests.processes import TEST_SECRET_KEY, two_processes
 from tests.ws_client import Closed, GraphQLWebSocket
 
 SECOND = "second@care.example.jp"
@@ -294,38 +288,6 @@ async def test_operations_over_a_socket_count_against_the_session_budget(
 # --- Two processes sharing Redis --------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def two_processes(
-    server: Server, tmp_path: Path, redis_url: str
-) -> AsyncIterator[tuple[UvicornProcess, UvicornProcess]]:
-    """Two uvicorn processes on the test database and one Redis (on the real clock)."""
-    database = postgres_url_from_environment() or server.settings.database_url
-    processes = [
-        UvicornProcess(
-            service_env(
-                tmp_path / f"var{i}",
-                DATABASE_URL=database,
-                REDIS_URL=redis_url,
-                MAIL_URL=f"maildir://{server.mail_dir}",
-            ),
-            tmp_path / f"uvicorn{i}.log",
-        )
-        for i in (1, 2)
-    ]
-    started: list[UvicornProcess] = []
-    try:
-        for process in processes:
-            await asyncio.to_thread(process.__enter__)
-            started.append(process)
-        yield processes[0], processes[1]
-    finally:
-        for process in started:
-            await asyncio.to_thread(process.stop)
-        for process in started:
-            for failure in ("Exception in ASGI application", "Exception in worker task"):
-                assert failure not in process.log, process.log
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("ending", CHANGES)
 async def test_a_session_ended_through_one_process_closes_its_sockets_on_the_other(
@@ -334,7 +296,12 @@ async def test_a_session_ended_through_one_process_closes_its_sockets_on_the_oth
     # The processes run on the real clock: the world is made at today's time.
     server.clock.set(dt.datetime.now(dt.UTC))
     async with (
-        two_processes(server, tmp_path, redis_url) as (first, second_process),
+        two_processes(
+            tmp_path,
+            server.settings.database_url,
+            REDIS_URL=redis_url,
+            MAIL_URL=f"maildir://{server.mail_dir}",
+        ) as (first, second_process),
         httpx.AsyncClient(base_url=first.url, timeout=30) as owner_http,
         httpx.AsyncClient(base_url=first.url, timeout=30) as second_http,
     ):
