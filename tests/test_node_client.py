@@ -118,27 +118,36 @@ def mails_to(mail_dir: Path, address: str) -> list[Message]:
     return [message for _, message in found]
 
 
-async def found_in_mail(mail_dir: Path, address: str, pattern: str, within: float = 5) -> str:
-    """The group of `pattern` in the newest mail to `address` that has it, waited for: the
-    service sends after it answers."""
+def _matching(mail_dir: Path, address: str, pattern: str) -> list[Message]:
+    return [m for m in mails_to(mail_dir, address) if re.search(pattern, mail_body(m))]
+
+
+async def found_in_mail(
+    mail_dir: Path, address: str, pattern: str, *, after: int = 0, within: float = 5
+) -> str:
+    """The group of `pattern` in the newest mail to `address` that has it, once more than
+    `after` such mails have come: the service sends after it answers, so a mail asked for
+    just now may not be there yet while an older one is."""
     for _ in range(int(within / 0.02)):
-        matching = [m for m in mails_to(mail_dir, address) if re.search(pattern, mail_body(m))]
-        if matching:
+        matching = _matching(mail_dir, address, pattern)
+        if len(matching) > after:
             return find_in_mail(matching[-1], pattern)
         await asyncio.sleep(0.02)
-    raise AssertionError(f"no mail to {address} with {pattern!r} within {within} s")
+    raise AssertionError(f"no new mail to {address} with {pattern!r} within {within} s")
 
 
 async def log_in(
     service: Service, client: GraphQLClient, portal: str, email: str, password: str
 ) -> None:
     """Password, then the one-time password from the service's maildir."""
+    pattern = r"ワンタイムパスワード: (\d{6})"
+    earlier = len(_matching(service.mail_dir, email, pattern))
     data = await client.execute(
         flows.LOGIN, {"input": {"portal": portal, "email": email, "password": password}}
     )
     login = data["login"]
     assert login["errors"] == [], login
-    otp = await found_in_mail(service.mail_dir, email, r"ワンタイムパスワード: (\d{6})")
+    otp = await found_in_mail(service.mail_dir, email, pattern, after=earlier)
     data = await client.execute(
         flows.VERIFY_OTP, {"input": {"challengeId": login["otpChallenge"]["id"], "otp": otp}}
     )
