@@ -31,10 +31,8 @@ from app.resolvers import messages
 from app.schema.nodes import decode_id
 from app.security import hash_password
 from tests import flows
-from tests.conftest import START, GraphQLClient, Server, open_session
+from tests.conftest import SEEKER_PASSWORD, START, GraphQLClient, Server, open_session
 from tests.test_posting_queries import counting_queries
-
-SEEKER_PASSWORD = "Seeker#pass1"
 
 SEND = """mutation ($input: MessageSendInput!) {
   messageSend(input: $input) {
