@@ -303,6 +303,9 @@ def test_metrics_need_the_token_when_one_is_set(tmp_path: Path) -> None:
     assert "hellowork_http_requests_total" in right.text
 
 
+ACTIVE = "hellowork_graphql_subscriptions_active"
+
+
 @pytest.mark.slow
 async def test_workers_add_up_their_metrics_in_multiprocess_mode(
     server: Server, tmp_path: Path
@@ -329,14 +332,17 @@ async def test_workers_add_up_their_metrics_in_multiprocess_mode(
                 assert response.status_code == 200, response.text
             async with GraphQLWebSocket.connected(service.url, token) as ws:
                 await ws.subscribe(WATCH)
+                # The subscription starts once its session is checked, after the socket opened.
                 text = await eventually(
-                    http, lambda t: sample(t, "hellowork_websockets_open") == 1, within=30
+                    http,
+                    lambda t: (
+                        sample(t, "hellowork_websockets_open") == 1
+                        and sample(t, ACTIVE, operation="WatchMessages") == 1
+                    ),
+                    within=30,
                 )
         count = "hellowork_graphql_operation_duration_seconds_count"
         assert sample(text, count, operation="ObservedTerms", type="query") == 6
-        assert (
-            sample(text, "hellowork_graphql_subscriptions_active", operation="WatchMessages") == 1
-        )
         pids = {path.stem.rpartition("_")[2] for path in metrics_dir.glob("gauge_livesum_*.db")}
         assert len(pids) == 2, sorted(metrics_dir.iterdir())
     finally:
