@@ -20,8 +20,7 @@ from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
 from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
-from app.resolvers import taken_address, validation
-from app.resolvers.accounts import keys
+from app.resolvers import keys, taken_address, validation
 from app.resolvers.paging import Page, newest_first
 from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime

@@ -12,8 +12,7 @@ from app.errors import ErrorCode, user_error
 from app.japanese import tokyo_minute
 from app.models import AuditAction, User
 from app.models.accounts import MailedKey
-from app.resolvers import audit, taken_address, validation
-from app.resolvers.accounts import keys
+from app.resolvers import audit, keys, taken_address, validation
 from app.resolvers.accounts.owner import account_owner, password_given, recheck_password
 from app.runtime import Runtime
 from app.viewer import Viewer

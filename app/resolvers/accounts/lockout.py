@@ -14,8 +14,7 @@ from app.errors import ErrorCode, UserErrors, user_error
 from app.japanese import tokyo_minute
 from app.models import AuditAction, Portal, User
 from app.models.accounts import AddressLockout
-from app.resolvers import audit
-from app.resolvers.accounts import keys
+from app.resolvers import audit, keys
 from app.runtime import Runtime
 from app.security import verify_password as check_password
 

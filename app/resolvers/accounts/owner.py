@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
 from app.models import Portal, User
-from app.resolvers.accounts import lockout
+from app.resolvers.accounts.lockout import check_login_password
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -27,4 +27,4 @@ def password_given(password: str) -> None:
 async def recheck_password(rt: Runtime, user: User, password: str, *, step: str) -> None:
     """The current password again; a wrong one counts towards the lockout."""
     wrong = user_error(ErrorCode.INVALID_CREDENTIALS, "パスワードが正しくありません。", "password")
-    await lockout.check_login_password(rt, user, password, wrong, step=step)
+    await check_login_password(rt, user, password, wrong, step=step)

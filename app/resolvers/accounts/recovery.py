@@ -13,8 +13,7 @@ from app.errors import ErrorCode, UserErrors, user_error
 from app.japanese import tokyo_minute
 from app.models import AuditAction, Portal, User
 from app.models.accounts import MailedKey, MailedKeyPurpose
-from app.resolvers import audit, validation
-from app.resolvers.accounts import keys
+from app.resolvers import audit, keys, validation
 from app.resolvers.accounts.lockout import unknown_address
 from app.resolvers.accounts.sessions import end_sessions, sessions_ended
 from app.runtime import Runtime

@@ -24,8 +24,7 @@ from app.models import (
 )
 from app.models.accounts import RegistrationStatus
 from app.models.establishments import AccountCodeStatus
-from app.resolvers import audit, taken_address, validation
-from app.resolvers.accounts import keys
+from app.resolvers import audit, keys, taken_address, validation
 from app.resolvers.accounts.logins import check_email_free, check_login_limit
 from app.resolvers.establishments import ACCOUNT_CODE_PURPOSE
 from app.runtime import Runtime

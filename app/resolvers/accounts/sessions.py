@@ -18,8 +18,8 @@ from tortoise.transactions import in_transaction
 from app import outbox
 from app.errors import ErrorCode, NotAuthenticated, UserError, UserErrors, user_error
 from app.models import AuditAction, OtpChallenge, Portal, RememberedDevice, Session, User
-from app.resolvers import audit, validation
-from app.resolvers.accounts import keys, lockout
+from app.resolvers import audit, keys, validation
+from app.resolvers.accounts.lockout import check_login_password, refuse_unknown_address
 from app.runtime import Runtime
 from app.security import hashes_match, new_otp, new_token
 from app.throttle import Action
@@ -87,9 +87,9 @@ async def login(
 ) -> LoginResult:
     """Check the password; then open a session on a remembered device, or mail an OTP.
 
-    A locked login is refused before its password is checked (see `lockout.check_login_password`),
+    A locked login is refused before its password is checked (see `check_login_password`),
     and a throttled one before anything else. An address without a login is refused as a
-    wrong password is, locks too (`lockout.refuse_unknown_address`), and so cannot be told
+    wrong password is, locks too (`refuse_unknown_address`), and so cannot be told
     from one.
     """
     await rt.throttle.hit(Action.LOGIN, client=client, subject=email)
@@ -106,8 +106,8 @@ async def login(
         else None
     )
     if user is None:
-        await lockout.refuse_unknown_address(rt, portal, address, password, invalid)
-    await lockout.check_login_password(rt, user, password, invalid, client=client, step="login")
+        await refuse_unknown_address(rt, portal, address, password, invalid)
+    await check_login_password(rt, user, password, invalid, client=client, step="login")
     now = rt.clock.now()
     if device_token and await RememberedDevice.exists(
         user_id=user.id,
