@@ -45,6 +45,7 @@ from app.schema.review import ReviewQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription, SubscriptionQuery
 from app.schema.terms import TermsQuery
+from app.schema.wages import WageQuery
 from app.settings import Settings
 
 
@@ -60,6 +61,7 @@ class Query(
     OfficeEventQuery,
     ReviewQuery,
     TermsQuery,
+    WageQuery,
     AuditQuery,
     SubscriptionQuery,
 ):
