@@ -35,7 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import media, transport, web
+from app import media, print_routes, transport, web
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
@@ -425,6 +425,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
             Route("/media/{name}", media.serve, methods=["GET"]),
+            Route(print_routes.PATH, print_routes.kyujinhyo(bearer_token), methods=["GET"]),
             *web.routes(production=settings.is_production),
         ],
         middleware=[
