@@ -46,9 +46,8 @@ def kyujinhyo(
                 headers={"Retry-After": str(exc.retry_after)},
             )
         not_found = PlainTextResponse("Not Found", status_code=404)
-        try:
-            posting_id = decode_id(request.path_params["id"], "Posting", "id")
-        except UserErrors:
+        posting_id = _posting_id(request.path_params["id"])
+        if posting_id is None:
             return not_found
         job = await printable_posting(rt, viewer, posting_id)
         if job is None:
@@ -65,3 +64,17 @@ def kyujinhyo(
         )
 
     return serve
+
+
+PRINTED_TYPES = ("Posting", "PostingSearchResult")
+"""The global IDs that name a posting to print: its own, and, for a published posting, that of
+its search result (the posting's own ID is not shown to seekers)."""
+
+
+def _posting_id(global_id: str) -> int | None:
+    for type_name in PRINTED_TYPES:
+        try:
+            return decode_id(global_id, type_name, "id")
+        except UserErrors:
+            continue
+    return None

@@ -43,7 +43,6 @@ from app.clock import TOKYO
 from app.japanese import japanese_era_date
 from app.models import Establishment, Office, Posting
 from app.models.posting_form import ITEMS, PostingForm, Section
-from app.resolvers.postings import PostingContent
 from app.threads import CORES, ThreadLimit
 
 # Typesetting a form takes a core for a few tenths of a second: a burst of prints queues for
@@ -108,7 +107,7 @@ _IDENTIFYING_ITEMS = frozenset(
 
 def printed_form(
     posting: Posting,
-    content: PostingContent,
+    content: PostingForm,
     establishment: Establishment,
     office: Office,
     *,
@@ -145,7 +144,7 @@ def printed_form(
 
 
 def _establishment_rows(
-    establishment: Establishment, content: PostingContent, shows_name: bool
+    establishment: Establishment, content: PostingForm, shows_name: bool
 ) -> list[tuple[str, str]]:
     """The establishment's own data (事業所情報), as registered and approved."""
 

@@ -184,7 +184,6 @@ class Settings:
     at the latest `session_ttl_minutes` after the login (SESSION_TTL_MINUTES)."""
     otp_ttl_minutes: int = 10
     remembered_device_days: int = 30
-    minimum_hourly_wage: int = 1000
     expiry_interval_seconds: int = 300
     mail_interval_seconds: int = 10
     """How often each process looks for mail due in the outbox (MAIL_INTERVAL_SECONDS): retries,
@@ -247,7 +246,6 @@ class Settings:
             session_idle_minutes=_int(env, "SESSION_IDLE_MINUTES", 30),
             otp_ttl_minutes=_int(env, "OTP_TTL_MINUTES", 10),
             remembered_device_days=_int(env, "REMEMBERED_DEVICE_DAYS", 30),
-            minimum_hourly_wage=_int(env, "MINIMUM_HOURLY_WAGE", 1000),
             expiry_interval_seconds=_int(env, "EXPIRY_INTERVAL_SECONDS", 300),
             mail_interval_seconds=_int(env, "MAIL_INTERVAL_SECONDS", 10),
             query_max_depth=_int(env, "QUERY_MAX_DEPTH", 10),

@@ -41,6 +41,13 @@ class Viewer:
     def require_employer(self) -> User:
         return self.require(Portal.EMPLOYER)
 
+    def require_employer_or_staff(self) -> User:
+        if self.user is None:
+            raise NotAuthenticated
+        if self.user.portal not in (Portal.EMPLOYER, Portal.STAFF):
+            raise Forbidden
+        return self.user
+
     def scope(self, query: QuerySet[M], *, establishment: str, office: str) -> QuerySet[M] | None:
         """The rows of `query` an employer sees (its establishment's, through the lookup
         `establishment`) or staff see (their office's, through `office`); None for others."""

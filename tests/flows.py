@@ -252,6 +252,7 @@ POSTING_FIELDS = """id status postingNumber referralDeadline renewalOpensOn rene
   content { category jobTitle numberToHire wageForm baseWageMin baseWageMax publicationRange }
   pendingContent { jobTitle numberToHire }
   renewedFrom { id postingNumber } reusedFrom { id }
+  counterRegistration { reasons dueOn confirmedAt }
   history { action actorPortal fromStatus toStatus reason }"""
 
 
@@ -273,11 +274,11 @@ def posting_content(**overrides: Any) -> dict[str, Any]:
         "wageForm": "MONTHLY",
         "baseWageMin": 220000,
         "baseWageMax": 280000,
-        "allowances": "資格手当 10,000円",
+        "allowances": "",
         "payDay": "月末締切 翌月25日支払",
         "workingHours": "8時30分〜17時30分（休憩60分）",
         "hasOvertime": True,
-        "overtimeDetail": "月平均10時間",
+        "overtimeDetail": "",
         "annualHolidays": 120,
         "weeklyTwoDaysOff": "EVERY_WEEK",
         "insurances": ["EMPLOYMENT", "WORKERS_ACCIDENT", "HEALTH", "PENSION"],
@@ -285,6 +286,35 @@ def posting_content(**overrides: Any) -> dict[str, Any]:
         "selectionMethod": "書類選考、面接",
         "documents": "履歴書",
         "contact": "人事課 山田 03-3812-0001",
+        # The items the form has had since the 2026 revision (the whole 求人票).
+        "contractingWork": False,
+        "trialEmployment": False,
+        "workplaceEmployees": 45,
+        "workplaceFemaleEmployees": 30,
+        "workplacePartTimeEmployees": 10,
+        "hasWorkRules": True,
+        "childcareLeaveTaken": True,
+        "nearestStation": "都営三田線 春日駅 徒歩3分",
+        "passiveSmokingMeasure": {"measure": "NO_SMOKING_INDOORS", "smokingAllowed": False},
+        "trialPeriod": {"hasTrialPeriod": True, "months": 3, "conditionsDiffer": False},
+        "educationRequirement": {"level": "ANY"},
+        "workplaceChangeScope": "変更なし",
+        "jobChangeScope": "会社の定める介護業務",
+        "fixedAllowances": [{"name": "資格手当", "amount": 10000}],
+        "commuteAllowance": {"payment": "CAPPED", "monthlyAmount": 30000},
+        "payRaise": {"hasRaise": True, "lastYear": "月額3,000円"},
+        "bonus": {"hasBonus": True, "timesLastYear": 2, "lastYear": "計4.00か月分"},
+        "dailyWorkingMinutes": 480,
+        "weeklyWorkingDays": 5,
+        "variableWorkingHours": "NONE",
+        "breakMinutes": 60,
+        "overtime": {"monthlyAverageHours": 10, "specialClause": False},
+        "annualPaidLeaveDays": 10,
+        "retirementAllowance": True,
+        "reemployment": {"available": True, "upperAge": 70},
+        "specialNotes": "未経験の方も歓迎します。",
+        "resultNoticeDays": 7,
+        "resultNoticeMethod": "EMAIL",
     }
     content.update(overrides)
     return content
@@ -321,7 +351,18 @@ async def create_posting(client: GraphQLClient, **overrides: Any) -> dict[str, A
 async def active_posting(
     employer: GraphQLClient, staff: GraphQLClient, **overrides: Any
 ) -> dict[str, Any]:
-    """Drafted, submitted and accepted; the active posting."""
+    """Drafted, submitted (本登録 at the counter confirmed where it is needed) and accepted;
+    the active posting."""
     posting = await create_posting(employer, **overrides)
-    await posting_step(employer, "postingSubmit", {"id": posting["id"]})
+    await submit_and_register(employer, staff, posting["id"])
     return await posting_step(staff, "postingAccept", {"id": posting["id"]})
+
+
+async def submit_and_register(
+    employer: GraphQLClient, staff: GraphQLClient, posting_id: str
+) -> dict[str, Any]:
+    """仮登録, and 本登録 at the counter where the submission needs it."""
+    submitted = await posting_step(employer, "postingSubmit", {"id": posting_id})
+    if submitted["counterRegistration"] is not None:
+        return await posting_step(staff, "postingCounterConfirm", {"id": posting_id})
+    return submitted

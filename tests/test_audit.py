@@ -228,7 +228,7 @@ async def test_the_staff_actions_are_recorded(server: Server, owner: Place) -> N
     posting = await flows.create_posting(owner.owner)
     await flows.posting_step(owner.owner, "postingSubmit", {"id": posting["id"]})
     await flows.posting_step(owner.staff, "postingReturn", {"id": posting["id"], "reason": "賃金"})
-    await flows.posting_step(owner.owner, "postingSubmit", {"id": posting["id"]})
+    await flows.submit_and_register(owner.owner, owner.staff, posting["id"])
     await flows.posting_step(owner.staff, "postingAccept", {"id": posting["id"]})
 
     events = await audit(owner.staff, actions=["POSTING_RETURNED", "POSTING_ACCEPTED"])

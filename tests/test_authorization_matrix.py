@@ -138,6 +138,17 @@ QUERIES: dict[str, Row] = {
     "postings": row(UNAUTH, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN),
     "postingReviewQueue": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, EMPTY),
     "postingSearch": row(OK, OK, OK, OK, OK, OK),
+    "postingCheck": row(
+        UNAUTH,
+        FORBIDDEN,
+        OK,
+        OK,  # an answer whose only error says the posting is not found: no content of it
+        OK,
+        OK,
+        inputs(lambda w, v: {"id": w.ids["posting_a"]}),
+    ),
+    "postingForm": row(OK, OK, OK, OK, OK, OK),
+    "minimumWages": row(OK, OK, OK, OK, OK, OK),
     "seekerProfile": row(UNAUTH, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "counterSeeker": row(
         UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, lambda w, v: {"email": K_EMAIL}
@@ -404,6 +415,15 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         args=inputs(lambda w, v: {"id": w.ids["posting_a"]}),
+    ),
+    "postingCounterConfirm": row(
+        UNAUTH,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        user_error("INVALID_STATE"),
+        NOT_FOUND,
+        args=inputs(lambda w, v: {"id": w.ids["submitted_a"]}),
     ),
     "postingAccept": row(
         UNAUTH,

@@ -2,10 +2,11 @@
 
 A guide is read top to bottom (the convention is in `docs/README.md`): directives in HTML
 comments name each step, and the fenced blocks after a directive are its operation, variables
-and response, or the WebSocket message. Each guide runs in its own clean database; what the
-server answers must equal the documented response, except for placeholders such as
-`<posting-id>`, which must have their kind's shape and, when named, the same value throughout
-the guide. Every `graphql` block in `docs/` must also be valid against `schema.graphql`.
+and response, the WebSocket message, or the status and headers of a plain GET. Each guide
+runs in its own clean database; what the server answers must equal the documented response,
+except for placeholders such as `<posting-id>`, which must have their kind's shape and, when
+named, the same value throughout the guide. Every `graphql` block in `docs/` must also be
+valid against `schema.graphql`.
 
 `DOCS_UPDATE=1 pytest tests/test_docs.py` writes the actual responses into the guides instead
 of failing, keeping the placeholders that still match: review the diff before keeping it.
@@ -59,7 +60,7 @@ SEEKER_EMAIL = "taro@example.jp"
 
 # --- Reading a guide ---------------------------------------------------------------------------
 
-DIRECTIVE = re.compile(r"^(?:[→←] )?<!--\s*(example|setup|mail|ws):\s*(.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"^(?:[→←] )?<!--\s*(example|setup|mail|ws|get):\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
 
@@ -343,6 +344,8 @@ class Scenario:
             await self.setup(step)
         elif step.kind == "mail":
             await self.mail(step)
+        elif step.kind == "get":
+            await self.get(step)
         else:
             await self.websocket(step)
 
@@ -385,6 +388,22 @@ class Scenario:
         if "subject" in step.options:
             assert flows.mail_subject(message) == step.options["subject"], step.where(self.guide)
         self.bindings.bind(name, find_in_mail(message, pattern[kind_of(name)]))
+
+    async def get(self, step: Step) -> None:
+        """`<!-- get: PATH, as: ACTOR -->`: a plain HTTP GET of PATH with the actor's session;
+        the json block is the status and the headers it names (a file is not JSON)."""
+        assert [block.language for block in step.blocks] == ["json"], (
+            f"{step.where(self.guide)}: a get is one json block, the status and headers"
+        )
+        client = self.client(step.options["as"])
+        headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
+        response = await client.http.get(self.bindings.fill(step.head), headers=headers)
+        named = json.loads(step.blocks[0].text).get("headers", {})
+        actual = {
+            "status": response.status_code,
+            "headers": {name: response.headers.get(name) for name in named},
+        }
+        self.check(step, step.blocks[0], actual)
 
     async def websocket(self, step: Step) -> None:
         actor = step.options["as"]

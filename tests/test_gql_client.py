@@ -190,6 +190,7 @@ async def test_gql_opens_an_account_and_receives_exactly_the_seekers_message(
             "postingSubmit",
             {"id": posting_id},
         )
+        await flows.posting_step(staff, "postingCounterConfirm", {"id": posting_id})
         await flows.posting_step(staff, "postingAccept", {"id": posting_id})
 
         seeker = await new_seeker(server, new_client(), "taro@gql.example.jp")

@@ -11,7 +11,6 @@ import pytest
 
 from app.clock import TOKYO
 from app.models import Posting, PostingEvent
-from app.models.postings import WageForm
 from app.resolvers import postings
 from tests import flows
 from tests.conftest import GraphQLClient, Server, new_staff, reopen_session
@@ -62,12 +61,6 @@ def test_referral_deadline_is_the_last_day_of_the_month_after_next(
     assert postings.referral_deadline(accepted_on) == deadline
 
 
-def test_minimum_wage_by_wage_form() -> None:
-    assert postings.minimum_wage_for(WageForm.HOURLY, 1000) == 1000
-    assert postings.minimum_wage_for(WageForm.DAILY, 1000) == 8000
-    assert postings.minimum_wage_for(WageForm.MONTHLY, 1000) == 168000
-
-
 def test_posting_number_format() -> None:
     assert postings.format_posting_number("13010", 42) == "13010-00000042"
 
@@ -84,8 +77,17 @@ async def test_draft_submit_accept_shows_on_home_with_history(
 
     submitted = await flows.posting_step(employer, "postingSubmit", {"id": draft["id"]})
     assert submitted["status"] == "SUBMITTED"
+    # The establishment's first posting through My Page: 本登録 within 14 days of 2026-11-25,
+    # 2026-12-09 (a Wednesday, open).
+    assert submitted["counterRegistration"] == {
+        "reasons": ["FIRST_POSTING"],
+        "dueOn": "2026-12-09",
+        "confirmedAt": None,
+    }
     queue = await staff.execute(QUEUE)
     assert [e["node"]["id"] for e in queue["postingReviewQueue"]["edges"]] == [draft["id"]]
+    confirmed = await flows.posting_step(staff, "postingCounterConfirm", {"id": draft["id"]})
+    assert confirmed["counterRegistration"]["confirmedAt"] is not None
 
     accepted = await flows.posting_step(staff, "postingAccept", {"id": draft["id"]})
 
@@ -96,6 +98,7 @@ async def test_draft_submit_accept_shows_on_home_with_history(
     assert actions(accepted) == [
         ("CREATED", "EMPLOYER", None, "DRAFT"),
         ("SUBMITTED", "EMPLOYER", "DRAFT", "SUBMITTED"),
+        ("COUNTER_CONFIRMED", "STAFF", "SUBMITTED", "SUBMITTED"),
         ("ACCEPTED", "STAFF", "SUBMITTED", "ACTIVE"),
     ]
     home = await employer.execute(HOME)
@@ -130,7 +133,7 @@ async def test_withdraw_then_return_for_correction_then_resubmit(
         {"id": draft["id"], "content": flows.posting_content(baseWageMin=230000)},
     )
     assert corrected["content"]["baseWageMin"] == 230000
-    await flows.posting_step(employer, "postingSubmit", {"id": draft["id"]})
+    await flows.submit_and_register(employer, staff, draft["id"])
     accepted = await flows.posting_step(staff, "postingAccept", {"id": draft["id"]})
     assert accepted["status"] == "ACTIVE"
     assert accepted["returnReason"] is None
@@ -141,6 +144,7 @@ async def test_withdraw_then_return_for_correction_then_resubmit(
         "SUBMITTED",
         "RETURNED",
         "SUBMITTED",
+        "COUNTER_CONFIRMED",
         "ACCEPTED",
     ]
 
@@ -247,6 +251,8 @@ async def test_every_illegal_move_is_refused_and_changes_nothing(
         (staff, "postingAccept", {"id": active["id"]}),
         (staff, "postingReturn", {"id": draft["id"], "reason": "修正"}),
         (staff, "postingReturn", {"id": active["id"], "reason": "修正"}),
+        (staff, "postingCounterConfirm", {"id": draft["id"]}),
+        (staff, "postingCounterConfirm", {"id": active["id"]}),
     ]
     for client, name, input in refused:
         payload = await flows.posting_mutation(client, name, input)
@@ -255,7 +261,8 @@ async def test_every_illegal_move_is_refused_and_changes_nothing(
 
     after = {p.id: p.status for p in await Posting.all()}
     assert sorted(after.values()) == ["ACTIVE", "DRAFT", "SUBMITTED"]
-    assert await PostingEvent.all().count() == 1 + 3 + 2  # nothing recorded by the refusals
+    # Nothing recorded by the refusals: the active posting's four entries include 本登録.
+    assert await PostingEvent.all().count() == 1 + 4 + 2
 
 
 async def test_another_establishments_posting_is_not_found(
@@ -326,7 +333,17 @@ async def test_employers_cannot_review_and_anonymous_cannot_create(
 # --- Validation -----------------------------------------------------------------------------
 
 
-async def test_form_errors_name_each_field_in_japanese(employer: GraphQLClient) -> None:
+CHECK = """query ($input: PostingCheckInput!) {
+  postingCheck(input: $input) {
+    errors { field code message } warnings { field code message }
+    minimumWage { prefecture hourlyWage effectiveFrom } checkedOn
+  }
+}"""
+
+
+async def test_a_draft_is_saved_with_only_what_its_columns_cannot_hold_refused(
+    employer: GraphQLClient,
+) -> None:
     payload = await flows.posting_mutation(
         employer,
         "postingCreate",
@@ -334,61 +351,150 @@ async def test_form_errors_name_each_field_in_japanese(employer: GraphQLClient) 
             "content": flows.posting_content(
                 jobTitle="職" * 51,
                 numberToHire=0,
-                ageLimit=59,
-                baseWageMin=300000,
-                baseWageMax=250000,
                 workplacePrefecture="東京",
-                employmentPeriod="FIXED_TERM",
+                workplacePostalCode="1128577",
+                fixedAllowances=[{"name": "手当", "amount": 1000}] * 11,
+                ageLimit={"upper": 14},
             )
         },
     )
 
     assert payload["posting"] is None
-    codes = {e["field"]: e["code"] for e in payload["errors"]}
-    assert codes == {
-        "content.jobTitle": "TOO_LONG",
-        "content.workplacePrefecture": "INVALID_FORMAT",
-        "content.employmentPeriodDetail": "REQUIRED",
-        "content.numberToHire": "OUT_OF_RANGE",
-        "content.ageLimitReason": "REQUIRED",
-        "content.baseWageMax": "OUT_OF_RANGE",
-    }
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+        ("content.jobTitle", "TOO_LONG"),
+        ("content.workplacePostalCode", "INVALID_FORMAT"),
+        ("content.workplacePrefecture", "INVALID_FORMAT"),
+        ("content.numberToHire", "OUT_OF_RANGE"),
+        ("content.ageLimit.upper", "OUT_OF_RANGE"),
+        ("content.fixedAllowances", "OUT_OF_RANGE"),
+    ]
     assert all(re.search(r"[ぁ-んァ-ン一-龥]", e["message"]) for e in payload["errors"])
     assert await Posting.all().count() == 0
 
 
-@pytest.mark.parametrize(
-    ("wage_form", "too_low", "lowest"),
-    [("HOURLY", 999, 1000), ("DAILY", 7999, 8000), ("MONTHLY", 167999, 168000)],
-)
-async def test_minimum_wage_floor(
-    employer: GraphQLClient, wage_form: str, too_low: int, lowest: int
+async def test_an_incomplete_draft_is_kept_and_the_check_names_what_is_missing(
+    staff: GraphQLClient, employer: GraphQLClient
 ) -> None:
-    payload = await flows.posting_mutation(
+    """一時保存: a draft of the form's first items only is saved; the check lists each item
+    still missing, in the form's order, and the submission is refused until they are given."""
+    sent = {
+        key: value
+        for key, value in flows.posting_content(jobTitle="", employmentPeriod="FIXED_TERM").items()
+        if key in FIRST_VERSION_ITEMS
+    }
+    draft = await flows.posting_step(employer, "postingCreate", {"content": sent})
+    assert draft["status"] == "DRAFT"
+
+    result = (await employer.execute(CHECK, {"input": {"id": draft["id"]}}))["postingCheck"]
+    missing = [e["field"] for e in result["errors"] if e["code"] == "REQUIRED"]
+    assert missing == [
+        "content.contractingWork",
+        "content.trialEmployment",
+        "content.workplaceEmployees",
+        "content.hasWorkRules",
+        "content.jobTitle",
+        "content.passiveSmokingMeasure",
+        "content.employmentPeriodDetail",
+        "content.contractRenewal",
+        "content.trialPeriod",
+        "content.educationRequirement",
+        "content.workplaceChangeScope",
+        "content.jobChangeScope",
+        "content.commuteAllowance",
+        "content.payRaise",
+        "content.bonus",
+        "content.dailyWorkingMinutes",
+        "content.weeklyWorkingDays",
+        "content.variableWorkingHours",
+        "content.breakMinutes",
+        "content.overtime",
+        "content.annualPaidLeaveDays",
+        "content.retirementAllowance",
+        "content.resultNoticeDays",
+        "content.resultNoticeMethod",
+    ]
+    assert all(e["message"].endswith("してください。") for e in result["errors"])
+
+    refused = await flows.posting_mutation(employer, "postingSubmit", {"id": draft["id"]})
+    assert refused["posting"] is None
+    assert [e["field"] for e in refused["errors"]] == [e["field"] for e in result["errors"]]
+    still = await employer.execute(NODE, {"id": draft["id"]})
+    assert still["node"]["status"] == "DRAFT"
+
+    staff_view = (await staff.execute(CHECK, {"input": {"id": draft["id"]}}))["postingCheck"]
+    assert staff_view["errors"] == result["errors"]
+
+
+# The items of the form's first version: what a posting stored before the whole 求人票 has.
+FIRST_VERSION_ITEMS = {
+    "category", "workStyle", "employmentType", "publicationRange", "acceptsOnlineApplications",
+    "jobTitle", "jobDescription", "workplacePostalCode", "workplacePrefecture",
+    "workplaceAddress", "employmentPeriod", "employmentPeriodDetail", "numberToHire",
+    "requiredExperience", "requiredLicenses", "wageForm", "baseWageMin", "baseWageMax",
+    "allowances", "payDay", "workingHours", "hasOvertime", "overtimeDetail", "annualHolidays",
+    "weeklyTwoDaysOff", "holidaysDetail", "insurances", "insurance", "retirementAge", "pr",
+    "selectionMethod", "documents", "contact",
+}  # fmt: skip
+
+
+async def test_warnings_are_submitted_only_once_acknowledged(
+    staff: GraphQLClient, employer: GraphQLClient
+) -> None:
+    draft = await flows.create_posting(employer, baseWageMax=500000, insurances=[])
+    result = (await employer.execute(CHECK, {"input": {"id": draft["id"]}}))["postingCheck"]
+    assert result["errors"] == []
+    assert [(w["field"], w["code"]) for w in result["warnings"]] == [
+        ("content.baseWageMax", "WIDE_WAGE_RANGE"),
+        ("content.insurances", "INSURANCE_LIKELY_REQUIRED"),
+        ("content.insurances", "INSURANCE_LIKELY_REQUIRED"),
+    ]
+
+    submit = """mutation ($input: PostingSubmitInput!) { postingSubmit(input: $input) {
+      posting { id } errors { field code message } warnings { field code message } } }"""
+    partly = (
+        await employer.execute(
+            submit, {"input": {"id": draft["id"], "acknowledgedWarnings": ["WIDE_WAGE_RANGE"]}}
+        )
+    )["postingSubmit"]
+    assert partly["posting"] is None
+    assert [(e["field"], e["code"]) for e in partly["errors"]] == [
+        ("acknowledgedWarnings", "WARNINGS_NOT_ACKNOWLEDGED")
+    ]
+    assert "INSURANCE_LIKELY_REQUIRED" in partly["errors"][0]["message"]
+    assert partly["warnings"] == result["warnings"][1:]
+
+    submitted = await flows.posting_step(
         employer,
-        "postingCreate",
-        {"content": flows.posting_content(wageForm=wage_form, baseWageMin=too_low)},
+        "postingSubmit",
+        {
+            "id": draft["id"],
+            "acknowledgedWarnings": ["WIDE_WAGE_RANGE", "INSURANCE_LIKELY_REQUIRED"],
+        },
     )
-    assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+    assert submitted["status"] == "SUBMITTED"
+
+
+async def test_the_check_of_a_form_not_saved_uses_todays_minimum_wage_of_its_prefecture(
+    employer: GraphQLClient,
+) -> None:
+    # Tokyo ¥1,226 from 2025-10-03. 125 holidays of 8 hours: 160 hours a month, ¥196,160.
+    content = flows.posting_content(
+        annualHolidays=125, baseWageMin=196159, baseWageMax=200000, fixedAllowances=[]
+    )
+    below = (await employer.execute(CHECK, {"input": {"content": content}}))["postingCheck"]
+    assert [(e["field"], e["code"]) for e in below["errors"]] == [
         ("content.baseWageMin", "BELOW_MINIMUM_WAGE")
     ]
-    assert f"{lowest:,}円" in payload["errors"][0]["message"]
-
-    ok = await flows.posting_mutation(
-        employer,
-        "postingCreate",
-        {"content": flows.posting_content(wageForm=wage_form, baseWageMin=lowest)},
-    )
-    assert ok["errors"] == []
-
-
-async def test_age_limit_with_its_legal_reason_is_accepted(employer: GraphQLClient) -> None:
-    posting = await flows.create_posting(employer, ageLimit=59, ageLimitReason="ITEM_1")
-    assert posting["status"] == "DRAFT"
-    payload = await flows.posting_mutation(
-        employer, "postingCreate", {"content": flows.posting_content(ageLimitReason="ITEM_3_I")}
-    )
-    assert [e["field"] for e in payload["errors"]] == ["content.ageLimitReason"]
+    assert "196,160円" in below["errors"][0]["message"]
+    assert below["minimumWage"] == {
+        "prefecture": "東京都",
+        "hourlyWage": 1226,
+        "effectiveFrom": "2025-10-03",
+    }
+    content["baseWageMin"] = 196160
+    exact = (await employer.execute(CHECK, {"input": {"content": content}}))["postingCheck"]
+    assert exact["errors"] == []
+    assert await Posting.all().count() == 0
 
 
 async def test_insurances_are_a_closed_list_kept_once_each_in_form_order(
@@ -455,8 +561,21 @@ async def test_expiry_at_the_deadline_renews_reserved_postings_once(
 ) -> None:
     renewing = await flows.active_posting(employer, staff, jobTitle="看護師")
     ending = await flows.active_posting(employer, staff, jobTitle="調理補助")
-    await move_clock(server, tokyo(2027, 1, 20), employer)
+    refused = await flows.active_posting(employer, staff, jobTitle="清掃員")
+    await move_clock(server, tokyo(2027, 1, 20), employer, staff)
     await flows.posting_step(employer, "postingRenewalReserve", {"id": renewing["id"]})
+    await flows.posting_step(employer, "postingRenewalReserve", {"id": refused["id"]})
+    # A renewal is reviewed like a submission: one accepted, one returned.
+    queue = await staff.execute(QUEUE)
+    assert [e["node"]["id"] for e in queue["postingReviewQueue"]["edges"]] == [
+        renewing["id"],
+        refused["id"],
+    ]
+    await flows.posting_step(staff, "postingAccept", {"id": renewing["id"]})
+    await flows.posting_step(
+        staff, "postingReturn", {"id": refused["id"], "reason": "仕事内容を具体的に。"}
+    )
+    assert (await staff.execute(QUEUE))["postingReviewQueue"]["edges"] == []
 
     server.clock.set(tokyo(2027, 1, 31, 23))  # the deadline day itself: still active
     assert await postings.expire_postings(server.rt) == postings.ExpiryResult(0, 0)
@@ -465,9 +584,9 @@ async def test_expiry_at_the_deadline_renews_reserved_postings_once(
     first = await postings.expire_postings(server.rt)
     second = await postings.expire_postings(server.rt)
 
-    assert first == postings.ExpiryResult(expired=2, renewed=1)
+    assert first == postings.ExpiryResult(expired=3, renewed=1)
     assert second == postings.ExpiryResult(expired=0, renewed=0)
-    assert await Posting.all().count() == 3
+    assert await Posting.all().count() == 4
     ended = await employer.execute(NODE, {"id": ending["id"]})
     assert ended["node"]["status"] == "INVALID"
     listed = await employer.execute(
@@ -526,7 +645,7 @@ async def test_concurrent_accepts_get_distinct_serials(
     ids = []
     for _ in range(5):
         posting = await flows.create_posting(employer)
-        await flows.posting_step(employer, "postingSubmit", {"id": posting["id"]})
+        await flows.submit_and_register(employer, staff, posting["id"])
         ids.append(posting["id"])
     clients = []
     for _ in range(5):
@@ -551,7 +670,7 @@ async def test_the_same_posting_accepted_twice_at_once_gets_one_number(
     staff: GraphQLClient, employer: GraphQLClient, new_client
 ) -> None:
     posting = await flows.create_posting(employer)
-    await flows.posting_step(employer, "postingSubmit", {"id": posting["id"]})
+    await flows.submit_and_register(employer, staff, posting["id"])
     second = new_client()
     second.token = staff.token
 
@@ -564,3 +683,22 @@ async def test_the_same_posting_accepted_twice_at_once_gets_one_number(
     assert await PostingEvent.filter(action="ACCEPTED").count() == 1
     stored = await Posting.get()
     assert stored.posting_number == "13010-00000001"
+
+
+async def test_the_minimum_wage_follows_the_clock_and_the_workplaces_prefecture(
+    server: Server, employer: GraphQLClient
+) -> None:
+    """秋田県 moves from ¥951 to ¥1,031 on 2026-03-31, months after Tokyo's 2025-10-03."""
+    content = flows.posting_content(
+        workplacePrefecture="秋田県", wageForm="HOURLY", baseWageMin=1030, baseWageMax=1500
+    )
+
+    async def codes_on(day: dt.datetime) -> list[str]:
+        await move_clock(server, day, employer)
+        result = (await employer.execute(CHECK, {"input": {"content": content}}))["postingCheck"]
+        return [e["code"] for e in result["errors"]]
+
+    assert await codes_on(tokyo(2026, 3, 30)) == []
+    assert await codes_on(tokyo(2026, 3, 31)) == ["BELOW_MINIMUM_WAGE"]
+    content["baseWageMin"] = 1031
+    assert await codes_on(tokyo(2026, 3, 31)) == []

@@ -142,6 +142,30 @@ async def test_anyone_prints_an_active_posting_published_with_the_name(
     assert "介護職員" in text
 
 
+async def test_a_seeker_prints_a_search_result_by_its_link(
+    staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
+) -> None:
+    limited = await flows.active_posting(
+        employer,
+        staff,
+        publicationRange="NAME_TO_SEEKERS_ONLY",
+        acceptsOnlineApplications=False,
+    )
+    data = await seeker.client.execute(
+        "{ postingSearch(first: 5) { edges { node { postingNumber kyujinhyoPdfUrl } } } }"
+    )
+    [node] = [e["node"] for e in data["postingSearch"]["edges"]]
+    assert node["postingNumber"] == limited["postingNumber"]
+    headers = {"Authorization": f"Bearer {seeker.client.token}"}
+    response = await seeker.client.http.get(node["kyujinhyoPdfUrl"], headers=headers)
+    text = assert_pdf(response, f"kyujinhyo-{limited['postingNumber']}.pdf")
+    assert ESTABLISHMENT_NAME in text
+    # Limited to Hello Work's seekers: nobody else gets it, by either link.
+    anonymous = await seeker.client.http.get(node["kyujinhyoPdfUrl"])
+    assert anonymous.status_code == 404
+    assert (await fetch(employer.http, limited["id"])).status_code == 404
+
+
 async def test_without_the_name_nothing_names_or_locates_the_establishment(
     staff: GraphQLClient,
     employer: GraphQLClient,

@@ -165,6 +165,7 @@ async def test_the_queue_pages_and_reviewed_items_leave_it(server: Server, new_c
     await submitted_posting(employer, "求人2")
 
     page_one = await queue(staff, first=2)
+    await flows.posting_step(staff, "postingCounterConfirm", {"id": one["id"]})
     await flows.posting_step(staff, "postingAccept", {"id": one["id"]})
     page_two = await queue(staff, first=2, after=page_one["pageInfo"]["endCursor"])
     page_three = await queue(staff, first=2, after=page_two["pageInfo"]["endCursor"])

@@ -168,15 +168,14 @@ async def test_request_rules(
 async def test_the_seekers_answer_is_an_online_application(
     server: Server, staff: GraphQLClient, employer: GraphQLClient, new_client: Any
 ) -> None:
-    posting = await flows.active_posting(
-        employer, staff, acceptsOnlineApplications=False, jobTitle="調理員"
+    closed = await flows.active_posting(
+        employer, staff, acceptsOnlineApplications=False, jobTitle="調理補助"
     )
+    posting = await flows.active_posting(employer, staff, jobTitle="調理員")
     seeker = await new_seeker(server, new_client(), "taro@example.jp")
     await sf.update_profile(seeker.client)
-    # Without a request the posting is closed to online applications.
-    payload = await sf.mutate(
-        seeker.client, sf.APPLICATION_CREATE, "applicationCreate", {"postingId": posting["id"]}
-    )
+    # A request invites to apply online: only for a posting that accepts online applications.
+    payload = await _send(employer, closed["id"], seeker.profile_id, "ご検討ください。")
     assert sf.error_codes(payload) == ["NOT_ACCEPTING_APPLICATIONS"]
 
     payload = await _send(employer, posting["id"], seeker.profile_id, "調理経験を活かせます。")

@@ -30,9 +30,9 @@ from app.models.posting_form import WorkStyle as WorkStyle
 
 class PostingStatus(StrEnum):
     DRAFT = "DRAFT"
-    """仮登録"""
+    """一時保存: entered, not yet sent to Hello Work"""
     SUBMITTED = "SUBMITTED"
-    """提出 (waiting for staff review)"""
+    """仮登録: sent to Hello Work, waiting for staff review (and 本登録 where needed)"""
     ACTIVE = "ACTIVE"
     """有効中 (受理)"""
     RETURNED = "RETURNED"
@@ -62,6 +62,29 @@ class PostingAction(StrEnum):
     """Created active from a reserved renewal."""
     REUSED = "REUSED"
     """転用: created as a draft from an earlier posting."""
+    COUNTER_CONFIRMED = "COUNTER_CONFIRMED"
+    """本登録: the employer came to the counter; staff marked it done."""
+    LAPSED = "LAPSED"
+    """The 仮登録 lapsed: 本登録 was not done by its due date."""
+    RENEWAL_ACCEPTED = "RENEWAL_ACCEPTED"
+    """Staff accepted a reserved renewal: it becomes active at the deadline."""
+    RENEWAL_RETURNED = "RENEWAL_RETURNED"
+    """Staff refused a reserved renewal; the posting ends at its deadline."""
+
+
+class CounterRegistrationReason(StrEnum):
+    """Why a submission needs 本登録 at the counter within 14 days."""
+
+    FIRST_POSTING = "FIRST_POSTING"
+    """The establishment's first posting through My Page."""
+    FIRST_DISABILITY_POSTING = "FIRST_DISABILITY_POSTING"
+    """Its first posting for disabled people only (障害者求人)."""
+    FIRST_TRIAL_EMPLOYMENT = "FIRST_TRIAL_EMPLOYMENT"
+    """Its first posting with トライアル雇用."""
+    NO_POSTING_FOR_A_YEAR = "NO_POSTING_FOR_A_YEAR"
+    """No posting of it has been active for a year."""
+    DISPATCH_OR_CONTRACTING = "DISPATCH_OR_CONTRACTING"
+    """A dispatch (派遣) or contracting (請負) posting."""
 
 
 class Posting(Model, PostingFormColumns):
@@ -98,6 +121,21 @@ class Posting(Model, PostingFormColumns):
         "models.Posting", related_name="reuses", null=True, on_delete=fields.SET_NULL
     )
     reused_from_id: int | None
+    renewal_content: dict[str, Any] | None = fields.JSONField(
+        null=True, description="The content a reserved renewal will have, as reviewed by staff"
+    )
+    renewal_accepted_at = fields.DatetimeField(
+        null=True, description="Staff accepted the reserved renewal"
+    )
+    counter_registration_reasons: list[str] = fields.JSONField(
+        default=list, description="Why 本登録 at the counter is needed: CounterRegistrationReason"
+    )
+    counter_registration_due_on = fields.DateField(
+        null=True, description="本登録の期限: 14 days after 仮登録, back to an opening day"
+    )
+    counter_registration_confirmed_at = fields.DatetimeField(
+        null=True, description="本登録: when staff marked it done"
+    )
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -45,7 +45,7 @@ class SeekerProfile(Model):
     phone_number = fields.CharField(max_length=20, default="", description="never shown")
     desired_job = fields.CharField(max_length=100, default="", description="希望職種")
     desired_prefecture = fields.CharField(max_length=10, default="", description="希望勤務地")
-    desired_employment_type = fields.CharEnumField(EmploymentType, max_length=12, null=True)
+    desired_employment_type = fields.CharEnumField(EmploymentType, max_length=20, null=True)
     desired_work_style = fields.CharEnumField(WorkStyle, max_length=10, null=True)
     experience = fields.TextField(default="", description="職務経験")
     licenses = fields.TextField(default="", description="免許・資格")

@@ -30,13 +30,12 @@ from app.models import (
     Portal,
     Posting,
     SeekerProfile,
-    SeekerRequest,
     User,
 )
 from app.models.applications import ApplicationSource, ApplicationStatus
 from app.models.events import Event, EventKind
-from app.models.postings import PostingStatus
-from app.resolvers import audit, events, notifications, postings, validation
+from app.models.postings import PostingCategory, PostingStatus
+from app.resolvers import audit, events, notifications, posting_check, postings, validation
 from app.resolvers.paging import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
@@ -171,10 +170,9 @@ async def create_application(
 ) -> Application:
     """オンライン自主応募: the seeker applies to an active posting, once per posting.
 
-    The posting is named by its id or by its 求人番号. It must accept online applications —
-    unless the establishment sent this seeker a direct request (直接リクエスト) for it: the
-    request is the invitation to apply online, and applying is the seeker's answer, so it
-    opens online application to that seeker even on a posting closed to it in general.
+    The posting is named by its id or by its 求人番号. It must be published to the seeker and
+    accept online applications, which only the first two publication ranges allow; a direct
+    request (直接リクエスト) is sent only for such a posting, so it opens nothing more.
     """
     user = viewer.require(Portal.SEEKER)
     if posting_id is not None:
@@ -198,9 +196,9 @@ async def create_application(
             "この求人は有効中ではないため、応募できません。",
             "posting_id",
         )
-    if not posting.accepts_online_applications and not await SeekerRequest.exists(
-        posting_id=posting.id, seeker_id=user.id
-    ):
+    if not postings.is_published_to(rt, viewer, posting):
+        raise _posting_not_found("posting_id")
+    if not postings.accepts_online_applications(posting):
         raise user_error(
             ErrorCode.NOT_ACCEPTING_APPLICATIONS,
             "この求人はオンライン自主応募を受け付けていません。ハローワークの窓口で紹介を受けてください。",
@@ -351,6 +349,8 @@ async def update_status(
     moves = EMPLOYER_MOVES if user.portal == Portal.EMPLOYER else SEEKER_MOVES
     if status not in moves.get(current, frozenset()):
         raise _illegal(current, status)
+    if status not in (S.APPLIED, S.WITHDRAWN):
+        await _check_selection_open(rt, application.posting_id)
     form = validation.Form()
     text = reason.strip()
     if len(text) > REASON_MAX_LENGTH:
@@ -390,6 +390,20 @@ async def update_status(
             await postings.close_when_filled(rt, posting, hired=hired, actor_id=user.id)
     await events.publish(rt, event)
     return await Application.get(id=application.id)
+
+
+async def _check_selection_open(rt: Runtime, posting_id: int) -> None:
+    """No selection on a 大卒等 posting before 1 June of the graduation year."""
+    posting = await Posting.get(id=posting_id)
+    if posting.category is not PostingCategory.GRADUATE or posting.graduate_class_of is None:
+        return
+    opens = posting_check.graduate_selection_opens(posting.graduate_class_of)
+    if rt.clock.today() < opens:
+        raise user_error(
+            ErrorCode.SELECTION_NOT_OPEN,
+            f"大卒等求人の選考は{opens.year}年{opens.month}月{opens.day}日から行えます。",
+            "status",
+        )
 
 
 def _raise(code: ErrorCode, message: str, field: str) -> None:

@@ -1,9 +1,11 @@
-"""Job postings (求人): the form, its review by staff, validity, renewal and reuse.
+"""Job postings (求人): the form, its check, review by staff, validity, renewal and reuse.
 
-The life of a posting: DRAFT (仮登録) → SUBMITTED (提出) → ACTIVE (受理) or RETURNED (修正依頼);
-ACTIVE ends as INVALID at the referral deadline or when recruiting stops (募集停止). Every move
-is a conditional UPDATE on the status it leaves, so two requests (or two processes) racing for
-the same move cannot both make it, and it is written with its history entry in one transaction.
+The life of a posting, as Hello Work names it: DRAFT (一時保存) → SUBMITTED (仮登録) → ACTIVE (受理)
+or RETURNED (修正依頼); ACTIVE ends as INVALID at the referral deadline or when recruiting stops
+(募集停止). A submission that needs 本登録 at the counter lapses back to DRAFT when it is not
+done by its due date. Every move is a conditional UPDATE on the status it leaves, so two
+requests (or two processes) racing for the same move cannot both make it, and it is written
+with its history entry in one transaction.
 """
 
 from __future__ import annotations
@@ -11,57 +13,40 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from app.errors import ErrorCode, user_error
+from app import closed_days, wages
+from app.clock import TOKYO
+from app.errors import ErrorCode, UserError, UserErrors, user_error
 from app.models import AuditAction, Portal, Posting, PostingEvent, PostingNumberSerial, User
-from app.models.posting_form import (
-    ITEMS,
-    Choices,
-    Integer,
-    Item,
-    PostalCode,
-    PostingForm,
-    Prefecture,
-    Text,
-)
+from app.models.posting_form import DISPATCH_TYPES, ITEMS, ONLINE_APPLICATION_RANGES, PostingForm
 from app.models.postings import (
-    EmploymentPeriod,
+    CounterRegistrationReason,
     EmploymentType,
     PostingAction,
     PostingCategory,
     PostingStatus,
     PublicationRange,
-    WageForm,
     WorkStyle,
 )
-from app.resolvers import audit, validation
+from app.resolvers import audit, posting_check, validation
 from app.resolvers.paging import Page, newest_first, oldest_first
+from app.resolvers.posting_check import CheckResult, PostingWarning, WarningCode
 from app.runtime import Runtime
 from app.viewer import Viewer
 
 RENEWAL_WINDOW_DAYS = 14
 REASON_MAX_LENGTH = 500
+NOTE_MAX_LENGTH = 500
+A_YEAR = dt.timedelta(days=365)
 
-# 法定労働時間 8 hours a day; 21 working days a month is the usual monthly conversion.
-HOURS_PER_DAY = 8
-DAYS_PER_MONTH = 21
-
-PREFECTURES = (
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
-    "茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
-    "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
-    "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
-    "奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
-    "徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
-    "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
-)  # fmt: skip
+PREFECTURES = wages.PREFECTURES
 
 
 class PostingContent(PostingForm):
@@ -78,8 +63,8 @@ class PostingContent(PostingForm):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PostingContent:
-        """A change waiting for review, as stored from `values`; an item added to the form
-        since it was stored reads as left out."""
+        """A change or a renewal waiting for review, as stored from `stored`; an item added to
+        the form since it was stored reads as left out."""
         values: dict[str, Any] = {}
         for item in ITEMS:
             if item.name in data:
@@ -88,12 +73,15 @@ class PostingContent(PostingForm):
                 values[item.name] = item.default_factory()
         return cls(**values)
 
-    def values(self) -> dict[str, Any]:
-        # Shallow, not a deep copy (that was most of the cost of a page); lists are copied, so
-        # a row or a stored change never shares one with the content.
+    def stored(self) -> dict[str, Any]:
+        """The values as the posting's columns (or a stored change) hold them.
+
+        Shallow, not a deep copy (that was most of the cost of a page); lists are copied, so
+        a row or a stored change never shares one with the content.
+        """
         values = {}
         for item in ITEMS:
-            value = vars(self)[item.name]
+            value = item.dump(vars(self)[item.name])
             values[item.name] = list(value) if isinstance(value, list) else value
         return values
 
@@ -101,134 +89,81 @@ class PostingContent(PostingForm):
 # --- The form -----------------------------------------------------------------------------
 
 
-def _field(name: str) -> str:
-    return "content." + name
+def saved_content(content: PostingContent) -> PostingContent:
+    """The content as a draft stores it (一時保存: complete or not), or `UserErrors` naming
+    every value its columns cannot hold."""
+    errors = posting_check.well_formed(content)
+    if errors:
+        raise UserErrors(*errors)
+    return PostingContent(**posting_check.trimmed(content))
 
 
-# Errors come in the form's order, whether an item's own check or a rule across items found them.
-_FORM_ORDER: dict[str | None, int] = {_field(item.name): i for i, item in enumerate(ITEMS)}
+def sent_content(
+    rt: Runtime, content: PostingContent, acknowledged: Iterable[WarningCode]
+) -> PostingContent:
+    """The content as it goes to Hello Work (仮登録, a change, a renewal): no error, and every
+    warning confirmed; else `UserErrors` with the errors, or the warnings not confirmed."""
+    content = saved_content(content)
+    result = posting_check.check(content, rt.clock.today())
+    if result.errors:
+        raise UserErrors(*result.errors)
+    pending = posting_check.unacknowledged(result, acknowledged)
+    if pending:
+        raise UnacknowledgedWarnings(pending)
+    return content
 
 
-def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
-    value = value.strip()
-    if len(value) > max_length:
-        raise user_error(
-            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
-        )
-    return value
+class UnacknowledgedWarnings(UserErrors):
+    """The content has warnings the employer has not confirmed: one error on
+    `acknowledged_warnings`, and the warnings themselves, each with its own code."""
 
-
-def _check_item(item: Item[Any], value: Any) -> Any:
-    """The value as stored (text trimmed, choices once each, in the list's order), or
-    `UserErrors` for the item's field."""
-    field = _field(item.name)
-    match item:
-        case Text(required=True):
-            return validation.required(field, value, item.label, item.max_length)
-        case Text():
-            return _optional_text(field, value, item.label, item.max_length)
-        case Integer() if value is not None and not item.low <= value <= item.high:
-            raise user_error(
-                ErrorCode.OUT_OF_RANGE,
-                f"{item.label}は{item.low}から{item.high}までで入力してください。",
-                field,
-            )
-        case PostalCode():
-            return validation.postal_code(field, value)
-        case Prefecture() if value not in PREFECTURES:
-            raise user_error(ErrorCode.INVALID_FORMAT, f"{item.label}を選択してください。", field)
-        case Choices():
-            return [choice for choice in item.enum if choice in value]
-    return value
-
-
-def minimum_wage_for(form: WageForm, minimum_hourly_wage: int) -> int:
-    """The lowest basic wage allowed in `form`, from the hourly floor (最低賃金).
-
-    Hourly wages compare directly; a daily wage is taken as 8 hours (×8), a monthly wage as
-    21 working days of 8 hours (×8×21).
-    """
-    if form is WageForm.HOURLY:
-        return minimum_hourly_wage
-    if form is WageForm.DAILY:
-        return minimum_hourly_wage * HOURS_PER_DAY
-    return minimum_hourly_wage * HOURS_PER_DAY * DAYS_PER_MONTH
-
-
-def _check_wages(rt: Runtime, content: PostingContent) -> None:
-    floor = minimum_wage_for(content.wage_form, rt.settings.minimum_hourly_wage)
-    errors = validation.Form()
-    if content.base_wage_min < floor:
-        errors.check(
-            lambda: _raise(
-                ErrorCode.BELOW_MINIMUM_WAGE,
-                f"基本給（下限）は{floor:,}円以上で入力してください（最低賃金）。",
-                "base_wage_min",
+    def __init__(self, warnings: list[PostingWarning]) -> None:
+        codes = "、".join(sorted({warning.code.value for warning in warnings}))
+        super().__init__(
+            UserError(
+                ErrorCode.WARNINGS_NOT_ACKNOWLEDGED,
+                f"確認が必要な警告があります（{codes}）。内容を確認し、確認した警告のコードを"
+                " acknowledgedWarnings に指定してください。",
+                "acknowledged_warnings",
             )
         )
-    if content.base_wage_max < content.base_wage_min:
-        errors.check(
-            lambda: _raise(
-                ErrorCode.OUT_OF_RANGE,
-                "基本給（上限）は基本給（下限）以上で入力してください。",
-                "base_wage_max",
-            )
-        )
-    errors.done()
+        self.warnings = warnings
 
 
-def _check_age_limit_reason(content: PostingContent) -> None:
-    if content.age_limit is None and content.age_limit_reason is not None:
-        _raise(
-            ErrorCode.INVALID_FORMAT,
-            "年齢制限がない場合は、年齢制限の理由を選択しないでください。",
-            "age_limit_reason",
-        )
-    if content.age_limit is not None and content.age_limit_reason is None:
-        _raise(
-            ErrorCode.REQUIRED,
-            "年齢制限を設ける場合は、その理由（例外事由）を選択してください。",
-            "age_limit_reason",
-        )
+@dataclass(frozen=True)
+class PostingChecked:
+    result: CheckResult
+    prefecture: str
+    """The workplace's prefecture, whose minimum wage applied."""
 
 
-def _check_fixed_term(content: PostingContent) -> None:
-    if (
-        content.employment_period is EmploymentPeriod.FIXED_TERM
-        and not content.employment_period_detail
-    ):
-        _raise(
-            ErrorCode.REQUIRED,
-            "雇用期間の定めがある場合は、その期間を入力してください。",
-            "employment_period_detail",
-        )
-
-
-def _raise(code: ErrorCode, message: str, name: str) -> None:
-    raise user_error(code, message, _field(name))
-
-
-def validate_content(rt: Runtime, content: PostingContent) -> PostingContent:
-    """The content as stored, or `UserErrors` naming every field at fault."""
-    form = validation.Form()
-    checked = PostingContent(
-        **{
-            item.name: form.check(partial(_check_item, item, getattr(content, item.name)))
-            for item in ITEMS
-        }
+async def check_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> PostingChecked:
+    """The check of what staff would review of a posting, by today's rules: the employer's
+    own posting, or any of the staff member's office."""
+    if viewer.require_employer_or_staff().portal == Portal.STAFF:
+        posting = await _office_posting(viewer, posting_id)
+    else:
+        posting = await _own_posting(viewer, posting_id)
+    content = content_under_review(posting)
+    return PostingChecked(
+        result=posting_check.check(content, rt.clock.today()),
+        prefecture=content.workplace_prefecture,
     )
-    # The rules across items read the checked content, where an item at fault is None: a fixed
-    # term's detail at fault counts as missing too, while the age and wage rules, which need
-    # their items' values, leave a fault to the item's own error.
-    at_fault = {error.field for error in form.errors}
-    form.check(lambda: _check_fixed_term(checked))
-    if _field("age_limit") not in at_fault:
-        form.check(lambda: _check_age_limit_reason(checked))
-    if not at_fault & {_field("base_wage_min"), _field("base_wage_max")}:
-        form.check(lambda: _check_wages(rt, checked))
-    form.errors.sort(key=lambda error: _FORM_ORDER[error.field])
-    form.done()
-    return checked
+
+
+def check_content(rt: Runtime, viewer: Viewer, content: PostingContent) -> CheckResult:
+    """The check of content not saved anywhere (a form being filled in)."""
+    viewer.require_employer_or_staff()
+    return posting_check.check(content, rt.clock.today())
+
+
+def content_under_review(posting: Posting) -> PostingContent:
+    """What staff would review: a waiting change or renewal, else the posting's content."""
+    if posting.pending_content is not None:
+        return PostingContent.from_json(posting.pending_content)
+    if posting.renewal_content is not None and posting.renewal_accepted_at is None:
+        return PostingContent.from_json(posting.renewal_content)
+    return PostingContent.of(posting)
 
 
 def _reason(field: str, value: str, label: str) -> str:
@@ -244,6 +179,14 @@ def referral_deadline(accepted_on: dt.date) -> dt.date:
     year, month = divmod(month_index, 12)
     month += 1
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def deadline_on_acceptance(content: PostingContent, accepted_on: dt.date) -> dt.date:
+    """紹介期限日 of a posting accepted on `accepted_on`: a 大卒等 posting is valid to 31 March
+    of its school year, any other to the last day of the month after next."""
+    if content.category is PostingCategory.GRADUATE and content.graduate_class_of is not None:
+        return posting_check.graduate_valid_until(content.graduate_class_of)
+    return referral_deadline(accepted_on)
 
 
 def renewal_opens_on(deadline: dt.date) -> dt.date:
@@ -366,9 +309,9 @@ async def _move(
 
 
 async def create_posting(rt: Runtime, viewer: Viewer, content: PostingContent) -> Posting:
-    """仮登録: a new draft of the employer's establishment."""
+    """一時保存: a new draft of the employer's establishment, complete or not."""
     user = viewer.require_employer()
-    content = validate_content(rt, content)
+    content = saved_content(content)
     now = rt.clock.now()
     async with in_transaction():
         posting = await Posting.create(
@@ -376,7 +319,7 @@ async def create_posting(rt: Runtime, viewer: Viewer, content: PostingContent) -
             status=PostingStatus.DRAFT,
             created_at=now,
             updated_at=now,
-            **content.values(),
+            **content.stored(),
         )
         await _record(
             posting.id,
@@ -397,21 +340,65 @@ async def update_posting(
     editable = (PostingStatus.DRAFT, PostingStatus.RETURNED)
     if posting.status not in editable:
         raise _invalid_state("編集")
-    content = validate_content(rt, content)
+    content = saved_content(content)
     updated = await Posting.filter(id=posting.id, status__in=editable).update(
-        updated_at=rt.clock.now(), **content.values()
+        updated_at=rt.clock.now(), **content.stored()
     )
     if not updated:
         raise _invalid_state("編集")
     return await Posting.get(id=posting.id)
 
 
-async def submit_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """提出: a draft (or a corrected returned posting) goes to staff review."""
+async def counter_registration_reasons(
+    posting: Posting, content: PostingContent, today: dt.date
+) -> list[CounterRegistrationReason]:
+    """Why this submission needs 本登録 at the counter, from the establishment's earlier
+    postings: none when it needs none."""
+    earlier = Posting.filter(
+        establishment_id=posting.establishment_id, accepted_at__isnull=False
+    ).exclude(id=posting.id)
+    reasons = []
+    if not await earlier.exists():
+        reasons.append(CounterRegistrationReason.FIRST_POSTING)
+    else:
+        if (
+            content.category is PostingCategory.DISABILITY
+            and not await earlier.filter(category=PostingCategory.DISABILITY).exists()
+        ):
+            reasons.append(CounterRegistrationReason.FIRST_DISABILITY_POSTING)
+        if content.trial_employment and not await earlier.filter(trial_employment=True).exists():
+            reasons.append(CounterRegistrationReason.FIRST_TRIAL_EMPLOYMENT)
+        year_ago = dt.datetime.combine(today - A_YEAR, dt.time(), tzinfo=TOKYO)
+        recent = earlier.filter(Q(status=PostingStatus.ACTIVE) | Q(invalidated_at__gte=year_ago))
+        if not await recent.exists():
+            reasons.append(CounterRegistrationReason.NO_POSTING_FOR_A_YEAR)
+    if content.employment_type in DISPATCH_TYPES or content.contracting_work:
+        reasons.append(CounterRegistrationReason.DISPATCH_OR_CONTRACTING)
+    return reasons
+
+
+async def submit_posting(
+    rt: Runtime, viewer: Viewer, posting_id: int, acknowledged: Iterable[WarningCode] = ()
+) -> Posting:
+    """仮登録: a draft (or a corrected returned posting) goes to Hello Work, once it has no
+    error and every warning is confirmed; whether it needs 本登録 at the counter, and by when,
+    is decided now."""
     posting = await _own_posting(viewer, posting_id)
-    if posting.status in (PostingStatus.DRAFT, PostingStatus.RETURNED):
-        # The floor (最低賃金) may have risen since the draft was written or copied.
-        validate_content(rt, PostingContent.of(posting))
+    if posting.status not in (PostingStatus.DRAFT, PostingStatus.RETURNED):
+        raise _invalid_state("提出")
+    content = sent_content(rt, PostingContent.of(posting), acknowledged)
+    today = rt.clock.today()
+    registration: dict[str, Any] = {}
+    # Once the employer has been to the counter for this posting, a submission after a return
+    # or a withdrawal does not send them again.
+    if posting.counter_registration_confirmed_at is None:
+        reasons = await counter_registration_reasons(posting, content, today)
+        registration = {
+            "counter_registration_reasons": [reason.value for reason in reasons],
+            "counter_registration_due_on": (
+                closed_days.counter_due_date(today) if reasons else None
+            ),
+        }
     return await _move(
         rt,
         viewer,
@@ -421,12 +408,15 @@ async def submit_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
         to=PostingStatus.SUBMITTED,
         what="提出",
         submitted_at=rt.clock.now(),
+        **registration,
     )
 
 
 async def withdraw_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """Take a submitted posting back to draft before staff review it."""
+    """Take a submitted posting back to draft before staff review it; a 本登録 still to be
+    done is decided again at the next submission, one done is kept."""
     posting = await _own_posting(viewer, posting_id)
+    confirmed = posting.counter_registration_confirmed_at is not None
     return await _move(
         rt,
         viewer,
@@ -435,7 +425,15 @@ async def withdraw_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Post
         allowed_from=(PostingStatus.SUBMITTED,),
         to=PostingStatus.DRAFT,
         what="取り下げ",
+        **({} if confirmed else _NO_COUNTER_REGISTRATION),
     )
+
+
+_NO_COUNTER_REGISTRATION: dict[str, Any] = {
+    "counter_registration_reasons": [],
+    "counter_registration_due_on": None,
+    "counter_registration_confirmed_at": None,
+}
 
 
 async def stop_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str) -> Posting:
@@ -453,27 +451,40 @@ async def stop_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str
         reason=reason,
         stop_reason=reason,
         invalidated_at=rt.clock.now(),
-        pending_content=None,
-        change_requested_at=None,
+        **_NOTHING_WAITING,
     )
 
 
+_NOTHING_WAITING: dict[str, Any] = {
+    "pending_content": None,
+    "change_requested_at": None,
+    "renewal_content": None,
+    "renewal_reserved_at": None,
+    "renewal_accepted_at": None,
+}
+
+
 async def request_change(
-    rt: Runtime, viewer: Viewer, posting_id: int, content: PostingContent
+    rt: Runtime,
+    viewer: Viewer,
+    posting_id: int,
+    content: PostingContent,
+    acknowledged: Iterable[WarningCode] = (),
 ) -> Posting:
-    """A change to an active posting: kept aside for review, the active content stays.
+    """A change to an active posting: kept aside for review, the active content stays. It is
+    checked like a submission.
 
     A newer request replaces one still waiting.
     """
     posting = await _own_posting(viewer, posting_id)
     if posting.status is not PostingStatus.ACTIVE:
         raise _invalid_state("変更申請")
-    content = validate_content(rt, content)
+    content = sent_content(rt, content, acknowledged)
     user = viewer.require_employer()
     now = rt.clock.now()
     async with in_transaction():
         stored = await Posting.filter(id=posting.id, status=PostingStatus.ACTIVE).update(
-            pending_content=content.values(), change_requested_at=now, updated_at=now
+            pending_content=content.stored(), change_requested_at=now, updated_at=now
         )
         if not stored:
             raise _invalid_state("変更申請")
@@ -488,8 +499,19 @@ async def request_change(
     return await Posting.get(id=posting.id)
 
 
-async def reserve_renewal(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """有効中求人更新予約: from 14 days before the referral deadline until the deadline."""
+async def reserve_renewal(
+    rt: Runtime,
+    viewer: Viewer,
+    posting_id: int,
+    content: PostingContent | None = None,
+    acknowledged: Iterable[WarningCode] = (),
+) -> Posting:
+    """有効中求人更新予約: from 14 days before the referral deadline until the deadline.
+
+    The renewal (the posting's content, or the content given) is checked against the rules in
+    force today and reviewed by staff like a submission; accepted, it becomes active at the
+    deadline with a new number.
+    """
     posting = await _own_posting(viewer, posting_id)
     if posting.status is not PostingStatus.ACTIVE or posting.referral_deadline is None:
         raise _invalid_state("更新予約")
@@ -504,6 +526,9 @@ async def reserve_renewal(rt: Runtime, viewer: Viewer, posting_id: int) -> Posti
             f"（{opens_on.month}月{opens_on.day}日）から行えます。",
             "id",
         )
+    renewal = sent_content(
+        rt, content if content is not None else PostingContent.of(posting), acknowledged
+    )
     user = viewer.require_employer()
     now = rt.clock.now()
     async with in_transaction():
@@ -512,7 +537,12 @@ async def reserve_renewal(rt: Runtime, viewer: Viewer, posting_id: int) -> Posti
             status=PostingStatus.ACTIVE,
             renewal_reserved_at__isnull=True,
             referral_deadline__gte=today,
-        ).update(renewal_reserved_at=now, updated_at=now)
+        ).update(
+            renewal_reserved_at=now,
+            renewal_content=renewal.stored(),
+            renewal_accepted_at=None,
+            updated_at=now,
+        )
         if not reserved:
             raise _invalid_state("更新予約")
         await _record(
@@ -527,7 +557,8 @@ async def reserve_renewal(rt: Runtime, viewer: Viewer, posting_id: int) -> Posti
 
 
 async def reuse_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """転用: a new draft with the content of any earlier posting of the establishment."""
+    """転用: a new draft with the content of any earlier posting of the establishment; it is
+    checked against today's rules when it is submitted (`postingCheck` shows them at once)."""
     source = await _own_posting(viewer, posting_id)
     user = viewer.require_employer()
     now = rt.clock.now()
@@ -538,7 +569,7 @@ async def reuse_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting
             reused_from_id=source.id,
             created_at=now,
             updated_at=now,
-            **PostingContent.of(source).values(),
+            **PostingContent.of(source).stored(),
         )
         await _record(
             posting.id,
@@ -554,9 +585,45 @@ async def reuse_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting
 # --- Staff use cases ----------------------------------------------------------------------
 
 
+async def confirm_counter_registration(
+    rt: Runtime, viewer: Viewer, posting_id: int, note: str
+) -> Posting:
+    """本登録: the employer came to the counter within the due date; staff mark it done."""
+    note = validation.required("note", note, "メモ", NOTE_MAX_LENGTH) if note.strip() else ""
+    posting = await _office_posting(viewer, posting_id)
+    staff = viewer.require_staff()
+    if (
+        posting.status is not PostingStatus.SUBMITTED
+        or not posting.counter_registration_reasons
+        or posting.counter_registration_confirmed_at is not None
+    ):
+        raise _invalid_state("本登録の確認")
+    now = rt.clock.now()
+    async with in_transaction():
+        confirmed = await Posting.filter(
+            id=posting.id,
+            status=PostingStatus.SUBMITTED,
+            submitted_at=posting.submitted_at,
+            counter_registration_confirmed_at__isnull=True,
+        ).update(counter_registration_confirmed_at=now, updated_at=now)
+        if not confirmed:
+            raise _invalid_state("本登録の確認")
+        await _record(
+            posting.id,
+            PostingAction.COUNTER_CONFIRMED,
+            actor_id=staff.id,
+            at=now,
+            from_status=PostingStatus.SUBMITTED,
+            to_status=PostingStatus.SUBMITTED,
+            reason=note or None,
+        )
+    return await Posting.get(id=posting.id)
+
+
 async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """受理: a submitted posting becomes active with its number and referral deadline;
-    for an active posting, its waiting change replaces the active content."""
+    """受理: a submitted posting becomes active with its number and referral deadline; for an
+    active posting, its waiting change replaces the active content, or else its reserved
+    renewal is accepted to become active at the deadline."""
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
     now = rt.clock.now()
@@ -568,7 +635,7 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
                 status=PostingStatus.ACTIVE,
                 change_requested_at=posting.change_requested_at,
             ).update(
-                pending_content=None, change_requested_at=None, updated_at=now, **content.values()
+                pending_content=None, change_requested_at=None, updated_at=now, **content.stored()
             )
             if not applied:
                 raise _invalid_state("受理")
@@ -582,15 +649,44 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
             )
             await _audit_review(rt, AuditAction.POSTING_ACCEPTED, staff, posting, change=True)
         return await Posting.get(id=posting.id)
+    if posting.status is PostingStatus.ACTIVE and _renewal_waiting(posting):
+        async with in_transaction():
+            accepted = await Posting.filter(
+                id=posting.id,
+                status=PostingStatus.ACTIVE,
+                renewal_reserved_at=posting.renewal_reserved_at,
+                renewal_accepted_at__isnull=True,
+            ).update(renewal_accepted_at=now, updated_at=now)
+            if not accepted:
+                raise _invalid_state("受理")
+            await _record(
+                posting.id,
+                PostingAction.RENEWAL_ACCEPTED,
+                actor_id=staff.id,
+                at=now,
+                from_status=PostingStatus.ACTIVE,
+                to_status=PostingStatus.ACTIVE,
+            )
+            await _audit_review(rt, AuditAction.POSTING_ACCEPTED, staff, posting, change=True)
+        return await Posting.get(id=posting.id)
     if posting.status is not PostingStatus.SUBMITTED:
         raise _invalid_state("受理")
+    if posting.counter_registration_reasons and posting.counter_registration_confirmed_at is None:
+        due = posting.counter_registration_due_on
+        assert due is not None
+        raise user_error(
+            ErrorCode.COUNTER_REGISTRATION_PENDING,
+            f"この求人は本登録（{due.month}月{due.day}日まで）が済んでいないため受理できません。",
+            "id",
+        )
     office = posting.establishment.office
     await _ensure_serial_row(office.id)
+    deadline = deadline_on_acceptance(PostingContent.of(posting), rt.clock.today())
     async with in_transaction():
         claimed = await Posting.filter(id=posting.id, status=PostingStatus.SUBMITTED).update(
             status=PostingStatus.ACTIVE,
             accepted_at=now,
-            referral_deadline=referral_deadline(rt.clock.today()),
+            referral_deadline=deadline,
             return_reason=None,
             updated_at=now,
         )
@@ -612,25 +708,41 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
     return await Posting.get(id=posting.id)
 
 
+def _renewal_waiting(posting: Posting) -> bool:
+    return posting.renewal_reserved_at is not None and posting.renewal_accepted_at is None
+
+
 async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str) -> Posting:
     """修正依頼: a submitted posting goes back to the employer with the reason; for an active
-    posting, its waiting change is refused and the active content stays."""
+    posting, its waiting change (or else its waiting renewal) is refused and the active
+    content stays."""
     reason = _reason("reason", reason, "修正依頼の理由")
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
-    if posting.status is PostingStatus.ACTIVE and posting.change_requested_at is not None:
-        now = rt.clock.now()
+    now = rt.clock.now()
+    if posting.status is PostingStatus.ACTIVE and (
+        posting.change_requested_at is not None or _renewal_waiting(posting)
+    ):
+        if posting.change_requested_at is not None:
+            claim: dict[str, Any] = {"change_requested_at": posting.change_requested_at}
+            changes: dict[str, Any] = {"pending_content": None, "change_requested_at": None}
+            action = PostingAction.CHANGE_RETURNED
+        else:
+            claim = {
+                "renewal_reserved_at": posting.renewal_reserved_at,
+                "renewal_accepted_at__isnull": True,
+            }
+            changes = {"renewal_content": None, "renewal_reserved_at": None}
+            action = PostingAction.RENEWAL_RETURNED
         async with in_transaction():
             refused = await Posting.filter(
-                id=posting.id,
-                status=PostingStatus.ACTIVE,
-                change_requested_at=posting.change_requested_at,
-            ).update(pending_content=None, change_requested_at=None, updated_at=now)
+                id=posting.id, status=PostingStatus.ACTIVE, **claim
+            ).update(updated_at=now, **changes)
             if not refused:
                 raise _invalid_state("修正依頼")
             await _record(
                 posting.id,
-                PostingAction.CHANGE_RETURNED,
+                action,
                 actor_id=staff.id,
                 at=now,
                 from_status=PostingStatus.ACTIVE,
@@ -668,21 +780,24 @@ async def _audit_review(
     )
 
 
-# --- The referral deadline ----------------------------------------------------------------
+# --- The referral deadline and the 本登録 due date -----------------------------------------
 
 
 @dataclass(frozen=True)
 class ExpiryResult:
     expired: int
     renewed: int
+    lapsed: int = 0
 
 
 async def expire_postings(rt: Runtime) -> ExpiryResult:
     """End the active postings whose referral deadline has passed (Tokyo), renewing those
-    with a reservation: a new active posting, same content, new number and deadline.
+    whose reserved renewal staff accepted: a new active posting with the renewal's content,
+    a new number and deadline. Let lapse the submissions whose 本登録 was not done by its due
+    date: back to DRAFT.
 
     Idempotent and safe with several processes: each posting is claimed by a conditional
-    UPDATE on `status = 'ACTIVE'`, and only the process whose update changed the row goes on.
+    UPDATE on its status, and only the process whose update changed the row goes on.
     """
     today = rt.clock.today()
     due = await Posting.filter(
@@ -692,14 +807,46 @@ async def expire_postings(rt: Runtime) -> ExpiryResult:
     for posting in due:
         if await _expire_one(rt, posting):
             expired += 1
-            renewed += posting.renewal_reserved_at is not None
-    return ExpiryResult(expired=expired, renewed=renewed)
+            renewed += posting.renewal_accepted_at is not None
+    lapsed = 0
+    for posting in await Posting.filter(
+        status=PostingStatus.SUBMITTED,
+        counter_registration_due_on__lt=today,
+        counter_registration_confirmed_at__isnull=True,
+    ):
+        lapsed += await _lapse_one(rt, posting)
+    return ExpiryResult(expired=expired, renewed=renewed, lapsed=lapsed)
+
+
+async def _lapse_one(rt: Runtime, posting: Posting) -> bool:
+    now = rt.clock.now()
+    due = posting.counter_registration_due_on
+    assert due is not None
+    async with in_transaction():
+        claimed = await Posting.filter(
+            id=posting.id,
+            status=PostingStatus.SUBMITTED,
+            submitted_at=posting.submitted_at,
+            counter_registration_confirmed_at__isnull=True,
+        ).update(status=PostingStatus.DRAFT, updated_at=now, **_NO_COUNTER_REGISTRATION)
+        if not claimed:
+            return False
+        await _record(
+            posting.id,
+            PostingAction.LAPSED,
+            actor_id=None,
+            at=now,
+            from_status=PostingStatus.SUBMITTED,
+            to_status=PostingStatus.DRAFT,
+            reason=f"本登録の期限（{due.year}年{due.month}月{due.day}日）の経過",
+        )
+    return True
 
 
 async def _expire_one(rt: Runtime, posting: Posting) -> bool:
     now = rt.clock.now()
     office = posting.establishment.office
-    renew = posting.renewal_reserved_at is not None
+    renew = posting.renewal_accepted_at is not None
     if renew:
         await _ensure_serial_row(office.id)
     async with in_transaction():
@@ -723,18 +870,23 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
         )
         if renew:
             assert posting.referral_deadline is not None
+            content = (
+                PostingContent.from_json(posting.renewal_content)
+                if posting.renewal_content is not None
+                else PostingContent.of(posting)
+            )
             renewed_on = posting.referral_deadline + dt.timedelta(days=1)
             serial = await _next_serial(office.id)
             renewal = await Posting.create(
                 establishment_id=posting.establishment_id,
                 status=PostingStatus.ACTIVE,
                 posting_number=format_posting_number(office.code, serial),
-                referral_deadline=referral_deadline(renewed_on),
+                referral_deadline=deadline_on_acceptance(content, renewed_on),
                 accepted_at=now,
                 renewed_from_id=posting.id,
                 created_at=now,
                 updated_at=now,
-                **PostingContent.of(posting).values(),
+                **content.stored(),
             )
             await _record(
                 renewal.id,
@@ -781,12 +933,17 @@ async def establishment_postings(
 
 
 async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page[Posting]:
-    """Staff: the submitted postings and the changes to active ones of their office, oldest
-    first."""
+    """Staff: the submitted postings, and the changes and renewals of active ones waiting for
+    review, of their office, oldest first."""
     staff = viewer.require_staff()
     query = Posting.filter(establishment__office_id=staff.office_id).filter(
         Q(status=PostingStatus.SUBMITTED)
         | Q(status=PostingStatus.ACTIVE, change_requested_at__isnull=False)
+        | Q(
+            status=PostingStatus.ACTIVE,
+            renewal_reserved_at__isnull=False,
+            renewal_accepted_at__isnull=True,
+        )
     )
     return await oldest_first(query, first, after_id)
 
@@ -800,11 +957,49 @@ class SearchFilters:
     work_style: WorkStyle | None = None
 
 
+def _published_ranges(viewer: Viewer) -> list[PublicationRange]:
+    """The publication ranges (公開範囲) whose postings the viewer may find: a seeker with a
+    My Page also those limited to Hello Work's seekers; nobody those not published."""
+    ranges = [PublicationRange.WITH_NAME, PublicationRange.WITHOUT_NAME]
+    if viewer.user is not None and viewer.user.portal == Portal.SEEKER:
+        ranges.append(PublicationRange.NAME_TO_SEEKERS_ONLY)
+    return ranges
+
+
+def _published(viewer: Viewer, today: dt.date) -> Q:
+    """The active postings published to the viewer today: by their publication range, and a
+    大卒等 posting from 1 April of its school year."""
+    return Q(status=PostingStatus.ACTIVE, publication_range__in=_published_ranges(viewer)) & (
+        ~Q(category=PostingCategory.GRADUATE)
+        | Q(graduate_class_of__lte=posting_check.graduating_class(today))
+    )
+
+
+def is_published_to(rt: Runtime, viewer: Viewer, posting: Posting) -> bool:
+    """Whether the posting is published to the viewer today (search, print, apply)."""
+    if posting.status is not PostingStatus.ACTIVE:
+        return False
+    if posting.publication_range not in _published_ranges(viewer):
+        return False
+    if posting.category is PostingCategory.GRADUATE:
+        class_of = posting.graduate_class_of
+        return class_of is not None and class_of <= posting_check.graduating_class(rt.clock.today())
+    return True
+
+
+def accepts_online_applications(posting: Posting) -> bool:
+    """オンライン自主応募 (and direct requests): only under the first two publication ranges."""
+    return (
+        posting.accepts_online_applications
+        and posting.publication_range in ONLINE_APPLICATION_RANGES
+    )
+
+
 async def search_postings(
-    filters: SearchFilters, *, first: int, after_id: int | None = None
+    rt: Runtime, viewer: Viewer, filters: SearchFilters, *, first: int, after_id: int | None = None
 ) -> Page[Posting]:
-    """Active postings for job seekers, newest first; anyone may search."""
-    query = Posting.filter(status=PostingStatus.ACTIVE).select_related("establishment")
+    """Active postings published to the viewer, newest first; anyone may search."""
+    query = Posting.filter(_published(viewer, rt.clock.today())).select_related("establishment")
     keyword = (filters.keyword or "").strip()
     if keyword:
         query = query.filter(
@@ -828,7 +1023,7 @@ async def search_postings(
 
 
 def shows_establishment(viewer: Viewer, posting: Posting) -> bool:
-    """Whether a search result may name the establishment (公開範囲)."""
+    """Whether a published posting may name the establishment (公開範囲)."""
     if posting.publication_range is PublicationRange.WITH_NAME:
         return True
     if posting.publication_range is PublicationRange.NAME_TO_SEEKERS_ONLY:

@@ -20,7 +20,7 @@ from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
 from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
-from app.resolvers import keys, taken_address, validation
+from app.resolvers import keys, postings, taken_address, validation
 from app.resolvers.paging import Page, newest_first
 from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
@@ -321,8 +321,9 @@ async def search_seekers(
 async def send_request(
     rt: Runtime, viewer: Viewer, *, posting_id: int, seeker_profile_id: int, message: str
 ) -> SeekerRequest:
-    """直接リクエスト: invite a seeker with a published profile to apply to an active posting
-    of the establishment; at most 10 seekers per posting, one request per seeker and posting.
+    """直接リクエスト: invite a seeker with a published profile to apply online to an active
+    posting of the establishment that accepts online applications; at most 10 seekers per
+    posting, one request per seeker and posting.
     """
     user = viewer.require_employer()
     text = _optional_text("message", message, "メッセージ", REQUEST_MESSAGE_MAX_LENGTH)
@@ -333,6 +334,12 @@ async def send_request(
         raise user_error(
             ErrorCode.NO_ACTIVE_POSTING,
             "リクエストは有効中の求人についてのみ送信できます。",
+            "posting_id",
+        )
+    if not postings.accepts_online_applications(posting):
+        raise user_error(
+            ErrorCode.NOT_ACCEPTING_APPLICATIONS,
+            "リクエストはオンライン自主応募を受け付けている求人についてのみ送信できます。",
             "posting_id",
         )
     profile = await SeekerProfile.get_or_none(

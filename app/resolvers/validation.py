@@ -94,6 +94,10 @@ def digits_only(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
+def is_postal_code(value: str) -> bool:
+    return _POSTAL_CODE.match(value) is not None
+
+
 def postal_code(field: str, value: str) -> str:
     value = half_width(field, value.strip(), "郵便番号")
     if not _POSTAL_CODE.match(value):

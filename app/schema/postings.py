@@ -9,82 +9,205 @@ from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.utils.str_converters import to_camel_case
 
 from app import models
+from app.errors import ErrorCode, UserErrors, user_error
+from app.models import posting_form as form
 from app.models import postings as enums
-from app.models.posting_form import ITEMS, Item, PostingForm
-from app.resolvers import postings
+from app.models.posting_form import ITEM_BY_NAME, ITEMS, Item, Labelled, PostingForm
+from app.resolvers import posting_check, postings
 from app.resolvers.paging import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow
-from app.schema.errors import UserError, run_change
-from app.schema.establishments import Establishment, PostingCategory
+from app.schema.errors import UserError, graphql_path, run_change, user_errors
+from app.schema.establishments import Establishment, PostingCategory, Yen
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
 from app.schema.permissions import IsEmployer, IsStaff
 
+
+def _labelled(enum: type[Labelled], description: str, name: str | None = None) -> None:
+    """Register a choice of the form, each value described with its Japanese label."""
+    strawberry.enum(enum, name=name, description=description)
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = enum.of(value.value).label
+
+
 strawberry.enum(
     enums.PostingStatus,
     description=(
-        "DRAFT 仮登録, SUBMITTED 提出, ACTIVE 有効中 (受理), RETURNED 修正依頼, INVALID 無効."
+        "DRAFT 一時保存 (entered, not sent), SUBMITTED 仮登録 (sent to Hello Work), "
+        "ACTIVE 有効中 (受理), RETURNED 修正依頼, INVALID 無効."
     ),
 )
 PostingStatus = enums.PostingStatus
-strawberry.enum(enums.WorkStyle, description="フルタイム / パート.")
+_labelled(
+    enums.WorkStyle, "フルタイム / パート: decided by the working hours, not by the contract."
+)
 WorkStyle = enums.WorkStyle
-strawberry.enum(
-    enums.EmploymentType, description="雇用形態: 正社員, 正社員以外, 派遣, パート労働者."
+_labelled(
+    enums.EmploymentType,
+    "雇用形態: 正社員, 正社員以外, 有期雇用派遣, 無期雇用派遣, パート労働者 (DISPATCH: an "
+    "earlier value, to be chosen again as fixed-term or indefinite).",
 )
 EmploymentType = enums.EmploymentType
-strawberry.enum(enums.EmploymentPeriod, description="雇用期間: 定めなし / 定めあり.")
+_labelled(enums.EmploymentPeriod, "雇用期間: 定めなし / 定めあり.")
 EmploymentPeriod = enums.EmploymentPeriod
-strawberry.enum(enums.WageForm, description="賃金形態: 月給, 日給, 時給.")
+_labelled(enums.WageForm, "賃金形態: 月給, 日給, 時給.")
 WageForm = enums.WageForm
-strawberry.enum(enums.Insurance, description="加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形.")
+_labelled(enums.Insurance, "加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形.")
 Insurance = enums.Insurance
-strawberry.enum(enums.WeeklyTwoDaysOff, description="週休二日制: 毎週, その他, なし.")
+_labelled(enums.WeeklyTwoDaysOff, "週休二日制: 毎週, その他, なし.")
 WeeklyTwoDaysOff = enums.WeeklyTwoDaysOff
-strawberry.enum(
+_labelled(
     enums.PublicationRange,
-    description=(
-        "公開範囲: WITH_NAME 事業所名等を含めて公開, NAME_TO_SEEKERS_ONLY 事業所名等は"
-        "求職者マイページの求職者にのみ公開, WITHOUT_NAME 事業所名等を含めずに公開."
-    ),
+    "公開範囲, Hello Work's four options: 1 WITH_NAME 事業所名等を含む求人情報を公開, "
+    "2 WITHOUT_NAME 事業所名等を含まない求人情報を公開, 3 NAME_TO_SEEKERS_ONLY ハローワークの"
+    "求職者に限定公開, 4 NOT_PUBLISHED 求人情報を公開しない. Online applications only with 1 or 2.",
 )
 PublicationRange = enums.PublicationRange
-strawberry.enum(
-    enums.AgeLimitReason,
-    description="年齢制限の例外事由 (1号, 2号, 3号イ・ロ・ハ・ニ).",
-)
+_labelled(enums.AgeLimitReason, "年齢制限の例外事由 (1号, 2号, 3号イ・ロ・ハ・ニ).")
 AgeLimitReason = enums.AgeLimitReason
+_labelled(form.SmokingMeasure, "受動喫煙対策: the measure taken at the workplace.")
+SmokingMeasure = form.SmokingMeasure
+_labelled(form.RenewalPossibility, "契約更新の可能性.")
+RenewalPossibility = form.RenewalPossibility
+_labelled(form.EducationLevel, "学歴: the least schooling asked for.")
+EducationLevel = form.EducationLevel
+_labelled(form.CommutePay, "通勤手当: how it is paid.")
+CommutePay = form.CommutePay
+_labelled(form.VariableHours, "変形労働時間制.")
+VariableHours = form.VariableHours
+_labelled(form.ResultNotice, "選考結果の通知方法.")
+ResultNotice = form.ResultNotice
+_labelled(
+    form.Section,
+    "求人票の区分: the eight sections of Hello Work's posting form, in order.",
+    name="PostingFormSection",
+)
+PostingFormSection = form.Section
 strawberry.enum(enums.PostingAction, description="What a history entry records.")
 PostingAction = enums.PostingAction
+strawberry.enum(
+    enums.CounterRegistrationReason,
+    description="Why a submission (仮登録) needs 本登録 at the counter within 14 days.",
+)
+CounterRegistrationReason = enums.CounterRegistrationReason
+strawberry.enum(
+    posting_check.WarningCode,
+    name="PostingWarningCode",
+    description=(
+        "Stable codes of the posting check's warnings (orange): list them in "
+        "`acknowledgedWarnings` to submit despite them."
+    ),
+)
+PostingWarningCode = posting_check.WarningCode
 
 
 T = TypeVar("T")
 
 
+# --- The groups of the form, as GraphQL types ---------------------------------------------
+
+
+def _group_types(group: type) -> tuple[type, type]:
+    """A group item's output and input types, with a field per part, named after its
+    dataclass (`AgeLimit`, `AgeLimitInput`)."""
+    group_parts = form.parts(group)
+    annotations = {part.name: part.value_type for part in group_parts}
+    output_namespace: dict[str, Any] = {
+        "__annotations__": dict(annotations),
+        "__doc__": group.__doc__,
+        **{part.name: strawberry.field(description=_described(part)) for part in group_parts},
+    }
+    output = strawberry.type(type(group.__name__, (), output_namespace), description=group.__doc__)
+    input_namespace: dict[str, Any] = {
+        "__annotations__": dict(annotations),
+        **{
+            part.name: strawberry.field(
+                description=_hinted(part), default_factory=part.default_factory
+            )
+            for part in group_parts
+        },
+    }
+    given = strawberry.input(
+        type(group.__name__ + "Input", (), input_namespace), description=group.__doc__
+    )
+    return output, given
+
+
+def _described(item: Item[Any]) -> str | None:
+    return None if item.description is None else f"{item.description}."
+
+
+def _hinted(item: Item[Any]) -> str | None:
+    """An input's description: the item's label and what to enter."""
+    if item.description is None:
+        return item.hint
+    return f"{item.description}. {item.hint}" if item.hint else f"{item.description}."
+
+
+_GROUP_TYPES: dict[type, tuple[type, type]] = {}
+for _item in ITEMS:
+    if isinstance(_item, form.Group | form.Groups) and _item.group not in _GROUP_TYPES:
+        _GROUP_TYPES[_item.group] = _group_types(_item.group)
+
+
+def _output_type(item: Item[Any]) -> Any:
+    if isinstance(item, form.Group):
+        return _GROUP_TYPES[item.group][0] | None
+    if isinstance(item, form.Groups):
+        return list[_GROUP_TYPES[item.group][0]]  # type: ignore[misc]
+    return item.value_type
+
+
+def _input_type(item: Item[Any]) -> Any:
+    if isinstance(item, form.Group):
+        return _GROUP_TYPES[item.group][1] | None
+    if isinstance(item, form.Groups):
+        return list[_GROUP_TYPES[item.group][1]]  # type: ignore[misc]
+    return item.value_type
+
+
+def _from_input(item: Item[Any], value: Any) -> Any:
+    """A value sent as GraphQL input, as the form holds it (a group as its dataclass)."""
+    if isinstance(item, form.Group):
+        return None if value is None else _group_from_input(item.group, value)
+    if isinstance(item, form.Groups):
+        return [_group_from_input(item.group, entry) for entry in value]
+    return value
+
+
+def _group_from_input(group: type, value: object) -> object:
+    return group(**{part.name: getattr(value, part.name) for part in form.parts(group)})
+
+
 def _with_items(
-    items: Iterable[Item[Any]], describe: Callable[[Item[Any]], str | None]
+    items: Iterable[Item[Any]],
+    describe: Callable[[Item[Any]], str | None],
+    *,
+    given: bool,
 ) -> Callable[[type[T]], type[T]]:
     """Give the class a field for each of the form's items, after its own, for Strawberry.
 
-    Each has the item's type and `describe`'s description; an item not required has its
-    default, which an input type shows and lets the client leave out.
+    Each has the item's type and `describe`'s description. On an input type (`given`), an
+    item that need not be sent has its default, which the client may leave out; an output
+    type has no defaults, so its values can be read lazily (`PostingContent`).
     """
 
     def add(cls: type[T]) -> type[T]:
         annotations = inspect.get_annotations(cls)
         for item in items:
-            annotations[item.name] = item.value_type
-            if item.default_factory is None:
-                field = strawberry.field(description=describe(item))
-            else:
+            annotations[item.name] = _input_type(item) if given else _output_type(item)
+            if given and item.default_factory is not None:
                 field = strawberry.field(
                     description=describe(item), default_factory=item.default_factory
                 )
+            else:
+                field = strawberry.field(description=describe(item))
             setattr(cls, item.name, field)
         cls.__annotations__ = annotations
         return cls
@@ -92,24 +215,186 @@ def _with_items(
     return add
 
 
-def _described(item: Item[Any]) -> str | None:
-    return None if item.description is None else f"{item.description}."
-
-
-@strawberry.type(description="The posting form (求人票), in the form's groups.")
-@_with_items(ITEMS, _described)
+@strawberry.type(
+    description=(
+        "The posting form (求人票), section by section in Hello Work's order; `postingForm` "
+        "lists the sections and their items."
+    )
+)
+@_with_items(ITEMS, _described, given=False)
 class PostingContent:
+    """Its values are read from the stored form only as a query asks for them: a page of
+    postings that shows a title does not load the hundred other items."""
+
     @classmethod
-    def from_content(cls, content: postings.PostingContent) -> Self:
-        return cls(**content.values())
+    def lazily(cls, load: Callable[[Item[Any]], Any]) -> Self:
+        shown = cls.__new__(cls)
+        shown.__dict__["_load"] = load
+        return shown
+
+    @classmethod
+    def of_row(cls, posting: models.Posting) -> Self:
+        return cls.lazily(lambda item: item.load(getattr(posting, item.name)))
+
+    @classmethod
+    def of_json(cls, stored: dict[str, Any]) -> Self:
+        return cls.lazily(
+            lambda item: item.load(stored[item.name]) if item.name in stored else _empty(item)
+        )
+
+    @classmethod
+    def of_content(cls, content: postings.PostingContent) -> Self:
+        return cls.lazily(lambda item: getattr(content, item.name))
+
+    def __getattr__(self, name: str) -> Any:
+        item = ITEM_BY_NAME.get(name)
+        load = self.__dict__.get("_load")
+        if item is None or load is None:
+            raise AttributeError(name)
+        value = load(item)
+        self.__dict__[name] = value
+        return value
+
+
+def _empty(item: Item[Any]) -> Any:
+    return None if item.default_factory is None else item.default_factory()
 
 
 # What must be sent comes first, then what may be left out.
-@strawberry.input(description="The posting form (求人票); every field is sent, always whole.")
-@_with_items(sorted(ITEMS, key=lambda item: not item.required), lambda item: item.hint)
+@strawberry.input(
+    description=(
+        "The posting form (求人票); sent whole. A draft (一時保存) may be incomplete: "
+        "`postingCheck` says what is missing, and `postingSubmit` refuses it until it is not."
+    )
+)
+@_with_items(sorted(ITEMS, key=lambda item: not item.sent), _hinted, given=True)
 class PostingContentInput:
     def to_content(self) -> postings.PostingContent:
-        return postings.PostingContent(**{item.name: getattr(self, item.name) for item in ITEMS})
+        return postings.PostingContent(
+            **{item.name: _from_input(item, getattr(self, item.name)) for item in ITEMS}
+        )
+
+
+# --- The check --------------------------------------------------------------------------
+
+
+@strawberry.type(description="A warning of the posting check (orange): likely a mistake.")
+class PostingWarning:
+    field: str = strawberry.field(description="The form's field it concerns (content.…).")
+    code: PostingWarningCode
+    message: str = strawberry.field(description="What to check, in Japanese.")
+
+
+@strawberry.type(description="The minimum wage a posting's wage was checked against.")
+class CheckedMinimumWage:
+    prefecture: str = strawberry.field(description="就業場所の都道府県.")
+    hourly_wage: Yen = strawberry.field(description="最低賃金時間額 in force on the day.")
+    effective_from: dt.date = strawberry.field(description="発効年月日.")
+
+
+@strawberry.type(
+    description=(
+        "The check of a posting form: errors (red) keep it from being submitted; warnings "
+        "(orange) must be acknowledged. Both in the form's order."
+    )
+)
+class PostingCheckResult:
+    errors: list[UserError] = strawberry.field(description="Missing, malformed or unlawful items.")
+    warnings: list[PostingWarning] = strawberry.field(
+        description="Likely mistakes; submit with their codes in `acknowledgedWarnings`."
+    )
+    minimum_wage: CheckedMinimumWage | None = strawberry.field(
+        description="The workplace prefecture's minimum wage in force today; null if unknown."
+    )
+    checked_on: dt.date = strawberry.field(description="The day the rules were applied.")
+
+    @classmethod
+    def of(cls, result: posting_check.CheckResult, prefecture: str, today: dt.date) -> Self:
+        minimum = result.minimum_wage
+        return cls(
+            errors=[
+                UserError(field=graphql_path(e.field), code=e.code, message=e.message)
+                for e in result.errors
+            ],
+            warnings=[
+                PostingWarning(field=graphql_path(w.field) or "", code=w.code, message=w.message)
+                for w in result.warnings
+            ],
+            minimum_wage=None
+            if minimum is None
+            else CheckedMinimumWage(
+                prefecture=prefecture,
+                hourly_wage=Yen(minimum.yen),
+                effective_from=minimum.effective_from,
+            ),
+            checked_on=today,
+        )
+
+
+@strawberry.input(
+    one_of=True,
+    description="What to check: a saved posting (`id`), or a form not saved (`content`).",
+)
+class PostingCheckInput:
+    id: relay.GlobalID | None = strawberry.field(
+        default=strawberry.UNSET, description="A posting of the establishment (or office)."
+    )
+    content: PostingContentInput | None = strawberry.field(
+        default=strawberry.UNSET, description="A form being filled in."
+    )
+
+
+# --- The form's description, for frontends ---------------------------------------------------
+
+
+@strawberry.type(description="One item of the posting form, as a frontend lays it out.")
+class PostingFormItem:
+    field: str = strawberry.field(description="Its field in `PostingContentInput` (camelCase).")
+    label: str = strawberry.field(description="Its Japanese label, as Hello Work's form shows it.")
+    required: bool = strawberry.field(
+        description="Whether it must be filled in to submit, always (see `requiredWhen`)."
+    )
+    required_when: str | None = strawberry.field(
+        description=(
+            "必須となる条件: when an item not always required must be filled in (雇用期間の定めが"
+            "ある場合 …); null when it is always required or never."
+        )
+    )
+    hint: str | None = strawberry.field(description="What the input says of it.")
+    parts: list[PostingFormItem] = strawberry.field(
+        description="The parts of a group item (固定残業代: amount, hours …); empty otherwise."
+    )
+
+
+@strawberry.type(description="One of the eight sections of the posting form.")
+class PostingFormSectionDescription:
+    section: PostingFormSection
+    number: int = strawberry.field(description="Its number on Hello Work's form, 1 to 8.")
+    title: str = strawberry.field(description="Its Japanese title.")
+    items: list[PostingFormItem] = strawberry.field(description="Its items, in order.")
+
+
+def _form_item(item: Item[Any]) -> PostingFormItem:
+    group_parts = item.parts if isinstance(item, form.Group | form.Groups) else ()
+    return PostingFormItem(
+        field=to_camel_case(item.name),
+        label=item.label,
+        required=item.required,
+        required_when=item.required_when,
+        hint=item.hint,
+        parts=[_form_item(part) for part in group_parts],
+    )
+
+
+_FORM_SECTIONS = [
+    PostingFormSectionDescription(
+        section=section,
+        number=number,
+        title=section.label,
+        items=[_form_item(item) for item in ITEMS if item.section is section],
+    )
+    for number, section in enumerate(form.Section, start=1)
+]
 
 
 @strawberry.type(description="One entry of a posting's history.")
@@ -133,6 +418,21 @@ class PostingEvent:
             reason=row["reason"],
             at=row["created_at"],
         )
+
+
+@strawberry.type(
+    description="本登録 at the counter: needed within 14 days of 仮登録 (to an opening day)."
+)
+class CounterRegistration:
+    reasons: list[CounterRegistrationReason] = strawberry.field(
+        description="Why it is needed, decided at submission."
+    )
+    due_on: dt.date = strawberry.field(
+        description="本登録の期限: the submission lapses to DRAFT when it is not done by then."
+    )
+    confirmed_at: dt.datetime | None = strawberry.field(
+        description="When staff marked it done (`postingCounterConfirm`); null until then."
+    )
 
 
 @strawberry.type(description="A job posting (求人) of an establishment.")
@@ -190,7 +490,7 @@ class Posting(relay.Node):
 
     @strawberry.field(description="What the posting shows now.")
     def content(self) -> PostingContent:
-        return PostingContent.from_content(postings.PostingContent.of(self.model))
+        return PostingContent.of_row(self.model)
 
     @strawberry.field(
         description="A change waiting for staff review; `content` stays until it is accepted."
@@ -198,9 +498,65 @@ class Posting(relay.Node):
     def pending_content(self) -> PostingContent | None:
         if self.model.pending_content is None:
             return None
-        return PostingContent.from_content(
-            postings.PostingContent.from_json(self.model.pending_content)
+        return PostingContent.of_json(self.model.pending_content)
+
+    @strawberry.field(
+        description=(
+            "更新予約: the content the reserved renewal will have; null when none is reserved."
         )
+    )
+    def renewal_content(self) -> PostingContent | None:
+        if self.model.renewal_content is None:
+            return None
+        return PostingContent.of_json(self.model.renewal_content)
+
+    @strawberry.field(
+        description="When staff accepted the reserved renewal; null while it waits for review."
+    )
+    def renewal_accepted_at(self) -> dt.datetime | None:
+        return self.model.renewal_accepted_at
+
+    @strawberry.field(
+        description=(
+            "本登録: whether this submission needs the employer at the counter, why, by when, "
+            "and whether staff marked it done; null when it needs none."
+        )
+    )
+    def counter_registration(self) -> CounterRegistration | None:
+        posting = self.model
+        if not posting.counter_registration_reasons:
+            return None
+        assert posting.counter_registration_due_on is not None
+        return CounterRegistration(
+            reasons=[
+                enums.CounterRegistrationReason(reason)
+                for reason in posting.counter_registration_reasons
+            ],
+            due_on=posting.counter_registration_due_on,
+            confirmed_at=posting.counter_registration_confirmed_at,
+        )
+
+    @strawberry.field(
+        description=(
+            "The posting check of what staff would review (a waiting change or renewal, else "
+            "the content), by today's rules; what `postingCheck` answers for this posting."
+        )
+    )
+    def check(self, info: Info) -> PostingCheckResult:
+        today = info.context.rt.clock.today()
+        content = postings.content_under_review(self.model)
+        return PostingCheckResult.of(
+            posting_check.check(content, today), content.workplace_prefecture, today
+        )
+
+    @strawberry.field(
+        description=(
+            "The printed 求人票 (A4 PDF) of the posting, for whoever may see it: a path on this "
+            "service, sent with the same session (cookie or bearer token)."
+        )
+    )
+    def kyujinhyo_pdf_url(self) -> str:
+        return f"/postings/{relay.to_base64('Posting', self.id)}/kyujinhyo.pdf"
 
     @strawberry.field(description="The establishment (事業所) the posting belongs to.")
     async def establishment(self, info: Info) -> Establishment:
@@ -259,13 +615,24 @@ _SEARCH_ITEMS = (
     PostingForm.annual_holidays,
     PostingForm.weekly_two_days_off,
     PostingForm.accepts_online_applications,
+    PostingForm.graduate_class_of,
+    PostingForm.passive_smoking_measure,
+    PostingForm.trial_period,
+    PostingForm.education_requirement,
+    PostingForm.age_limit,
+    PostingForm.fixed_allowances,
+    PostingForm.fixed_overtime_pay,
+    PostingForm.commute_allowance,
+    PostingForm.annual_paid_leave_days,
+    PostingForm.break_minutes,
+    PostingForm.special_notes,
     PostingForm.pr,
     PostingForm.selection_method,
 )
 
 
 @strawberry.type(description="An active posting as job seekers find it (求人検索).")
-@_with_items(_SEARCH_ITEMS, lambda item: None)
+@_with_items(_SEARCH_ITEMS, lambda item: None, given=False)
 class PostingSearchResult:
     posting_number: str = strawberry.field(description="求人番号.")
     referral_deadline: dt.date = strawberry.field(description="紹介期限日.")
@@ -278,6 +645,11 @@ class PostingSearchResult:
     contact: str | None = strawberry.field(description="Null when the name is hidden.")
     establishment_id: strawberry.Private[int]
     shows_name: strawberry.Private[bool]
+    node_id: strawberry.Private[int]
+
+    @strawberry.field(description="The printed 求人票 (A4 PDF), as published to this viewer.")
+    def kyujinhyo_pdf_url(self) -> str:
+        return f"/postings/{relay.to_base64('PostingSearchResult', self.node_id)}/kyujinhyo.pdf"
 
     @strawberry.field(
         description="The establishment's approved images; empty when the name is hidden, "
@@ -301,6 +673,7 @@ class PostingSearchResult:
             **{item.name: item.load(getattr(posting, item.name)) for item in _SEARCH_ITEMS},
             establishment_id=posting.establishment_id,
             shows_name=show_name,
+            node_id=posting.id,
         )
 
 
@@ -382,6 +755,39 @@ class PostingQuery:
         page = await postings.review_queue(info.context.viewer, first=first, after_id=after_id)
         return _connection(page)
 
+    @strawberry.field(
+        description=(
+            "Employer or staff: the check of a posting form, by today's rules — a saved posting "
+            "(`id`: what staff would review) or a form being filled in (`content`). An unknown "
+            "posting is an error on `id`."
+        )
+    )
+    async def posting_check(self, info: Info, input: PostingCheckInput) -> PostingCheckResult:
+        ctx = info.context
+        today = ctx.rt.clock.today()
+        if input.content is not None and input.content is not strawberry.UNSET:
+            content = input.content.to_content()
+            result = postings.check_content(ctx.rt, ctx.viewer, content)
+            return PostingCheckResult.of(result, content.workplace_prefecture, today)
+        assert isinstance(input.id, relay.GlobalID)
+        try:
+            posting_id = _posting_id(input.id)
+            checked = await postings.check_posting(ctx.rt, ctx.viewer, posting_id)
+        except UserErrors as exc:
+            return PostingCheckResult(
+                errors=user_errors(exc), warnings=[], minimum_wage=None, checked_on=today
+            )
+        return PostingCheckResult.of(checked.result, checked.prefecture, today)
+
+    @strawberry.field(
+        description=(
+            "The posting form's eight sections and their items, in Hello Work's order, with "
+            "their Japanese labels: for a frontend that lays out the form."
+        )
+    )
+    def posting_form(self) -> list[PostingFormSectionDescription]:
+        return _FORM_SECTIONS
+
     @strawberry.field(description="Anyone: search the active postings (求人検索).")
     async def posting_search(
         self,
@@ -403,7 +809,9 @@ class PostingQuery:
             employment_type=employment_type,
             work_style=work_style,
         )
-        page = await postings.search_postings(filters, first=first, after_id=after_id)
+        page = await postings.search_postings(
+            info.context.rt, viewer, filters, first=first, after_id=after_id
+        )
         return connection(
             PostingSearchResultConnection,
             page,
@@ -432,7 +840,11 @@ class PostingUpdateInput:
 
 @strawberry.input
 class PostingSubmitInput:
-    id: relay.GlobalID
+    id: relay.GlobalID = strawberry.field(description="A DRAFT or RETURNED posting.")
+    acknowledged_warnings: list[PostingWarningCode] = strawberry.field(
+        default_factory=list,
+        description="The codes of the check's warnings the employer has confirmed (at most 20).",
+    )
 
 
 @strawberry.input
@@ -450,11 +862,23 @@ class PostingStopInput:
 class PostingChangeRequestInput:
     id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
     content: PostingContentInput
+    acknowledged_warnings: list[PostingWarningCode] = strawberry.field(
+        default_factory=list,
+        description="The codes of the check's warnings the employer has confirmed (at most 20).",
+    )
 
 
 @strawberry.input
 class PostingRenewalReserveInput:
     id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
+    content: PostingContentInput | None = strawberry.field(
+        default=None,
+        description="The renewed posting's form; null: the posting's content as it is.",
+    )
+    acknowledged_warnings: list[PostingWarningCode] = strawberry.field(
+        default_factory=list,
+        description="The codes of the check's warnings the employer has confirmed (at most 20).",
+    )
 
 
 @strawberry.input
@@ -466,6 +890,16 @@ class PostingReuseInput:
 class PostingAcceptInput:
     id: relay.GlobalID = strawberry.field(
         description="A SUBMITTED posting, or an ACTIVE one with a change waiting."
+    )
+
+
+@strawberry.input
+class PostingCounterConfirmInput:
+    id: relay.GlobalID = strawberry.field(
+        description="A SUBMITTED posting whose 本登録 is due and not yet done."
+    )
+    note: str = strawberry.field(
+        default="", description="メモ: what was checked at the counter, up to 500 characters."
     )
 
 
@@ -491,6 +925,13 @@ class PostingUpdatePayload:
 class PostingSubmitPayload:
     posting: Posting | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    warnings: list[PostingWarning] = strawberry.field(
+        default_factory=list,
+        description=(
+            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
+            "each with its own code to list in `acknowledgedWarnings`."
+        ),
+    )
 
 
 @strawberry.type
@@ -509,12 +950,26 @@ class PostingStopPayload:
 class PostingChangeRequestPayload:
     posting: Posting | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    warnings: list[PostingWarning] = strawberry.field(
+        default_factory=list,
+        description=(
+            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
+            "each with its own code to list in `acknowledgedWarnings`."
+        ),
+    )
 
 
 @strawberry.type
 class PostingRenewalReservePayload:
     posting: Posting | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    warnings: list[PostingWarning] = strawberry.field(
+        default_factory=list,
+        description=(
+            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
+            "each with its own code to list in `acknowledgedWarnings`."
+        ),
+    )
 
 
 @strawberry.type
@@ -525,6 +980,12 @@ class PostingReusePayload:
 
 @strawberry.type
 class PostingAcceptPayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingCounterConfirmPayload:
     posting: Posting | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -546,10 +1007,52 @@ def _posting_id(global_id: relay.GlobalID) -> int:
     return decode_id(global_id, "Posting", "id")
 
 
+Sent = TypeVar(
+    "Sent", PostingSubmitPayload, PostingChangeRequestPayload, PostingRenewalReservePayload
+)
+
+
+async def _run_sent(
+    payload: Callable[..., Sent], change: Callable[[], Awaitable[models.Posting]]
+) -> Sent:
+    """`_run` for what goes to Hello Work: a refusal for warnings not acknowledged lists them."""
+    unacknowledged: list[posting_check.PostingWarning] = []
+
+    async def sending() -> models.Posting:
+        try:
+            return await change()
+        except postings.UnacknowledgedWarnings as exc:
+            unacknowledged.extend(exc.warnings)
+            raise
+
+    answer = await _run(payload, sending)
+    answer.warnings = [
+        PostingWarning(field=graphql_path(w.field) or "", code=w.code, message=w.message)
+        for w in unacknowledged
+    ]
+    return answer
+
+
+MAX_ACKNOWLEDGED = 20
+
+
+def _acknowledged(
+    input: PostingSubmitInput | PostingChangeRequestInput | PostingRenewalReserveInput,
+) -> list[posting_check.WarningCode]:
+    if len(input.acknowledged_warnings) > MAX_ACKNOWLEDGED:
+        raise user_error(
+            ErrorCode.OUT_OF_RANGE,
+            f"確認した警告は{MAX_ACKNOWLEDGED}件までです。",
+            "acknowledged_warnings",
+        )
+    return input.acknowledged_warnings
+
+
 @strawberry.type
 class PostingMutation:
     @strawberry.mutation(
-        description="Employer: a new draft posting (仮登録).", permission_classes=[IsEmployer]
+        description="Employer: a new draft posting (一時保存), complete or not.",
+        permission_classes=[IsEmployer],
     )
     async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingCreatePayload:
         ctx = info.context
@@ -572,14 +1075,19 @@ class PostingMutation:
         )
 
     @strawberry.mutation(
-        description="Employer: submit a draft for review (提出).",
+        description=(
+            "Employer: send a draft to Hello Work (仮登録): refused while the check has errors, "
+            "or warnings not acknowledged; says whether 本登録 at the counter is needed."
+        ),
         permission_classes=[IsEmployer],
     )
     async def posting_submit(self, info: Info, input: PostingSubmitInput) -> PostingSubmitPayload:
         ctx = info.context
-        return await _run(
+        return await _run_sent(
             PostingSubmitPayload,
-            lambda: postings.submit_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+            lambda: postings.submit_posting(
+                ctx.rt, ctx.viewer, _posting_id(input.id), _acknowledged(input)
+            ),
         )
 
     @strawberry.mutation(
@@ -614,24 +1122,37 @@ class PostingMutation:
         self, info: Info, input: PostingChangeRequestInput
     ) -> PostingChangeRequestPayload:
         ctx = info.context
-        return await _run(
+        return await _run_sent(
             PostingChangeRequestPayload,
             lambda: postings.request_change(
-                ctx.rt, ctx.viewer, _posting_id(input.id), input.content.to_content()
+                ctx.rt,
+                ctx.viewer,
+                _posting_id(input.id),
+                input.content.to_content(),
+                _acknowledged(input),
             ),
         )
 
     @strawberry.mutation(
-        description="Employer: reserve the renewal (更新予約), from 14 days before the deadline.",
+        description=(
+            "Employer: reserve the renewal (更新予約), from 14 days before the deadline; checked "
+            "by today's rules and reviewed by staff before it becomes active at the deadline."
+        ),
         permission_classes=[IsEmployer],
     )
     async def posting_renewal_reserve(
         self, info: Info, input: PostingRenewalReserveInput
     ) -> PostingRenewalReservePayload:
         ctx = info.context
-        return await _run(
+        return await _run_sent(
             PostingRenewalReservePayload,
-            lambda: postings.reserve_renewal(ctx.rt, ctx.viewer, _posting_id(input.id)),
+            lambda: postings.reserve_renewal(
+                ctx.rt,
+                ctx.viewer,
+                _posting_id(input.id),
+                None if input.content is None else input.content.to_content(),
+                _acknowledged(input),
+            ),
         )
 
     @strawberry.mutation(
@@ -654,6 +1175,24 @@ class PostingMutation:
         return await _run(
             PostingAcceptPayload,
             lambda: postings.accept_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Staff: mark 本登録 done — the employer came to the counter within the due date; "
+            "the submission can then be accepted."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def posting_counter_confirm(
+        self, info: Info, input: PostingCounterConfirmInput
+    ) -> PostingCounterConfirmPayload:
+        ctx = info.context
+        return await _run(
+            PostingCounterConfirmPayload,
+            lambda: postings.confirm_counter_registration(
+                ctx.rt, ctx.viewer, _posting_id(input.id), input.note
+            ),
         )
 
     @strawberry.mutation(
