@@ -1,11 +1,13 @@
 """The employer dashboard (`/dashboard`): the page, its assets and headers over plain HTTP, and
 an employer using it in a real browser (Debian's chromium): log in with the mailed one-time
 password, see the home figures, the applicants and the threads, and watch a seeker's message
-and a status change arrive without reload."""
+and a status change arrive without reload; see each posting's check, its 本登録 due date and
+its printed 求人票."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from app.middleware import DASHBOARD_CSP, HSTS
 from tests import flows, seeker_flows
@@ -25,6 +27,15 @@ EMAIL = "hr@care.example.jp"
 
 SEND = """mutation ($input: MessageSendInput!) {
   messageSend(input: $input) { message { id body } errors { field code message } }
+}"""
+
+POSTING = """query ($id: ID!) {
+  node(id: $id) {
+    ... on Posting {
+      id kyujinhyoPdfUrl counterRegistration { dueOn confirmedAt }
+      check { errors { field code message } warnings { field code message } }
+    }
+  }
 }"""
 
 ASSETS = {
@@ -110,12 +121,53 @@ async def test_production_serves_the_dashboard_but_not_graphiql(tmp_path: Path) 
     assert graphiql.status_code == 404
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+OPERATION_NAME = re.compile(r"\b(?:query|mutation|subscription)\s+([A-Za-z_]\w*)")
+
+
+def operation_names(path: Path) -> list[str]:
+    return OPERATION_NAME.findall(path.read_text(encoding="utf-8"))
+
+
+def test_the_dashboards_operation_names_are_its_own() -> None:
+    """The server's log lines name the operation: a name of the dashboard's must not also be
+    one of the guides', the README's, the third-party clients' or another page's."""
+    dashboard = ROOT / "web" / "src" / "dashboard" / "dashboard.js"
+    names = operation_names(dashboard)
+    assert names
+    assert len(set(names)) == len(names), names
+    elsewhere = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
+    for folder in (ROOT / "clients", ROOT / "web" / "src"):
+        elsewhere += [
+            path
+            for path in folder.rglob("*")
+            if path.is_file() and "node_modules" not in path.parts and path != dashboard
+        ]
+    for path in elsewhere:
+        assert not set(names) & set(operation_names(path)), path
+
+
 # --- In the browser -----------------------------------------------------------------------------
 
 
 async def send_message(client: GraphQLClient, application_id: str, body: str) -> None:
     data = await client.execute(SEND, {"input": {"applicationId": application_id, "body": body}})
     assert data["messageSend"]["errors"] == [], data
+
+
+async def log_in(page: Page, server: Server) -> None:
+    """The dashboard's login: the password, then the one-time password from the mail."""
+    await page.goto(f"{server.url}/dashboard")
+    mails = await flows.mail_count(server, EMAIL)
+    await page.get_by_label("メールアドレス").fill(EMAIL)
+    await page.get_by_label("パスワード", exact=True).fill(flows.EMPLOYER_PASSWORD)
+    await page.get_by_role("button", name="ログイン").click()
+    otp_field = page.get_by_label("ワンタイムパスワード")
+    await expect(otp_field).to_be_visible()
+    assert await flows.mail_count(server, EMAIL) == mails + 1
+    await otp_field.fill(await flows.otp_from_mail(server, EMAIL))
+    await page.get_by_role("button", name="確認").click()
 
 
 async def test_an_employer_watches_messages_and_status_changes_arrive(
@@ -130,18 +182,7 @@ async def test_an_employer_watches_messages_and_status_changes_arrive(
 
     async with watched_page(browser) as watched:
         page = watched.page
-        await page.goto(f"{server.url}/dashboard")
-
-        # Log in: the password, then the one-time password from the mail.
-        mails = await flows.mail_count(server, EMAIL)
-        await page.get_by_label("メールアドレス").fill(EMAIL)
-        await page.get_by_label("パスワード", exact=True).fill(flows.EMPLOYER_PASSWORD)
-        await page.get_by_role("button", name="ログイン").click()
-        otp_field = page.get_by_label("ワンタイムパスワード")
-        await expect(otp_field).to_be_visible()
-        assert await flows.mail_count(server, EMAIL) == mails + 1
-        await otp_field.fill(await flows.otp_from_mail(server, EMAIL))
-        await page.get_by_role("button", name="確認").click()
+        await log_in(page, server)
 
         # The home figures.
         await expect(page.locator("#establishment-name")).to_have_text("ハローワークケア")
@@ -183,6 +224,132 @@ async def test_an_employer_watches_messages_and_status_changes_arrive(
 
         assert await page.evaluate("window.stillTheSamePage") is True
         await screenshot(page, "dashboard")
+
+    assert watched.foreign_requests() == []
+    assert watched.console_errors == []
+
+
+def japanese_date(day: str) -> str:
+    date = dt.date.fromisoformat(day)
+    return f"{date.year}年{date.month}月{date.day}日"
+
+
+async def test_an_employer_sees_each_postings_check_and_opens_its_printed_kyujinhyo(
+    server: Server, browser: Browser, new_client: Any
+) -> None:
+    """Every posting with its status, its check (errors and warnings spelt out, not by colour
+    alone), the 本登録 due date while it is needed, and the link to its 求人票 PDF, which the
+    page's session cookie fetches."""
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client(), email=EMAIL)
+    submitted = await flows.create_posting(employer, jobTitle="調理師")
+    submitted = await flows.posting_step(employer, "postingSubmit", {"id": submitted["id"]})
+    warned = await flows.create_posting(employer, jobTitle="介護福祉士", baseWageMax=500000)
+    incomplete = await flows.create_posting(employer, jobTitle="")
+    seen = {
+        posting["id"]: (await employer.execute(POSTING, {"id": posting["id"]}))["node"]
+        for posting in (submitted, warned, incomplete)
+    }
+    assert [w["code"] for w in seen[warned["id"]]["check"]["warnings"]] == ["WIDE_WAGE_RANGE"]
+    assert seen[warned["id"]]["check"]["errors"] == []
+    assert ("content.jobTitle", "REQUIRED") in [
+        (e["field"], e["code"]) for e in seen[incomplete["id"]]["check"]["errors"]
+    ]
+    due = seen[submitted["id"]]["counterRegistration"]
+    assert due is not None
+    assert due["confirmedAt"] is None
+
+    async with watched_page(browser) as watched:
+        page = watched.page
+        await log_in(page, server)
+        section = page.get_by_role("region", name="求人の確認結果と求人票")
+        await expect(section).to_be_visible()
+        items = section.locator("#posting-checks > li")
+        await expect(items).to_have_count(3)
+
+        def item_of(posting: dict[str, Any]) -> Any:
+            return section.locator(f'li[data-posting-id="{posting["id"]}"]')
+
+        # The draft with a warning: in orange, and spelt 「警告」 for whoever cannot see it.
+        card = item_of(warned)
+        await expect(card.get_by_role("heading", name="介護福祉士")).to_be_visible()
+        await expect(card).to_contain_text("状態：一時保存")
+        await expect(card.locator(".check-summary")).to_contain_text("エラー 0 件 ・ 警告 1 件")
+        messages = card.get_by_role("list", name="介護福祉士 のエラーと警告").get_by_role(
+            "listitem"
+        )
+        warning = seen[warned["id"]]["check"]["warnings"][0]
+        await expect(messages).to_have_text([f"警告：{warning['message']}"])
+        colour = await card.locator(".check-warning .check-label").evaluate(
+            "label => getComputedStyle(label).color"
+        )
+        assert colour == "rgb(160, 74, 0)"
+
+        # The draft with missing items: every error, in red, in the form's order.
+        card = item_of(incomplete)
+        await expect(card.get_by_role("heading", name="（職種未入力）")).to_be_visible()
+        errors = seen[incomplete["id"]]["check"]["errors"]
+        warnings = seen[incomplete["id"]]["check"]["warnings"]
+        await expect(card.locator(".check-summary")).to_contain_text(
+            f"エラー {len(errors)} 件 ・ 警告 {len(warnings)} 件"
+        )
+        await expect(card.locator(".check-items li")).to_have_text(
+            [f"エラー：{e['message']}" for e in errors]
+            + [f"警告：{w['message']}" for w in warnings]
+        )
+        colour = await card.locator(".check-error .check-label").first.evaluate(
+            "label => getComputedStyle(label).color"
+        )
+        assert colour == "rgb(176, 0, 32)"
+
+        # The submission (仮登録) waits for 本登録 at the counter by its due date.
+        card = item_of(submitted)
+        await expect(card).to_contain_text("状態：仮登録")
+        await expect(card.locator(".check-summary")).to_contain_text("エラー・警告はありません")
+        await expect(card.locator(".counter-due")).to_contain_text(
+            f"本登録の期限：{japanese_date(due['dueOn'])}"
+        )
+        await expect(card.locator(f'.counter-due time[datetime="{due["dueOn"]}"]')).to_have_count(1)
+        await expect(item_of(warned).locator(".counter-due")).to_have_count(0)
+
+        # Each printed 求人票: the posting's own path, fetched with the page's session cookie.
+        for posting in (submitted, warned, incomplete):
+            link = item_of(posting).get_by_role("link", name=re.compile("^求人票（PDF）"))
+            url = seen[posting["id"]]["kyujinhyoPdfUrl"]
+            assert await link.get_attribute("href") == url
+            assert await link.get_attribute("target") == "_blank"
+            response = await page.request.get(f"{server.url}{url}")
+            assert response.status == 200, url
+            assert response.headers["content-type"] == "application/pdf"
+            assert (await response.body()).startswith(b"%PDF-")
+        assert any(cookie["httpOnly"] for cookie in await page.context.cookies())
+
+        # From the keyboard: the link opens the PDF in a new tab, the dashboard stays.
+        link = item_of(warned).get_by_role("link", name=re.compile("^求人票（PDF）"))
+        await link.focus()
+        async with page.context.expect_page() as opened:
+            await page.keyboard.press("Enter")
+        pdf_tab = await opened.value
+        assert pdf_tab.url == f"{server.url}{seen[warned['id']]['kyujinhyoPdfUrl']}"
+        await pdf_tab.close()
+        await screenshot(page, "dashboard-postings")
+
+        # Corrected elsewhere, the check is read again on request and the update announced.
+        await flows.posting_step(
+            employer,
+            "postingUpdate",
+            {"id": incomplete["id"], "content": flows.posting_content(jobTitle="看護師")},
+        )
+        refresh = section.get_by_role("button", name="確認結果を更新")
+        await refresh.focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#notices")).to_contain_text(
+            "求人の確認結果を更新しました（3 件）"
+        )
+        await expect(refresh).to_be_focused()
+        card = item_of(incomplete)
+        await expect(card.get_by_role("heading", name="看護師")).to_be_visible()
+        await expect(card.locator(".check-error")).to_have_count(0)
 
     assert watched.foreign_requests() == []
     assert watched.console_errors == []

@@ -1,6 +1,7 @@
 // The employer dashboard (求人者ダッシュボード): log in with the password and the mailed
-// one-time password, see the home figures, the applicants of a posting and the message
-// threads, and receive new messages and status changes live over graphql-transport-ws.
+// one-time password, see the home figures, every posting with its check and printed 求人票, the
+// applicants of a posting and the message threads, and receive new messages and status changes
+// live over graphql-transport-ws.
 //
 // The session is the HttpOnly cookie the API sets at login: this script never sees the token.
 // Requests are JSON (a content type no other site can post without a CORS preflight, which
@@ -27,6 +28,13 @@ const CATEGORY = {
   DISABILITY: "障害者",
 };
 const SENDER = { EMPLOYER: "事業所", SEEKER: "求職者" };
+const POSTING_STATUS = {
+  DRAFT: "一時保存",
+  SUBMITTED: "仮登録",
+  ACTIVE: "受理",
+  RETURNED: "修正依頼",
+  INVALID: "無効",
+};
 
 // The WebSocket close code of a missing or ended session.
 const FORBIDDEN = 4403;
@@ -63,6 +71,20 @@ const HOME = `{
 }`;
 
 const UNREAD = `{ employerHome { unreadMessageCount } }`;
+
+// Every posting of the establishment, newest first, with the check of what staff would review
+// (by today's rules) and its printed 求人票. Named, so the server's log lines tell it apart.
+const POSTING_CHECKS = `query DashboardPostingChecks {
+  postings(first: 50) {
+    pageInfo { hasNextPage }
+    edges { node {
+      id status postingNumber kyujinhyoPdfUrl
+      content { jobTitle }
+      counterRegistration { dueOn confirmedAt }
+      check { checkedOn errors { field code message } warnings { field code message } }
+    } }
+  }
+}`;
 
 const APPLICATION_FIELDS = `id status source createdAt posting { id }
   applicant { desiredJob experience }`;
@@ -101,6 +123,9 @@ const dateTime = new Intl.DateTimeFormat("ja-JP", {
   timeStyle: "short",
 });
 const formatTime = (iso) => (iso ? dateTime.format(new Date(iso)) : "");
+const dateOnly = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long" });
+// A GraphQL Date is a day in Asia/Tokyo: noon there falls on that day.
+const formatDate = (day) => (day ? dateOnly.format(new Date(`${day}T12:00:00+09:00`)) : "");
 
 class ApiError extends Error {
   constructor(code, message) {
@@ -115,6 +140,7 @@ const state = {
   postingId: null,
   threadId: null,
   challengeId: null,
+  refreshingChecks: false,
 };
 
 async function graphql(query, variables = {}) {
@@ -293,6 +319,100 @@ async function selectPosting(posting) {
   $("applicants").replaceChildren(...rows);
   $("applicants-table").hidden = false;
   $("applicants-hint").hidden = true;
+}
+
+// --- Postings: their check and printed 求人票 ----------------------------------------------------
+
+// A link only to this origin: a URL from the API never becomes a `javascript:` or foreign link.
+function isSameOrigin(path) {
+  return new URL(path, window.location.href).origin === window.location.origin;
+}
+
+function checkItem(kind, label, item) {
+  const entry = element("li", undefined, `check-${kind}`);
+  entry.dataset.code = item.code;
+  entry.append(element("strong", label, "check-label"), `：${item.message}`);
+  return entry;
+}
+
+function postingCheckItem(posting) {
+  const title = posting.content.jobTitle || "（職種未入力）";
+  const { check, counterRegistration } = posting;
+  const item = element("li", undefined, "posting-check");
+  item.dataset.postingId = posting.id;
+
+  const facts = [`状態：${POSTING_STATUS[posting.status] ?? posting.status}`];
+  if (posting.postingNumber) facts.push(`求人番号 ${posting.postingNumber}`);
+  item.append(element("h3", title), element("p", facts.join(" ・ "), "meta"));
+
+  const summary = element("p", undefined, "check-summary");
+  const day = element("time", formatDate(check.checkedOn));
+  day.dateTime = check.checkedOn;
+  summary.append(
+    "確認結果（",
+    day,
+    check.errors.length || check.warnings.length
+      ? `時点）：エラー ${check.errors.length} 件 ・ 警告 ${check.warnings.length} 件`
+      : "時点）：エラー・警告はありません",
+  );
+  item.append(summary);
+  if (check.errors.length || check.warnings.length) {
+    const list = element("ul", undefined, "check-items");
+    list.setAttribute("aria-label", `${title} のエラーと警告`);
+    list.append(
+      ...check.errors.map((error) => checkItem("error", "エラー", error)),
+      ...check.warnings.map((warning) => checkItem("warning", "警告", warning)),
+    );
+    item.append(list);
+  }
+
+  if (counterRegistration && !counterRegistration.confirmedAt) {
+    const due = element("time", formatDate(counterRegistration.dueOn));
+    due.dateTime = counterRegistration.dueOn;
+    const note = element("p", undefined, "counter-due");
+    note.append(
+      element("strong", "本登録の期限"),
+      "：",
+      due,
+      "（この日までにハローワークの窓口で本登録してください。過ぎると一時保存に戻ります）",
+    );
+    item.append(note);
+  }
+
+  if (isSameOrigin(posting.kyujinhyoPdfUrl)) {
+    const link = element("a", "求人票（PDF）", "pdf-link");
+    link.href = posting.kyujinhyoPdfUrl;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.append(element("span", `：${title}（新しいタブで開きます）`, "visually-hidden"));
+    const line = element("p");
+    line.append(link);
+    item.append(line);
+  }
+  return item;
+}
+
+function renderPostingChecks(connection) {
+  const postings = connection.edges.map((edge) => edge.node);
+  $("posting-checks-empty").hidden = postings.length > 0;
+  $("posting-checks-more").hidden = !connection.pageInfo.hasNextPage;
+  $("posting-checks").replaceChildren(...postings.map(postingCheckItem));
+  return postings.length;
+}
+
+// The button stays enabled while it works: disabling it would take the keyboard focus away.
+async function refreshPostingChecks() {
+  if (state.refreshingChecks) return;
+  state.refreshingChecks = true;
+  try {
+    const { postings } = await graphql(POSTING_CHECKS);
+    const count = renderPostingChecks(postings);
+    announce(new Date().toISOString(), `求人の確認結果を更新しました（${count} 件）`);
+  } catch (error) {
+    announce(new Date().toISOString(), `求人の確認結果を更新できませんでした: ${error.message}`);
+  } finally {
+    state.refreshingChecks = false;
+  }
 }
 
 // --- Messages ------------------------------------------------------------------------------------
@@ -481,9 +601,10 @@ function stopLive() {
 async function start() {
   state.postingId = null;
   state.threadId = null;
-  const data = await graphql(HOME);
+  const [data, checks] = await Promise.all([graphql(HOME), graphql(POSTING_CHECKS)]);
   $("account-email").textContent = data.viewer.email;
   renderHome(data.employerHome);
+  renderPostingChecks(checks.postings);
   renderThreads(data.messageThreads.edges.map((edge) => edge.node));
   $("applicants").replaceChildren();
   $("applicants-table").hidden = true;
@@ -500,6 +621,7 @@ async function main() {
   $("password-form").addEventListener("submit", submitPassword);
   $("otp-form").addEventListener("submit", submitOtp);
   $("logout").addEventListener("click", logout);
+  $("posting-checks-refresh").addEventListener("click", refreshPostingChecks);
   $("home-title").tabIndex = -1;
   const { viewer } = await graphql(VIEWER);
   if (viewer?.portal === "EMPLOYER") {
