@@ -19,6 +19,9 @@ from tests.test_postings import CHECK, NODE, move_clock, tokyo
 SEARCH = """query ($keyword: String) { postingSearch(keyword: $keyword, first: 20) {
   edges { node { postingNumber jobTitle establishmentName } } } }"""
 
+REVIEW_QUEUE = """{ reviewQueue(first: 10) { edges { waitingSince node {
+  ... on Posting { id renewalContent { jobTitle } } } } } }"""
+
 POSTING = f"query ($id: ID!) {{ node(id: $id) {{ ... on Posting {{ {flows.POSTING_FIELDS} }} }} }}"
 
 
@@ -301,7 +304,13 @@ async def test_a_renewal_is_checked_against_the_rules_in_force(
     )
     assert reserved["renewalReservedAt"] is not None
     assert reserved["content"]["jobTitle"] == "介護職員"  # until the deadline
+    queue = (await staff.execute(REVIEW_QUEUE))["reviewQueue"]["edges"]
+    assert [(e["node"]["id"], e["waitingSince"]) for e in queue] == [
+        (posting["id"], reserved["renewalReservedAt"])
+    ]
+    assert queue[0]["node"]["renewalContent"] == {"jobTitle": "介護職員（夜勤あり）"}
     await flows.posting_step(staff, "postingAccept", {"id": posting["id"]})
+    assert (await staff.execute(REVIEW_QUEUE))["reviewQueue"]["edges"] == []
 
     server.clock.set(tokyo(2027, 2, 1, 0))
     assert (await postings.expire_postings(server.rt)).renewed == 1

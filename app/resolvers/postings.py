@@ -941,6 +941,7 @@ async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = Non
         | Q(status=PostingStatus.ACTIVE, change_requested_at__isnull=False)
         | Q(
             status=PostingStatus.ACTIVE,
+            change_requested_at__isnull=True,
             renewal_reserved_at__isnull=False,
             renewal_accepted_at__isnull=True,
         )

@@ -79,6 +79,19 @@ def _sources(office_id: int) -> list[_Source]:
             ),
             "change_requested_at",
         ),
+        # A reserved renewal (更新予約) is reviewed like a submission; a change waiting on the
+        # same posting comes first, and the renewal after it.
+        _Source(
+            ReviewKind.POSTING,
+            Posting.filter(
+                establishment__office_id=office_id,
+                status=PostingStatus.ACTIVE,
+                change_requested_at__isnull=True,
+                renewal_reserved_at__isnull=False,
+                renewal_accepted_at__isnull=True,
+            ),
+            "renewal_reserved_at",
+        ),
         _Source(
             ReviewKind.IMAGE,
             EstablishmentImage.filter(
