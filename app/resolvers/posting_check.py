@@ -302,10 +302,13 @@ def graduate_valid_until(class_of: int) -> dt.date:
 
 
 def _graduate_rules(c: PostingContent, today: dt.date, found: _Findings) -> None:
+    class_of = PostingForm.graduate_class_of
     if c.graduate_class_of is None:
         found.error(
             ErrorCode.REQUIRED, "大卒等求人では卒業予定年を入力してください。", "graduate_class_of"
         )
+    elif not class_of.low <= c.graduate_class_of <= class_of.high:
+        pass  # the item's own error
     elif c.graduate_class_of < graduating_class(today):
         found.error(
             ErrorCode.OUT_OF_RANGE,
@@ -687,7 +690,8 @@ def legal_paid_leave_days(weekly_days: int | None, weekly_minutes: int | None) -
         return None
     if weekly_days >= 5 or weekly_minutes >= FULL_PAID_LEAVE_WEEKLY_MINUTES:
         return FULL_PAID_LEAVE_DAYS
-    return PROPORTIONAL_PAID_LEAVE_DAYS[weekly_days]
+    # Out of range (0 or fewer days a week) is the item's own error.
+    return PROPORTIONAL_PAID_LEAVE_DAYS.get(weekly_days)
 
 
 def _insurance_rules(c: PostingContent, found: _Findings) -> None:
