@@ -171,8 +171,32 @@ def posting_content(job_title: str, number_to_hire: int = 2) -> dict[str, Any]:
         "annualHolidays": 120,
         "weeklyTwoDaysOff": "EVERY_WEEK",
         "insurances": ["EMPLOYMENT", "WORKERS_ACCIDENT", "HEALTH", "PENSION"],
+        "retirementAge": 65,
         "selectionMethod": "書類選考、面接",
         "contact": "人事課 03-3812-0001",
+        "contractingWork": False,
+        "trialEmployment": False,
+        "workplaceEmployees": 45,
+        "hasWorkRules": True,
+        "passiveSmokingMeasure": {"measure": "NO_SMOKING_INDOORS", "smokingAllowed": False},
+        "trialPeriod": {"hasTrialPeriod": True, "months": 3, "conditionsDiffer": False},
+        "educationRequirement": {"level": "ANY"},
+        "workplaceChangeScope": "変更なし",
+        "jobChangeScope": "会社の定める介護業務",
+        "fixedAllowances": [{"name": "資格手当", "amount": 10000}],
+        "commuteAllowance": {"payment": "CAPPED", "monthlyAmount": 30000},
+        "payRaise": {"hasRaise": True, "lastYear": "月額3,000円"},
+        "bonus": {"hasBonus": True, "timesLastYear": 2, "lastYear": "計4.00か月分"},
+        "dailyWorkingMinutes": 480,
+        "weeklyWorkingDays": 5,
+        "variableWorkingHours": "NONE",
+        "breakMinutes": 60,
+        "overtime": {"monthlyAverageHours": 10, "specialClause": False},
+        "annualPaidLeaveDays": 10,
+        "retirementAllowance": True,
+        "reemployment": {"available": True, "upperAge": 70},
+        "resultNoticeDays": 7,
+        "resultNoticeMethod": "EMAIL",
     }
 
 
@@ -257,6 +281,9 @@ def build(base_url: str, mail_dir: Path, account_creation_code: str) -> World:
         active, second_active, submitted, _draft = posting_ids
         for posting_id in (active, second_active, submitted):
             employer.mutate("postingSubmit", {"id": posting_id}, "posting { id }")
+        # The establishment's first postings through My Page: 本登録 at the counter first.
+        for posting_id in (active, second_active):
+            staff.mutate("postingCounterConfirm", {"id": posting_id}, "posting { id }")
         for posting_id in (active, second_active):
             accepted = staff.mutate(
                 "postingAccept", {"id": posting_id}, "posting { postingNumber }"
