@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -902,6 +903,13 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
 
 # --- Queries ------------------------------------------------------------------------------
 
+@functools.cache
+def _own_columns() -> tuple[str, ...]:
+    """The columns of a posting that are not items of its form, its links included (known
+    once Tortoise has set the models up)."""
+    form = {item.name for item in ITEMS}
+    return tuple(name for name in Posting._meta.fields_db_projection if name not in form)
+
 
 async def establishment_postings(
     viewer: Viewer,
@@ -911,13 +919,18 @@ async def establishment_postings(
     renewable_on: dt.date | None = None,
     first: int,
     after_id: int | None = None,
+    items: Iterable[str] | None = None,
 ) -> Page[Posting]:
     """The postings of the employer's establishment, newest first.
 
-    `renewable_on` keeps the active postings whose renewal can be reserved that day.
+    `renewable_on` keeps the active postings whose renewal can be reserved that day. With
+    `items`, the rows hold the posting's own columns and only those items of its form (a
+    list shows a few of them; reading the hundred columns was most of a page's cost).
     """
     user = viewer.require_employer()
     query = Posting.filter(establishment_id=user.establishment_id)
+    if items is not None:
+        query = query.only(*_own_columns(), *items)
     if status is not None:
         query = query.filter(status=status)
     if category is not None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
 from app import models
@@ -722,8 +723,48 @@ async def establishment_postings(
         renewable_on=ctx.rt.clock.today() if renewable else None,
         first=first,
         after_id=after_id,
+        items=_selected_items(info),
     )
     return _connection(page)
+
+
+_ITEM_BY_FIELD = {to_camel_case(item.name): item.name for item in ITEMS}
+_WHOLE_FORM = frozenset({"check"})
+"""Fields of `Posting` that read every item of its form."""
+
+
+def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+    """The fields selected, through fragments (whatever their conditions: reading a column
+    more than needed is harmless)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+def _selected_items(info: Info) -> frozenset[str] | None:
+    """The form's items a page of postings shows: those selected under `content`, so a list
+    reads a few of its hundred columns; None (every column) when a field reads the whole
+    form."""
+    items: set[str] = set()
+    for page in info.selected_fields:
+        for edges in _fields(page.selections):
+            if edges.name != "edges":
+                continue
+            for node in (f for f in _fields(edges.selections) if f.name == "node"):
+                for field in _fields(node.selections):
+                    if field.name in _WHOLE_FORM:
+                        return None
+                    if field.name != "content":
+                        continue
+                    for item in _fields(field.selections):
+                        if item.name == "__typename":
+                            continue
+                        if item.name not in _ITEM_BY_FIELD:
+                            return None
+                        items.add(_ITEM_BY_FIELD[item.name])
+    return frozenset(items)
 
 
 @strawberry.type
