@@ -3,9 +3,11 @@
 Fills the database of the preset once (`python -m bench.data`, kept under bench/var/),
 starts the service, the naive Strawberry peer and the raw baseline (one uvicorn worker each,
 on loopback), runs every scenario against each, then the login storm, the subscription
-fan-out (one process, then two through Redis), the scale comparison and the validation of
-documents that spread fragments in fragments (`bench/validation.py`, in process), and writes
-everything, with the machine and its load, to bench/results/<time>-<preset>.json.
+fan-out (one process, then two through Redis), the scale comparison, the validation of
+documents that spread fragments in fragments (`bench/validation.py`, in process) and the
+posting form's check and the postings page at its size (`bench/forms.py`, in process, on the
+`small` data), and writes everything, with the machine and its load, to
+bench/results/<time>-<preset>.json.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
@@ -30,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from bench import load, validation
+from bench import forms, load, validation
 from bench.load import APPLICATIONS, HOME, LOGIN, MESSAGES, POSTINGS, Scenario
 from bench.subscribers import fan_out
 
@@ -138,6 +141,12 @@ def schema_version() -> str:
     return max(path.stem for path in (ROOT / "app" / "migrations").glob("0*.py"))
 
 
+def generator_version() -> str:
+    """A digest of `bench/data.py`: data made by an earlier generator lacks what it now
+    writes (the items of the posting form it fills, say)."""
+    return hashlib.sha256((ROOT / "bench" / "data.py").read_bytes()).hexdigest()[:12]
+
+
 def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
     """Migrate and fill the preset's database unless its summary is already there."""
     summary = VAR / f"{preset}.json"
@@ -146,7 +155,8 @@ def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
         if text:
             found: dict[str, Any] = json.loads(text.splitlines()[-1])
             # Data made under older migrations lacks what the code now reads: make it again.
-            if found.get("schema") == schema_version():
+            made_by = (found.get("schema"), found.get("generator"))
+            if made_by == (schema_version(), generator_version()):
                 return found
     VAR.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite://"):
@@ -168,6 +178,7 @@ def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
     generated: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     generated["generation_seconds"] = round(time.monotonic() - started, 1)
     generated["schema"] = schema_version()
+    generated["generator"] = generator_version()
     summary.write_text(json.dumps(generated, ensure_ascii=False) + "\n", encoding="utf-8")
     return generated
 
@@ -386,8 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
         "--parts",
-        default="pages,login,storm,subscriptions,scale,validation",
-        help="comma-separated: pages, login, storm, subscriptions, scale, validation",
+        default="pages,login,storm,subscriptions,scale,validation,forms",
+        help="comma-separated: pages, login, storm, subscriptions, scale, validation, forms",
     )
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--scale-presets", default="small,large")
@@ -511,6 +522,17 @@ def main(argv: list[str] | None = None) -> int:
     if "validation" in parts:
         report["validation"] = asyncio.run(validation.run())
         validation.print_table(report["validation"])
+
+    if "forms" in parts:
+        forms_url = database_url(forms.PRESET, None)
+        ensure_data(forms.PRESET, forms_url, False)
+        report["forms"] = forms.measure(
+            service_env(forms_url),
+            list(forms.MEASURES),
+            seconds=forms.SECONDS,
+            rounds=forms.ROUNDS,
+        )
+        forms.print_table(report["forms"])
 
     report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,12 @@
 and messages in realistic proportions, written fast with multi-row `executemany` inserts.
 
 The data is a function of the sizes, the seed and the day it is generated on (referral
-deadlines must lie ahead of today, or the expiry task would end every posting). It includes
-one known employer login, `BENCH_EMAIL` / `BENCH_PASSWORD` of the first establishment, and one
-of its applicants, `BENCH_SEEKER_EMAIL`, who writes to it; the benchmark opens sessions for
-them with `open_session` or logs in through the API.
+deadlines must lie ahead of today, or the expiry task would end every posting). Every posting's
+form (求人票) is complete and passes the posting check on that day with no warning, as a
+submitted posting's does (`posting_form`). It includes one known employer login,
+`BENCH_EMAIL` / `BENCH_PASSWORD` of the first establishment, and one of its applicants,
+`BENCH_SEEKER_EMAIL`, who writes to it; the benchmark opens sessions for them with
+`open_session` or logs in through the API.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app import models
+from app.models import posting_form as form
 from app.models.accounts import Portal
 from app.models.applications import ApplicationSource, ApplicationStatus
 from app.models.messages import MessageSender
@@ -42,6 +45,8 @@ from app.models.postings import (
     WorkStyle,
 )
 from app.resolvers.accounts import DEVICE_PURPOSE, SESSION_PURPOSE
+from app.resolvers.posting_check import graduating_class
+from app.resolvers.postings import PostingContent
 from app.runtime import Runtime
 from app.security import hash_password, new_token
 
@@ -91,6 +96,20 @@ _JOBS = (
     ("調理補助", "病院給食の調理補助、盛り付け、食器洗浄"),
     ("配送ドライバー", "ルート配送（2トン車）、積み下ろし、伝票管理"),
     ("保育士", "0〜5歳児の保育、保護者対応、行事の企画"),
+)
+_LICENSES = (
+    "介護職員初任者研修",
+    "",
+    "フォークリフト運転技能講習",
+    "",
+    "準中型自動車免許",
+    "保育士",
+)
+"""必要な免許・資格 of each of `_JOBS`."""
+_STATIONS = (
+    "JR中央線 水道橋駅 徒歩5分",
+    "都営三田線 春日駅 徒歩3分",
+    "東京メトロ丸ノ内線 後楽園駅 徒歩8分",
 )
 _PREFECTURES = ("東京都", "神奈川県", "埼玉県", "千葉県", "大阪府", "愛知県", "福岡県")
 _MESSAGE_BODIES = (
@@ -277,7 +296,10 @@ async def generate(rt: Runtime, sizes: Sizes, *, seed: int = 1) -> Generated:
                 for s in range(seeker_count)
             ),
         )
-        await writer.insert(models.Posting, _posting_rows(postings, e_count, office_count))
+        await writer.insert(
+            models.Posting,
+            _posting_rows(postings, e_count, office_count, graduating_class(today)),
+        )
         await writer.insert(models.PostingEvent, _posting_event_rows(postings, e_count))
         await writer.insert(
             models.Application, _application_rows(applications, e_count, seeker_base, now)
@@ -425,40 +447,16 @@ def _users(
 
 
 def _posting_rows(
-    postings: list[_PlannedPosting], establishment_count: int, office_count: int
+    postings: list[_PlannedPosting], establishment_count: int, office_count: int, class_of: int
 ) -> Iterator[dict[str, Any]]:
     for j, p in enumerate(postings):
         e = j % establishment_count
-        title, description = _JOBS[j % len(_JOBS)]
-        hourly = j % 4 == 3
         numbered = p.status in _OPEN_TO_APPLICANTS
         yield {
             "id": j + 1,
             "establishment_id": e + 1,
             "status": p.status,
-            "category": p.category,
-            "work_style": WorkStyle.PART_TIME if hourly else WorkStyle.FULL_TIME,
-            "employment_type": EmploymentType.PART_TIMER if hourly else EmploymentType.REGULAR,
-            "publication_range": PublicationRange.WITH_NAME,
-            "accepts_online_applications": j % 5 != 0,
-            "job_title": title,
-            "job_description": description,
-            "workplace_postal_code": "112-0004",
-            "workplace_prefecture": _PREFECTURES[e % len(_PREFECTURES)],
-            "workplace_address": f"文京区後楽1-{j % 50 + 1}",
-            "employment_period": EmploymentPeriod.INDEFINITE,
-            "number_to_hire": p.number_to_hire,
-            "wage_form": WageForm.HOURLY if hourly else WageForm.MONTHLY,
-            "base_wage_min": 1200 if hourly else 220_000,
-            "base_wage_max": 1500 if hourly else 280_000,
-            "pay_day": "毎月25日",
-            "working_hours": "8:30〜17:30",
-            "has_overtime": j % 2 == 0,
-            "annual_holidays": 105 + j % 20,
-            "weekly_two_days_off": WeeklyTwoDaysOff.EVERY_WEEK,
-            "insurances": [Insurance.EMPLOYMENT.value, Insurance.HEALTH.value],
-            "selection_method": "書類選考、面接",
-            "contact": "人事課 03-3812-0001",
+            **posting_form(j, e, p.category, p.number_to_hire, class_of).stored(),
             "posting_number": (f"{20000 + e % office_count:05d}-{j + 1:08d}" if numbered else None),
             "referral_deadline": p.referral_deadline,
             "submitted_at": p.created_at if p.status != PostingStatus.DRAFT else None,
@@ -467,6 +465,147 @@ def _posting_rows(
             "created_at": p.created_at,
             "updated_at": p.created_at,
         }
+
+
+_YOUTH_EMPLOYMENT_INFO = form.YouthEmploymentInfo(
+    graduate_hires_last_year=3,
+    graduate_hires_two_years_ago=2,
+    graduate_hires_three_years_ago=4,
+    leavers_last_year=0,
+    leavers_two_years_ago=1,
+    leavers_three_years_ago=0,
+    training="新入社員研修 (2週間)、OJT (3か月)",
+    average_monthly_overtime_hours=8,
+    average_paid_leave_days_taken=11,
+)
+_GRADUATE_AGE_LIMIT = form.AgeLimit(
+    upper=35,
+    exception_reason=form.AgeLimitReason.ITEM_3_I,
+    reason_text="長期勤続によるキャリア形成を図るため、若年者等を期間の定めのない労働契約で募集",
+)
+_SEASONAL_RENEWAL = form.ContractRenewal(
+    possibility=form.RenewalPossibility.CONDITIONAL,
+    conditions="勤務成績、業務量により判断",
+    has_upper_limit=True,
+    upper_limit="通算契約期間5年まで",
+)
+_MONTHLY_ALLOWANCES = (
+    form.FixedAllowance(name="資格手当", amount=10_000),
+    form.FixedAllowance(name="住宅手当", amount=15_000),
+)
+_FULL_TIME_INSURANCES = (
+    Insurance.EMPLOYMENT,
+    Insurance.WORKERS_ACCIDENT,
+    Insurance.HEALTH,
+    Insurance.PENSION,
+)
+_PART_TIME_INSURANCES = (Insurance.EMPLOYMENT, Insurance.WORKERS_ACCIDENT)
+
+
+def posting_form(
+    j: int, e: int, category: PostingCategory, number_to_hire: int, class_of: int
+) -> PostingContent:
+    """The form (求人票) of posting j of establishment e, complete and passing the check with
+    no warning, as a submitted posting is: full-time and monthly, or (one in four) part-time
+    and hourly, 4 days of 5 hours a week; 季節 postings for a fixed term; 大卒等 ones full-time
+    for the graduates of March `class_of`, with their 青少年雇用情報 and a 3号イ age limit."""
+    graduate = category is PostingCategory.GRADUATE
+    seasonal = category is PostingCategory.SEASONAL
+    hourly = j % 4 == 3 and not graduate
+    title, description = _JOBS[j % len(_JOBS)]
+    employees = 20 + e % 500
+    overtime = j % 2 == 0
+    if hourly:
+        employment_type = EmploymentType.PART_TIMER
+    elif seasonal:
+        employment_type = EmploymentType.NON_REGULAR
+    else:
+        employment_type = EmploymentType.REGULAR
+    return PostingContent(
+        category=category,
+        graduate_class_of=class_of if graduate else None,
+        work_style=WorkStyle.PART_TIME if hourly else WorkStyle.FULL_TIME,
+        employment_type=employment_type,
+        contracting_work=False,
+        trial_employment=False,
+        publication_range=PublicationRange.WITH_NAME,
+        accepts_online_applications=j % 5 != 0,
+        business_content="",
+        company_features="創業1985年。地域に根ざし、未経験から資格取得まで支援しています。",
+        workplace_employees=employees,
+        workplace_female_employees=employees * 6 // 10,
+        workplace_part_time_employees=employees // 5,
+        has_work_rules=True,
+        childcare_leave_taken=j % 3 == 0,
+        youth_employment_info=_YOUTH_EMPLOYMENT_INFO if graduate else None,
+        job_title=title,
+        job_description=description,
+        workplace_postal_code="112-0004",
+        workplace_prefecture=_PREFECTURES[e % len(_PREFECTURES)],
+        workplace_address=f"文京区後楽1-{j % 50 + 1}",
+        nearest_station=_STATIONS[j % len(_STATIONS)],
+        passive_smoking_measure=form.PassiveSmokingMeasure(
+            measure=form.SmokingMeasure.NO_SMOKING_INDOORS, smoking_allowed=False
+        ),
+        employment_period=EmploymentPeriod.FIXED_TERM if seasonal else EmploymentPeriod.INDEFINITE,
+        employment_period_detail="2027年4月1日〜2027年9月30日 (6か月)" if seasonal else "",
+        contract_renewal=_SEASONAL_RENEWAL if seasonal else None,
+        trial_period=form.TrialPeriod(has_trial_period=True, months=3, conditions_differ=False),
+        number_to_hire=number_to_hire,
+        required_experience="",
+        required_licenses=_LICENSES[j % len(_JOBS)],
+        education_requirement=form.EducationRequirement(
+            level=form.EducationLevel.UNIVERSITY if graduate else form.EducationLevel.ANY,
+            mandatory=graduate,
+        ),
+        age_limit=_GRADUATE_AGE_LIMIT if graduate else None,
+        workplace_change_scope="変更なし",
+        job_change_scope="会社の定める業務",
+        wage_form=WageForm.HOURLY if hourly else WageForm.MONTHLY,
+        base_wage_min=1300 if hourly else 220_000,
+        base_wage_max=1600 if hourly else 280_000,
+        fixed_allowances=[] if hourly else list(_MONTHLY_ALLOWANCES),
+        fixed_overtime_pay=None,
+        allowances="" if hourly else "家族手当 (配偶者5,000円、子1人につき3,000円)",
+        commute_allowance=form.CommuteAllowance(
+            payment=form.CommutePay.CAPPED, monthly_amount=30_000
+        ),
+        pay_day="毎月25日",
+        pay_raise=form.PayRaise(has_raise=not hourly, last_year="" if hourly else "月額3,000円"),
+        bonus=form.Bonus(
+            has_bonus=not hourly,
+            times_last_year=None if hourly else 2,
+            last_year="" if hourly else "計4.00か月分",
+        ),
+        working_hours="9:00〜14:30" if hourly else "8:30〜17:30",
+        daily_working_minutes=300 if hourly else 480,
+        weekly_working_days=4 if hourly else 5,
+        variable_working_hours=form.VariableHours.NONE,
+        break_minutes=30 if hourly else 60,
+        has_overtime=overtime,
+        overtime=form.Overtime(monthly_average_hours=10, special_clause=False)
+        if overtime
+        else None,
+        overtime_detail="",
+        # 5 days a week leave 105 to 130 holidays a year, 4 days 133 to 182.
+        annual_holidays=(150 if hourly else 105) + j % 20,
+        weekly_two_days_off=WeeklyTwoDaysOff.EVERY_WEEK,
+        holidays_detail="土日祝、年末年始 (12/29〜1/3)",
+        annual_paid_leave_days=7 if hourly else 10,
+        insurances=list(_PART_TIME_INSURANCES if hourly else _FULL_TIME_INSURANCES),
+        insurance="",
+        retirement_allowance=not hourly,
+        retirement_age=None if hourly else 60,
+        reemployment=None if hourly else form.ContinuedEmployment(available=True, upper_age=65),
+        extended_employment=None if hourly else form.ContinuedEmployment(available=False),
+        special_notes="",
+        pr="未経験の方も歓迎します。先輩職員が丁寧に指導します。",
+        selection_method="書類選考、面接",
+        documents="履歴書、職務経歴書",
+        result_notice_days=7,
+        result_notice_method=form.ResultNotice.MAIL,
+        contact="人事課 03-3812-0001",
+    )
 
 
 def _posting_event_rows(
