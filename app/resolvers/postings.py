@@ -903,6 +903,7 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
 
 # --- Queries ------------------------------------------------------------------------------
 
+
 @functools.cache
 def _own_columns() -> tuple[str, ...]:
     """The columns of a posting that are not items of its form, its links included (known
