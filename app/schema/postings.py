@@ -243,10 +243,6 @@ class PostingContent:
             lambda item: item.load(stored[item.name]) if item.name in stored else _empty(item)
         )
 
-    @classmethod
-    def of_content(cls, content: postings.PostingContent) -> Self:
-        return cls.lazily(lambda item: getattr(content, item.name))
-
     def __getattr__(self, name: str) -> Any:
         item = ITEM_BY_NAME.get(name)
         load = self.__dict__.get("_load")
