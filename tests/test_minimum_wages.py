@@ -12,7 +12,6 @@ import pytest
 
 from app import wages
 from app.clock import TOKYO
-from app.resolvers.postings import PREFECTURES as POSTING_PREFECTURES
 from tests import flows
 from tests.conftest import GraphQLClient, Server
 
@@ -41,7 +40,7 @@ def test_the_file_lists_the_47_prefectures_in_jis_order() -> None:
     assert names[0] == "北海道"
     assert names[12] == "東京都"
     assert names[-1] == "沖縄県"
-    assert tuple(names) == POSTING_PREFECTURES == wages.PREFECTURES
+    assert tuple(names) == wages.PREFECTURES
 
 
 def test_the_file_holds_the_current_and_the_previous_revision() -> None:

@@ -349,8 +349,6 @@ async def update_status(
     moves = EMPLOYER_MOVES if user.portal == Portal.EMPLOYER else SEEKER_MOVES
     if status not in moves.get(current, frozenset()):
         raise _illegal(current, status)
-    if status not in (S.APPLIED, S.WITHDRAWN):
-        await _check_selection_open(rt, application.posting_id)
     form = validation.Form()
     text = reason.strip()
     if len(text) > REASON_MAX_LENGTH:
@@ -372,6 +370,8 @@ async def update_status(
     async with in_transaction():
         # Hires of one posting queue here, so the count that closes it is exact.
         posting = await Posting.select_for_update().get(id=application.posting_id)
+        if status not in (S.APPLIED, S.WITHDRAWN):
+            _check_selection_open(rt, posting)
         if (current in RESULTS or status in RESULTS) and is_result_locked(
             posting, rt.clock.today()
         ):
@@ -392,9 +392,8 @@ async def update_status(
     return await Application.get(id=application.id)
 
 
-async def _check_selection_open(rt: Runtime, posting_id: int) -> None:
+def _check_selection_open(rt: Runtime, posting: Posting) -> None:
     """No selection on a 大卒等 posting before 1 June of the graduation year."""
-    posting = await Posting.get(id=posting_id)
     if posting.category is not PostingCategory.GRADUATE or posting.graduate_class_of is None:
         return
     opens = posting_check.graduate_selection_opens(posting.graduate_class_of)

@@ -22,9 +22,9 @@ from app.models import AuditAction, OfficeEvent, OfficeEventInterest, Portal
 from app.models.office_events import OfficeEventKind
 from app.resolvers import audit, validation
 from app.resolvers.paging import Page, check_page_size, keyset_page, oldest_first
-from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
 from app.viewer import Viewer
+from app.wages import PREFECTURES
 
 TITLE_MAX_LENGTH = 100
 DESCRIPTION_MAX_LENGTH = 2000

@@ -47,8 +47,6 @@ REASON_MAX_LENGTH = 500
 NOTE_MAX_LENGTH = 500
 A_YEAR = dt.timedelta(days=365)
 
-PREFECTURES = wages.PREFECTURES
-
 
 class PostingContent(PostingForm):
     """What the employer writes on the posting form (求人票): a value for each item."""
@@ -621,6 +619,66 @@ async def confirm_counter_registration(
     return await Posting.get(id=posting.id)
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """What of an active posting waits for staff review: a change, else a reserved renewal;
+    `claim` finds the row only while that same request still waits."""
+
+    renewal: bool
+    claim: dict[str, Any]
+
+
+def _waiting(posting: Posting) -> _Waiting | None:
+    if posting.status is not PostingStatus.ACTIVE:
+        return None
+    if posting.change_requested_at is not None:
+        return _Waiting(False, {"change_requested_at": posting.change_requested_at})
+    if posting.renewal_reserved_at is not None and posting.renewal_accepted_at is None:
+        return _Waiting(
+            True,
+            {
+                "renewal_reserved_at": posting.renewal_reserved_at,
+                "renewal_accepted_at__isnull": True,
+            },
+        )
+    return None
+
+
+async def _settle(
+    rt: Runtime,
+    staff: User,
+    posting: Posting,
+    waiting: _Waiting,
+    action: PostingAction,
+    *,
+    what: str,
+    reason: str | None = None,
+    **changes: Any,
+) -> Posting:
+    """Staff's answer to a change or renewal waiting on an active posting: the row updated if
+    the same request still waits, recorded and audited in one transaction."""
+    now = rt.clock.now()
+    accepted = action in (PostingAction.CHANGE_ACCEPTED, PostingAction.RENEWAL_ACCEPTED)
+    async with in_transaction():
+        settled = await Posting.filter(
+            id=posting.id, status=PostingStatus.ACTIVE, **waiting.claim
+        ).update(updated_at=now, **changes)
+        if not settled:
+            raise _invalid_state(what)
+        await _record(
+            posting.id,
+            action,
+            actor_id=staff.id,
+            at=now,
+            from_status=PostingStatus.ACTIVE,
+            to_status=PostingStatus.ACTIVE,
+            reason=reason,
+        )
+        audit_action = AuditAction.POSTING_ACCEPTED if accepted else AuditAction.POSTING_RETURNED
+        await _audit_review(rt, audit_action, staff, posting, change=True)
+    return await Posting.get(id=posting.id)
+
+
 async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
     """受理: a submitted posting becomes active with its number and referral deadline; for an
     active posting, its waiting change replaces the active content, or else its reserved
@@ -628,48 +686,31 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
     now = rt.clock.now()
-    if posting.status is PostingStatus.ACTIVE and posting.pending_content is not None:
+    waiting = _waiting(posting)
+    if waiting is not None and waiting.renewal:
+        return await _settle(
+            rt,
+            staff,
+            posting,
+            waiting,
+            PostingAction.RENEWAL_ACCEPTED,
+            what="受理",
+            renewal_accepted_at=now,
+        )
+    if waiting is not None:
+        assert posting.pending_content is not None
         content = PostingContent.from_json(posting.pending_content)
-        async with in_transaction():
-            applied = await Posting.filter(
-                id=posting.id,
-                status=PostingStatus.ACTIVE,
-                change_requested_at=posting.change_requested_at,
-            ).update(
-                pending_content=None, change_requested_at=None, updated_at=now, **content.stored()
-            )
-            if not applied:
-                raise _invalid_state("受理")
-            await _record(
-                posting.id,
-                PostingAction.CHANGE_ACCEPTED,
-                actor_id=staff.id,
-                at=now,
-                from_status=PostingStatus.ACTIVE,
-                to_status=PostingStatus.ACTIVE,
-            )
-            await _audit_review(rt, AuditAction.POSTING_ACCEPTED, staff, posting, change=True)
-        return await Posting.get(id=posting.id)
-    if posting.status is PostingStatus.ACTIVE and _renewal_waiting(posting):
-        async with in_transaction():
-            accepted = await Posting.filter(
-                id=posting.id,
-                status=PostingStatus.ACTIVE,
-                renewal_reserved_at=posting.renewal_reserved_at,
-                renewal_accepted_at__isnull=True,
-            ).update(renewal_accepted_at=now, updated_at=now)
-            if not accepted:
-                raise _invalid_state("受理")
-            await _record(
-                posting.id,
-                PostingAction.RENEWAL_ACCEPTED,
-                actor_id=staff.id,
-                at=now,
-                from_status=PostingStatus.ACTIVE,
-                to_status=PostingStatus.ACTIVE,
-            )
-            await _audit_review(rt, AuditAction.POSTING_ACCEPTED, staff, posting, change=True)
-        return await Posting.get(id=posting.id)
+        return await _settle(
+            rt,
+            staff,
+            posting,
+            waiting,
+            PostingAction.CHANGE_ACCEPTED,
+            what="受理",
+            pending_content=None,
+            change_requested_at=None,
+            **content.stored(),
+        )
     if posting.status is not PostingStatus.SUBMITTED:
         raise _invalid_state("受理")
     if posting.counter_registration_reasons and posting.counter_registration_confirmed_at is None:
@@ -709,10 +750,6 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
     return await Posting.get(id=posting.id)
 
 
-def _renewal_waiting(posting: Posting) -> bool:
-    return posting.renewal_reserved_at is not None and posting.renewal_accepted_at is None
-
-
 async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str) -> Posting:
     """修正依頼: a submitted posting goes back to the employer with the reason; for an active
     posting, its waiting change (or else its waiting renewal) is refused and the active
@@ -720,38 +757,31 @@ async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: s
     reason = _reason("reason", reason, "修正依頼の理由")
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
-    now = rt.clock.now()
-    if posting.status is PostingStatus.ACTIVE and (
-        posting.change_requested_at is not None or _renewal_waiting(posting)
-    ):
-        if posting.change_requested_at is not None:
-            claim: dict[str, Any] = {"change_requested_at": posting.change_requested_at}
-            changes: dict[str, Any] = {"pending_content": None, "change_requested_at": None}
-            action = PostingAction.CHANGE_RETURNED
-        else:
-            claim = {
-                "renewal_reserved_at": posting.renewal_reserved_at,
-                "renewal_accepted_at__isnull": True,
-            }
-            changes = {"renewal_content": None, "renewal_reserved_at": None}
-            action = PostingAction.RENEWAL_RETURNED
-        async with in_transaction():
-            refused = await Posting.filter(
-                id=posting.id, status=PostingStatus.ACTIVE, **claim
-            ).update(updated_at=now, **changes)
-            if not refused:
-                raise _invalid_state("修正依頼")
-            await _record(
-                posting.id,
-                action,
-                actor_id=staff.id,
-                at=now,
-                from_status=PostingStatus.ACTIVE,
-                to_status=PostingStatus.ACTIVE,
-                reason=reason,
-            )
-            await _audit_review(rt, AuditAction.POSTING_RETURNED, staff, posting, change=True)
-        return await Posting.get(id=posting.id)
+    waiting = _waiting(posting)
+    if waiting is not None and waiting.renewal:
+        return await _settle(
+            rt,
+            staff,
+            posting,
+            waiting,
+            PostingAction.RENEWAL_RETURNED,
+            what="修正依頼",
+            reason=reason,
+            renewal_content=None,
+            renewal_reserved_at=None,
+        )
+    if waiting is not None:
+        return await _settle(
+            rt,
+            staff,
+            posting,
+            waiting,
+            PostingAction.CHANGE_RETURNED,
+            what="修正依頼",
+            reason=reason,
+            pending_content=None,
+            change_requested_at=None,
+        )
     async with in_transaction():
         returned = await _move(
             rt,
@@ -1025,7 +1055,7 @@ async def search_postings(
     if filters.category is not None:
         query = query.filter(category=filters.category)
     if filters.prefecture:
-        if filters.prefecture not in PREFECTURES:
+        if filters.prefecture not in wages.PREFECTURES:
             # No posting has another (every write checks it), and Tortoise would refuse a value
             # longer than the column rather than find nothing.
             return Page(items=[], has_next_page=False)

@@ -22,11 +22,11 @@ from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
 from app.resolvers import keys, postings, taken_address, validation
 from app.resolvers.paging import Page, newest_first
-from app.resolvers.postings import PREFECTURES
 from app.runtime import Runtime
 from app.security import hash_password
 from app.throttle import Action
 from app.viewer import Viewer
+from app.wages import PREFECTURES
 
 VERIFICATION_KEY_TTL = dt.timedelta(minutes=50)
 VERIFICATION_KEY_MAX_FAILED_TRIES = 5
