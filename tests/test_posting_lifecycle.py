@@ -335,3 +335,33 @@ async def test_a_reused_copy_is_checked_against_todays_rules(
     ]
     refused = await flows.posting_mutation(employer, "postingSubmit", {"id": copy["id"]})
     assert [e["code"] for e in refused["errors"]] == ["INVALID_FORMAT"]
+
+
+async def test_the_lists_and_notes_of_a_review_are_bounded(
+    staff: GraphQLClient, employer: GraphQLClient
+) -> None:
+    """At most 20 acknowledged warnings; a counter note of at most 500 characters."""
+    draft = await flows.create_posting(employer)
+    many = await flows.posting_mutation(
+        employer,
+        "postingSubmit",
+        {"id": draft["id"], "acknowledgedWarnings": ["WIDE_WAGE_RANGE"] * 21},
+    )
+    assert [(e["field"], e["code"]) for e in many["errors"]] == [
+        ("acknowledgedWarnings", "OUT_OF_RANGE")
+    ]
+    submitted = await flows.posting_step(
+        employer,
+        "postingSubmit",
+        {"id": draft["id"], "acknowledgedWarnings": ["WIDE_WAGE_RANGE"] * 20},
+    )
+    assert submitted["status"] == "SUBMITTED"
+
+    long_note = await flows.posting_mutation(
+        staff, "postingCounterConfirm", {"id": draft["id"], "note": "確" * 501}
+    )
+    assert [(e["field"], e["code"]) for e in long_note["errors"]] == [("note", "TOO_LONG")]
+    confirmed = await flows.posting_step(
+        staff, "postingCounterConfirm", {"id": draft["id"], "note": "確" * 500}
+    )
+    assert confirmed["history"][-1]["reason"] == "確" * 500
