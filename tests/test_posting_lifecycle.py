@@ -182,6 +182,9 @@ async def test_graduate_postings_from_acceptance_to_selection(
     assert posting["referralDeadline"] == "2028-03-31"
     found = (await seeker.client.execute(SEARCH, {"keyword": "総合職"}))["postingSearch"]
     assert found["edges"] == []  # published from 1 April
+    await move_clock(server, tokyo(2027, 3, 31, 23), seeker.client)
+    found = (await seeker.client.execute(SEARCH, {"keyword": "総合職"}))["postingSearch"]
+    assert found["edges"] == []
 
     await move_clock(server, tokyo(2027, 4, 1), employer, staff, seeker.client)
     found = (await seeker.client.execute(SEARCH, {"keyword": "総合職"}))["postingSearch"]
