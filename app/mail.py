@@ -49,7 +49,12 @@ class MaildirMailer:
         except OSError as exc:
             raise MailDeliveryError(str(exc)) from exc
         log.info(
-            "mail to %s 「%s」 written to %s/new/%s\n%s", to, subject, self.directory, key, body
+            "mail to %s 「%s」 written to %s/new/%s\n%s",
+            masked(to),
+            subject,
+            self.directory,
+            key,
+            body,
         )
 
     def _store(self, message: EmailMessage) -> str:
@@ -60,6 +65,12 @@ class MaildirMailer:
             return box.add(message)
         finally:
             box.close()
+
+
+def masked(address: str) -> str:
+    """An address as the log shows it: its domain, never whose it is (personal data)."""
+    local, at, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at else "***"
 
 
 class SmtpMailer:
@@ -89,7 +100,9 @@ class SmtpMailer:
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise MailDeliveryError(str(exc)) from exc
-        log.info("mail to %s 「%s」 sent through %s:%s", to, subject, self.hostname, self.port)
+        log.info(
+            "mail to %s 「%s」 sent through %s:%s", masked(to), subject, self.hostname, self.port
+        )
 
 
 def mailer_from_url(url: str, sender: str) -> Mailer:

@@ -35,7 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-from app import media, print_routes, transport, web
+from app import document_routes, export_routes, media, print_routes, transport, web
 from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
@@ -49,8 +49,10 @@ from app.observability import (
     count_transport_ws_errors,
     metrics_endpoint,
     process_metrics,
+    quiet_sql_parameters,
 )
 from app.resolvers.accounts import viewer_for_session, viewer_for_token
+from app.resolvers.documents import MAX_DOCUMENT_BYTES
 from app.resolvers.images import MAX_IMAGE_BYTES
 from app.runtime import Runtime
 from app.schema import build_schema
@@ -365,9 +367,10 @@ def _throttled_for(response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse
 THROTTLED = TopLevelCode.THROTTLED.name
 
 
-# One image and the `operations` and `map` fields beside it: larger bodies are refused unread,
-# so an over-size image reaches the upload's own check only when it is just over.
-MAX_MULTIPART_BYTES = MAX_IMAGE_BYTES + 64 * 1024
+# The largest upload (an image, or an applicant's document) and the `operations` and `map`
+# fields beside it: larger bodies are refused unread, so an over-size file reaches the upload's
+# own check only when it is just over.
+MAX_MULTIPART_BYTES = max(MAX_IMAGE_BYTES, MAX_DOCUMENT_BYTES) + 64 * 1024
 
 # A database that accepts connections but never answers would hold the probe for the
 # driver's connect timeout (60 s with asyncpg); a probe must answer quickly.
@@ -426,6 +429,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
             Route("/media/{name}", media.serve, methods=["GET"]),
             Route(print_routes.PATH, print_routes.kyujinhyo(bearer_token), methods=["GET"]),
+            Route(document_routes.PATH, document_routes.document_download(bearer_token)),
+            Route(
+                print_routes.REFERRAL_LETTER_PATH,
+                print_routes.shokaijo(bearer_token),
+                methods=["GET"],
+            ),
+            Route(
+                export_routes.PATH, export_routes.applications_csv(bearer_token), methods=["GET"]
+            ),
             *web.routes(production=settings.is_production),
         ],
         middleware=[
@@ -437,6 +449,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.runtime = rt
+    quiet_sql_parameters()
     return app
 
 

@@ -112,6 +112,19 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+QUIET_LOGGERS = ("tortoise.db_client", "aiosqlite")
+"""Loggers that write SQL with its parameters at DEBUG: applicants' names, contacts and
+documents (DESIGN.md §11) and secrets' hashes would enter the log. They stay at INFO whatever
+LOG_LEVEL says."""
+
+
+def quiet_sql_parameters() -> None:
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO or logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+
+
 def configure_logging(settings: Settings) -> None:
     """Send every log record, uvicorn's included, to stderr in `LOG_FORMAT`.
 

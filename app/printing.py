@@ -1,9 +1,12 @@
-"""The printed 求人票 (job posting form) as a PDF: A4 portrait, in IPAex Gothic, embedded.
+"""The printed 求人票 (job posting form) and 紹介状 (referral letter) as PDFs: A4 portrait, in
+IPAex Gothic, embedded.
 
 `printed_form` lays a posting out as the form's eight sections and their rows, made from the
 form's declarations (`app.models.posting_form.ITEMS`): an item added to the form is printed
-without a change here. `render_kyujinhyo` typesets that with ReportLab's platypus; it holds a
-core for a while, so callers run it on the `PRINTING` threads.
+without a change here. `printed_letter` lays out the referral letter of an application
+(the letter, the person referred, and the employer's reply to the office). `render_kyujinhyo`
+and `render_shokaijo` typeset them with ReportLab's platypus; they hold a core for a while, so
+callers run them on the `PRINTING` threads.
 
 The font is IPAex Gothic (IPA Font License v1.0) as the `matplotlib-fontja` package ships it:
 TrueType outlines, which ReportLab embeds as a subset of the glyphs used.
@@ -22,7 +25,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -41,7 +44,7 @@ from reportlab.platypus import (
 
 from app.clock import TOKYO
 from app.japanese import japanese_era_date
-from app.models import Establishment, Office, Posting
+from app.models import Application, Establishment, Office, Posting
 from app.models.posting_form import ITEMS, PostingForm, Section
 from app.threads import CORES, ThreadLimit
 
@@ -181,6 +184,88 @@ def _era(day: dt.date | None) -> str:
     return japanese_era_date(day) if day else ""
 
 
+# --- What a referral letter prints -----------------------------------------------------------
+
+LETTER_TITLE = "紹介状"
+LETTER_GREETING = "下記の方を紹介いたします。ご面接のうえ、選考結果を下欄によりお知らせください。"
+REPLY_TITLE = "選考結果のご連絡（事業所記入欄）"
+REPLY_NOTE = (
+    "選考結果は、求人者マイページの「選考結果登録」からご登録いただくか、"
+    "この欄にご記入のうえ紹介元のハローワークへお知らせください。"
+)
+_BLANK = "\u00a0" * 6
+"""Room to write in: no-break spaces, which ReportLab keeps as they are (it collapses others)."""
+_BLANK_DATE = f"{_BLANK}年{_BLANK}月{_BLANK}日"
+_BLANK_LINES = f"{_BLANK}\n{_BLANK}\n{_BLANK}"
+REPLY_ROWS = (
+    ("採否", "採用　・　不採用　・　応募者辞退　・　選考中"),
+    ("採用予定日", _BLANK_DATE),
+    ("労働条件の相違", f"なし　・　あり（内容：{_BLANK * 8}）"),
+    ("不採用の理由", _BLANK_LINES),
+    ("ご記入日", _BLANK_DATE),
+    ("ご担当者", f"{_BLANK}\n{_BLANK}"),
+)
+"""The reply the employer writes by hand: the choices to circle and the blanks to fill."""
+
+
+@dataclass(frozen=True)
+class PrintedLetter:
+    """Everything the printed 紹介状 shows, as text."""
+
+    letter_number: str
+    """紹介状番号"""
+    referred_on: str
+    """紹介日, in the Japanese era and the western calendar"""
+    office_name: str
+    """The office that referred (紹介安定所)."""
+    office_code: str
+    """安定所番号"""
+    establishment_name: str
+    establishment_number: str
+    posting_number: str
+    """求人番号"""
+    job_title: str
+    """職種"""
+    seeker_name: str
+    """氏名"""
+    seeker_kana: str
+    """氏名カナ"""
+    seeker_age: str
+    """年齢, as 「34歳」; empty when not known"""
+    note: str
+    """紹介状の記載事項"""
+
+
+def printed_letter(
+    application: Application,
+    posting: Posting,
+    content: PostingForm,
+    establishment: Establishment,
+    office: Office,
+    *,
+    name: str,
+    kana: str,
+    age: int | None,
+) -> PrintedLetter:
+    """The referral letter of `application` (to `posting`, whose `content` shows now) from
+    the referring `office` to `establishment`, for the person `name` (`kana`, `age`)."""
+    day = application.created_at.astimezone(TOKYO).date()
+    return PrintedLetter(
+        letter_number=application.referral_letter_number or "",
+        referred_on=f"{_era(day)}（{day.year}年{day.month}月{day.day}日）",
+        office_name=office.name,
+        office_code=office.code,
+        establishment_name=establishment.name,
+        establishment_number=establishment.number,
+        posting_number=posting.posting_number or NOT_ACCEPTED,
+        job_title=content.job_title or "",
+        seeker_name=name,
+        seeker_kana=kana,
+        seeker_age=f"{age}歳" if age is not None else "",
+        note=application.referral_note,
+    )
+
+
 # --- Typesetting -----------------------------------------------------------------------------
 
 FONT = "IPAexGothic"
@@ -193,6 +278,8 @@ LABEL_WIDTH = 46 * mm
 HEADER_LABEL_WIDTH = 30 * mm
 SECTION_START_HEIGHT = 25 * mm
 """The least room a section starts in: its heading and a row or two."""
+REPLY_HEIGHT = 75 * mm
+"""The room the letter's reply takes: it is not split from its heading or its note."""
 PIECE_LINES = 12
 PIECE_CHARACTERS = 600
 """A text is set in table rows of at most this many lines and characters (`_pieces`)."""
@@ -202,6 +289,11 @@ LABEL_SHADE = colors.HexColor("#f2f4f7")
 
 _TITLE_STYLE = ParagraphStyle(
     "title", fontName=FONT, fontSize=20, leading=26, alignment=TA_CENTER, spaceAfter=4 * mm
+)
+_ADDRESSEE_STYLE = ParagraphStyle("addressee", fontName=FONT, fontSize=13, leading=18)
+_BODY_STYLE = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=15, wordWrap="CJK")
+_SENDER_STYLE = ParagraphStyle(
+    "sender", fontName=FONT, fontSize=10, leading=15, alignment=TA_RIGHT, wordWrap="CJK"
 )
 _HEADING_STYLE = ParagraphStyle("heading", fontName=FONT, fontSize=11, leading=15)
 _LABEL_STYLE = ParagraphStyle("label", fontName=FONT, fontSize=8.5, leading=11.5, wordWrap="CJK")
@@ -219,6 +311,7 @@ def font_path() -> Path:
 
 def _register_font() -> None:
     # Reading the font takes a while and ReportLab's registry is global: once per process.
+    # Before any paragraph is made: a paragraph looks its font up as it is made.
     with _font_lock:
         if FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
@@ -229,6 +322,75 @@ def render_kyujinhyo(form: PrintedForm) -> bytes:
     of its rows (label | text) that flows onto further pages; page numbers and the footer on
     every page."""
     _register_font()
+    story: list[Flowable] = [Paragraph(TITLE, _TITLE_STYLE), _header(form), Spacer(0, 4 * mm)]
+    for section in form.sections:
+        # A heading is not left alone at the foot of a page.
+        story += [
+            CondPageBreak(SECTION_START_HEIGHT),
+            _section(f"{section.number}　{section.title}", section.rows),
+            Spacer(0, 3 * mm),
+        ]
+    return _build(
+        story,
+        document_title=f"{TITLE} {form.posting_number}",
+        running_head=f"{TITLE}　求人番号 {form.posting_number}",
+    )
+
+
+def render_shokaijo(letter: PrintedLetter) -> bytes:
+    """The printed 紹介状: the title, the establishment addressed, the date and the office
+    that refers; the referral (number, posting, job), the person referred, the office's note,
+    and the reply for the employer to fill in (採否 and the rest)."""
+    _register_font()
+    office = f"{letter.office_name}（安定所番号 {letter.office_code}）"
+    story: list[Flowable] = [
+        Paragraph(LETTER_TITLE, _TITLE_STYLE),
+        _paragraph(f"{letter.establishment_name}　御中", _ADDRESSEE_STYLE),
+        _paragraph(f"紹介日　{letter.referred_on}\n{office}", _SENDER_STYLE),
+        Spacer(0, 3 * mm),
+        _paragraph(LETTER_GREETING, _BODY_STYLE),
+        Spacer(0, 3 * mm),
+        _section(
+            "紹介の内容",
+            [
+                ("紹介状番号", letter.letter_number),
+                ("紹介日", letter.referred_on),
+                ("紹介安定所", office),
+                ("事業所名", letter.establishment_name),
+                ("事業所番号", letter.establishment_number),
+                ("求人番号", letter.posting_number),
+                ("職種", letter.job_title),
+            ],
+        ),
+        Spacer(0, 3 * mm),
+        CondPageBreak(SECTION_START_HEIGHT),
+        _section(
+            "紹介する方",
+            [
+                ("氏名", letter.seeker_name),
+                ("氏名 (フリガナ)", letter.seeker_kana),
+                ("年齢", letter.seeker_age),
+            ],
+        ),
+        Spacer(0, 3 * mm),
+        CondPageBreak(SECTION_START_HEIGHT),
+        _section("紹介状の記載事項", [("記載事項", letter.note)]),
+        Spacer(0, 6 * mm),
+        CondPageBreak(REPLY_HEIGHT),
+        _section(REPLY_TITLE, list(REPLY_ROWS)),
+        Spacer(0, 2 * mm),
+        _paragraph(REPLY_NOTE, _LABEL_STYLE),
+    ]
+    number = letter.letter_number or LEFT_OUT
+    return _build(
+        story,
+        document_title=f"{LETTER_TITLE} {number}",
+        running_head=f"{LETTER_TITLE}　紹介状番号 {number}",
+    )
+
+
+def _build(story: list[Flowable], *, document_title: str, running_head: str) -> bytes:
+    """`story` set on A4 pages with the running head, the footer and page numbers."""
     out = io.BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -237,17 +399,11 @@ def render_kyujinhyo(form: PrintedForm) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN + 4 * mm,
         bottomMargin=MARGIN + 4 * mm,
-        title=f"{TITLE} {form.posting_number}",
+        title=document_title,
         creator=FOOTER,
         lang="ja",
     )
-    story: list[Flowable] = [Paragraph(TITLE, _TITLE_STYLE), _header(form), Spacer(0, 4 * mm)]
-    for section in form.sections:
-        # A heading is not left alone at the foot of a page.
-        story += [CondPageBreak(SECTION_START_HEIGHT), _section(section), Spacer(0, 3 * mm)]
-    document.build(
-        story, canvasmaker=functools.partial(_NumberedCanvas, running_head=form.posting_number)
-    )
+    document.build(story, canvasmaker=functools.partial(_NumberedCanvas, running_head=running_head))
     return out.getvalue()
 
 
@@ -286,14 +442,14 @@ def _header(form: PrintedForm) -> Table:
     return Table(rows, colWidths=widths, style=style)
 
 
-def _section(section: PrintedSection) -> Table:
-    """The section's heading over its rows. A long text takes several table rows, ruled as
+def _section(heading_text: str, section_rows: list[tuple[str, str]]) -> Table:
+    """A heading over its rows (label | text). A long text takes several table rows, ruled as
     one (see `_pieces`), and a part of the table continued on the next page is closed and
     opened with a rule like the whole."""
-    heading = Paragraph(f"{section.number}　{escape(section.title)}", _HEADING_STYLE)
+    heading = _paragraph(heading_text, _HEADING_STYLE)
     rows: list[list[Paragraph | str]] = [[heading, ""]]
     commands: list[tuple[Any, ...]] = []
-    for label, text in section.rows:
+    for label, text in section_rows:
         pieces = _pieces(text or LEFT_OUT)
         first, last = len(rows), len(rows) + len(pieces) - 1
         commands.append(("LINEABOVE", (0, first), (-1, first), 0.5, RULE))
@@ -374,7 +530,7 @@ class _NumberedCanvas(Canvas):
         self.setFont(FONT, 8)
         self.setFillColor(RULE)
         top = PAGE_HEIGHT - MARGIN
-        self.drawRightString(PAGE_WIDTH - MARGIN, top, f"{TITLE}　求人番号 {self._running_head}")
+        self.drawRightString(PAGE_WIDTH - MARGIN, top, self._running_head)
         self.drawString(MARGIN, MARGIN, FOOTER)
         self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN, f"{number} / {total}")
         self.restoreState()

@@ -198,6 +198,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     media_root: Path = Path("var/media")
     """Where uploaded images are stored (MEDIA_ROOT), one file per content hash."""
+    document_root: Path = Path("var/documents")
+    """Where applicants' documents (応募書類) are stored (DOCUMENT_ROOT), one file per content
+    hash; personal data, so never inside MEDIA_ROOT, which is served to anyone."""
     rate_limits: bool = True
     """RATE_LIMITS=on|off (on by default): throttling of the credential paths and the
     per-session request budget (`app.throttle`); off only for local development and tests."""
@@ -259,6 +262,7 @@ class Settings:
                 if origin.strip()
             ),
             media_root=Path(env.get("MEDIA_ROOT") or base_dir / "media"),
+            document_root=Path(env.get("DOCUMENT_ROOT") or base_dir / "documents"),
             rate_limits=_switch(env, "RATE_LIMITS", default=True),
             rate_limit_table=RateLimits.from_env(env),
             log_format=_log_format(env, production),
@@ -268,6 +272,8 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN") or None,
             prometheus_multiproc_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
         )
+        if settings.document_root.resolve().is_relative_to(settings.media_root.resolve()):
+            raise ConfigurationError("DOCUMENT_ROOT must not be inside MEDIA_ROOT, which is served")
         if not 4 <= settings.bcrypt_rounds <= 31:
             # bcrypt accepts no other cost: the service would start and fail every login.
             raise ConfigurationError("BCRYPT_ROUNDS must be between 4 and 31")

@@ -39,6 +39,10 @@ E_B_EMAIL = "hr@b.example.jp"
 K_EMAIL = "k.secret@example.jp"
 K_NAME = "漏洩検査 花子"
 K_PHONE = "090-9876-5432"
+K_KANA = "ロウエイケンサ ハナコ"
+K_CITY = "漏洩検査市"
+W_NAME = "窓口紹介 漏洩"
+W_PHONE = "080-5555-0199"
 
 MESSAGE_MARKER = "LEAK-CHECK-MESSAGE"
 CHANGE_MARKER = "LEAK-CHECK-CHANGE"
@@ -46,6 +50,10 @@ IMAGE_MARKER = "LEAK-CHECK-IMAGE"
 SUBMITTED_MARKER = "LEAK-CHECK-SUBMITTED"
 REQUEST_MARKER = "LEAK-CHECK-REQUEST"
 B_MARKER = "LEAK-CHECK-B-PENDING"
+MOTIVATION_MARKER = "LEAK-CHECK-MOTIVATION"
+DOCUMENT_MARKER = "LEAK-CHECK-DOCUMENT"
+NOTE_MARKER = "LEAK-CHECK-NOTE"
+INTERVIEW_MARKER = "LEAK-CHECK-INTERVIEW-ROOM"
 
 SEND = """mutation ($input: MessageSendInput!) {
   messageSend(input: $input) { message { id thread { id } } errors { field code message } }
@@ -68,6 +76,22 @@ EVENT_REGISTER = """mutation ($id: ID!) {
     errors { field code message } }
 }"""
 
+REFERRAL = """mutation ($input: ReferralCreateInput!) {
+  referralCreate(input: $input) { application { id } errors { field code message } }
+}"""
+
+DOCUMENT_UPLOAD = """mutation ($input: ApplicationDocumentUploadInput!) {
+  applicationDocumentUpload(input: $input) { document { id } errors { field code message } }
+}"""
+
+NOTE_ADD = """mutation ($input: ApplicationNoteAddInput!) {
+  applicationNoteAdd(input: $input) { note { id } errors { field code message } }
+}"""
+
+INTERVIEW_SCHEDULE = """mutation ($input: InterviewScheduleInput!) {
+  interviewSchedule(input: $input) { interview { id } errors { field code message } }
+}"""
+
 UPLOAD = """mutation ($input: EstablishmentImageUploadInput!) {
   establishmentImageUpload(input: $input) { image { id } errors { field code message } }
 }"""
@@ -81,7 +105,11 @@ def png(index: int = 0) -> bytes:
 
 
 async def post_upload(
-    client: GraphQLClient, document: str, variables: dict[str, Any], content: bytes
+    client: GraphQLClient,
+    document: str,
+    variables: dict[str, Any],
+    content: bytes,
+    file_name: str = "picture.png",
 ) -> Any:
     """The GraphQL multipart request, the file at `variables.input.file`."""
     headers = (
@@ -95,7 +123,7 @@ async def post_upload(
             "operations": json.dumps({"query": document, "variables": variables}),
             "map": json.dumps({"0": ["variables.input.file"]}),
         },
-        files={"0": ("picture.png", content, "application/octet-stream")},
+        files={"0": (file_name, content, "application/octet-stream")},
         headers=headers,
     )
 
@@ -120,6 +148,15 @@ def establishment_profile(business_content: str, phone: str) -> dict[str, Any]:
     }
 
 
+def interview_input(application_id: str, place: str) -> dict[str, Any]:
+    return {
+        "applicationId": application_id,
+        "startsAt": "2026-12-03T10:00:00+09:00",
+        "durationMinutes": 60,
+        "place": place,
+    }
+
+
 def event_input(title: str) -> dict[str, Any]:
     return {
         "kind": "JOB_FAIR",
@@ -139,9 +176,9 @@ class World:
     clients: dict[str, GraphQLClient]
     tokens: dict[str, str]
     ids: dict[str, str] = field(default_factory=dict)
-    """Global IDs by name: establishment_a, posting_a, submitted_a, application, thread,
-    message, image, change, login_a, request, event, office_a, profile_k, posting_b,
-    establishment_b, office_x."""
+    """Global IDs by name: establishment_a, posting_a, submitted_a, application, walk_in,
+    document, note, interview, thread, message, image, change, login_a, request, event,
+    office_a, profile_k, posting_b, establishment_b, office_x."""
 
     def client(self, viewer: str) -> GraphQLClient:
         return self.clients[viewer]
@@ -180,10 +217,57 @@ async def build_world(server: Server, new_client: Any) -> World:
     ids["submitted_a"] = submitted["id"]
 
     seeker = await new_seeker(server, clients["K"], K_EMAIL, name=K_NAME)
-    await seeker_flows.update_profile(clients["K"], phoneNumber=K_PHONE, published=True)
+    await seeker_flows.update_profile(
+        clients["K"], phoneNumber=K_PHONE, nameKana=K_KANA, city=K_CITY, published=True
+    )
     ids["profile_k"] = seeker.profile_id
-    application = await seeker_flows.apply(clients["K"], ids["posting_a"])
+    application = await seeker_flows.apply(
+        clients["K"], ids["posting_a"], motivation=MOTIVATION_MARKER
+    )
     ids["application"] = application["id"]
+    walk_in = await _mutate(
+        s_a,
+        REFERRAL,
+        "referralCreate",
+        {
+            "input": {
+                "postingId": ids["posting_a"],
+                "referralLetterNumber": "W-1",
+                "walkIn": {"name": W_NAME, "kana": "マドグチ", "age": 40, "phone": W_PHONE},
+            }
+        },
+    )
+    ids["walk_in"] = walk_in["application"]["id"]
+    response = await post_upload(
+        clients["K"],
+        DOCUMENT_UPLOAD,
+        {"input": {"applicationId": ids["application"], "kind": "RESUME", "file": None}},
+        png(7),
+        file_name=f"{DOCUMENT_MARKER}.png",
+    )
+    assert response.status_code == 200, response.text
+    uploaded_document = response.json()["data"]["applicationDocumentUpload"]
+    assert uploaded_document["errors"] == [], uploaded_document
+    ids["document"] = uploaded_document["document"]["id"]
+    note = await _mutate(
+        e_a,
+        NOTE_ADD,
+        "applicationNoteAdd",
+        {"input": {"applicationId": ids["application"], "body": NOTE_MARKER}},
+    )
+    ids["note"] = note["note"]["id"]
+    interview = await _mutate(
+        e_a,
+        INTERVIEW_SCHEDULE,
+        "interviewSchedule",
+        {"input": interview_input(ids["application"], INTERVIEW_MARKER)},
+    )
+    ids["interview"] = interview["interview"]["id"]
+    # E_A reads who applied once, so that the office's access log has a row to show.
+    await e_a.execute(
+        "query ($id: ID!) { node(id: $id) { ... on Application { person { name } } } }",
+        {"id": ids["application"]},
+    )
 
     sent = await _mutate(
         clients["K"],
@@ -252,9 +336,18 @@ async def build_world(server: Server, new_client: Any) -> World:
 # --- Leak markers -----------------------------------------------------------------------------
 
 # A's objects whose global ID only A's employers and A's office's staff may ever see.
-_A_ESTABLISHMENT_SIDE = ("submitted_a", "image", "change", "login_a", "establishment_a")
+_A_ESTABLISHMENT_SIDE = (
+    "submitted_a",
+    "image",
+    "change",
+    "login_a",
+    "establishment_a",
+    "walk_in",
+)
 # A's objects that seeker K also takes part in.
 _A_SHARED_WITH_K = ("application", "thread", "message", "request")
+# K's, shown to A and its office's staff alone.
+_K_FOR_A = ("document", "interview")
 
 
 def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
@@ -267,13 +360,28 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
         "submitted job title": SUBMITTED_MARKER,
         "E_A email": E_A_EMAIL,
         "A establishment number": A_NUMBER,
+        "note body": NOTE_MARKER,
+        "id:note": ids["note"],
     }
     shared_with_k = {
         **{f"id:{name}": ids[name] for name in _A_SHARED_WITH_K},
         "message body": MESSAGE_MARKER,
         "request message": REQUEST_MARKER,
     }
-    k_pii = {"K name": K_NAME, "K email": K_EMAIL, "K phone": K_PHONE}
+    # Who applied: K's person and 志望動機 for K, the establishment applied to and its office's
+    # staff; the walk-in's for those two alone (a_secrets).
+    k_pii = {
+        "K name": K_NAME,
+        "K email": K_EMAIL,
+        "K phone": K_PHONE,
+        "K kana": K_KANA,
+        "K city": K_CITY,
+        "K motivation": MOTIVATION_MARKER,
+        "K document": DOCUMENT_MARKER,
+        "K interview": INTERVIEW_MARKER,
+        **{f"id:{name}": ids[name] for name in _K_FOR_A},
+    }
+    a_secrets |= {"walk-in name": W_NAME, "walk-in phone": W_PHONE}
     b_secrets = {
         "id:posting_b": ids["posting_b"],
         "id:change_b": ids["change_b"],
@@ -288,14 +396,16 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
         # K sees P_A's ID through the direct request (to answer it), and its own data.
         return {**a_secrets, **b_secrets}
     if viewer == "E_A":
-        return {**k_pii, **b_secrets}
+        return b_secrets
     if viewer == "E_B":
         return {**a_secrets, **shared_with_k, "id:posting_a": ids["posting_a"], **k_pii}
     if viewer == "S_A":
-        # Staff of the office see A and B; at the counter they see K's name and email, never
-        # the phone, nor the messages and requests between A and K.
+        # Staff of the office see A and B, and who applied to them (K's contact too), never
+        # the messages and requests between A and K.
         return {
-            "K phone": K_PHONE,
+            # Internal notes are the establishment's alone.
+            "note body": NOTE_MARKER,
+            "id:note": ids["note"],
             "id:thread": ids["thread"],
             "id:message": ids["message"],
             "id:request": ids["request"],
@@ -307,7 +417,9 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
         **a_secrets,
         **shared_with_k,
         "id:posting_a": ids["posting_a"],
-        "K phone": K_PHONE,
+        # Staff anywhere find K's name and email at the counter (counterSeeker), never the
+        # rest of who applied to A.
+        **{name: marker for name, marker in k_pii.items() if name not in ("K name", "K email")},
         **b_secrets,
     }
 

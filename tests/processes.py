@@ -41,6 +41,7 @@ _SERVICE_VARIABLES = (
     "BCRYPT_ROUNDS",
     "PORT",
     "MEDIA_ROOT",
+    "DOCUMENT_ROOT",
     "RATE_LIMITS",
 )
 

@@ -36,7 +36,7 @@ mutation ($input: SeekerProfileUpdateInput!) {{
   }}
 }}"""
 
-APPLICATION_FIELDS = """id status source referralLetterNumber hireDate conditionsDiffer createdAt
+APPLICATION_FIELDS = """id status source referralLetterNumber hasMyPage motivation createdAt
   posting { id status postingNumber }
   postingSummary { postingNumber jobTitle establishmentName }
   applicant { profileId desiredJob desiredPrefecture desiredEmploymentType experience licenses }
@@ -62,6 +62,7 @@ STATUS_UPDATE = f"""
 mutation ($input: ApplicationStatusUpdateInput!) {{
   applicationStatusUpdate(input: $input) {{
     application {{ {APPLICATION_FIELDS} }}
+    numberToHireReached
     errors {{ field code message }}
   }}
 }}"""
@@ -124,10 +125,10 @@ async def mutate(
     return payload
 
 
-async def apply(client: GraphQLClient, posting_id: str) -> dict[str, Any]:
-    """An online application that must succeed; the application."""
+async def apply(client: GraphQLClient, posting_id: str, **extra: Any) -> dict[str, Any]:
+    """An online application that must succeed (`extra`: more of its input); the application."""
     payload = await mutate(
-        client, APPLICATION_CREATE, "applicationCreate", {"postingId": posting_id}
+        client, APPLICATION_CREATE, "applicationCreate", {"postingId": posting_id, **extra}
     )
     assert payload["errors"] == [], payload
     application: dict[str, Any] = payload["application"]

@@ -50,19 +50,28 @@ from app.terms import TermsKind, current_version
 from tests.authz_world import (
     A_NUMBER,
     CHANGE_MARKER,
+    DOCUMENT_MARKER,
     IMAGE_MARKER,
+    INTERVIEW_MARKER,
+    K_CITY,
     K_EMAIL,
+    K_KANA,
     K_NAME,
     K_PHONE,
     MESSAGE_MARKER,
+    MOTIVATION_MARKER,
+    NOTE_MARKER,
     REQUEST_MARKER,
     SUBMITTED_MARKER,
     UPLOAD,
     VIEWERS,
+    W_NAME,
+    W_PHONE,
     World,
     build_world,
     establishment_profile,
     event_input,
+    interview_input,
     leaks,
     png,
     post_upload,
@@ -158,6 +167,9 @@ QUERIES: dict[str, Row] = {
     "applications": row(
         UNAUTH, FORBIDDEN, OK, EMPTY, FORBIDDEN, FORBIDDEN, ids(postingId="posting_a")
     ),
+    "applicationCounts": row(UNAUTH, FORBIDDEN, OK, EMPTY, FORBIDDEN, FORBIDDEN),
+    "resultReportsDue": row(UNAUTH, FORBIDDEN, OK, EMPTY, OK, EMPTY),
+    "personalDataAccessLog": row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, EMPTY),
     "myApplications": row(UNAUTH, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     "messageThreads": row(UNAUTH, OK, OK, EMPTY, FORBIDDEN, FORBIDDEN),
     "messages": row(UNAUTH, OK, OK, EMPTY, FORBIDDEN, FORBIDDEN, ids(threadId="thread")),
@@ -539,9 +551,36 @@ MUTATIONS: dict[str, Row] = {
         user_error("ILLEGAL_TRANSITION"),
         OK,
         NOT_FOUND,
-        FORBIDDEN,
-        FORBIDDEN,
+        user_error("ILLEGAL_TRANSITION"),  # staff only record a 辞退
+        NOT_FOUND,
         args=inputs(lambda w, v: {"applicationId": w.ids["application"], "status": "SCREENING"}),
+    ),
+    "applicationStatusBulkUpdate": row(
+        UNAUTH,
+        FORBIDDEN,
+        OK,
+        NOT_FOUND,
+        FORBIDDEN,
+        FORBIDDEN,
+        args=inputs(lambda w, v: {"applicationIds": [w.ids["application"]], "status": "INTERVIEW"}),
+    ),
+    "applicationResultReport": row(
+        UNAUTH,
+        NOT_FOUND,  # the report is between the establishment and Hello Work
+        OK,
+        NOT_FOUND,
+        OK,  # a report the employer phoned in
+        NOT_FOUND,
+        args=inputs(lambda w, v: {"applicationId": w.ids["application"], "result": "WITHDRAWN"}),
+    ),
+    "applicationResultNotify": row(
+        UNAUTH,
+        FORBIDDEN,
+        user_error("INVALID_STATE"),  # no result decided yet
+        NOT_FOUND,
+        FORBIDDEN,
+        FORBIDDEN,
+        args=inputs(lambda w, v: {"applicationId": w.ids["application"], "method": "PHONE"}),
     ),
     # Messages.
     "messageSend": row(
@@ -570,6 +609,63 @@ MUTATIONS: dict[str, Row] = {
         FORBIDDEN,
         FORBIDDEN,
         args=inputs(lambda w, v: {"imageIds": [w.ids["image"]]}),
+    ),
+    "applicationDocumentUpload": row(
+        UNAUTH,
+        OK,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        FORBIDDEN,
+        args=inputs(
+            lambda w, v: {"applicationId": w.ids["application"], "kind": "OTHER", "file": None}
+        ),
+    ),
+    # The establishment's internal notes: nobody else's, not even its office's.
+    "applicationNoteAdd": row(
+        UNAUTH,
+        NOT_FOUND,
+        OK,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        args=inputs(lambda w, v: {"applicationId": w.ids["application"], "body": f"メモ {v}"}),
+    ),
+    "applicationNoteEdit": row(
+        UNAUTH,
+        NOT_FOUND,
+        OK,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        args=inputs(lambda w, v: {"noteId": w.ids["note"], "body": NOTE_MARKER}),
+    ),
+    "applicationNoteDelete": row(
+        UNAUTH,
+        NOT_FOUND,
+        OK,
+        NOT_FOUND,
+        NOT_FOUND,
+        NOT_FOUND,
+        args=inputs(lambda w, v: {"noteId": w.ids["note"]}),
+    ),
+    "interviewSchedule": row(
+        UNAUTH,
+        FORBIDDEN,
+        OK,
+        NOT_FOUND,
+        FORBIDDEN,
+        FORBIDDEN,
+        args=inputs(lambda w, v: interview_input(w.ids["application"], INTERVIEW_MARKER)),
+    ),
+    "interviewCancel": row(
+        UNAUTH,
+        FORBIDDEN,
+        OK,
+        NOT_FOUND,
+        FORBIDDEN,
+        FORBIDDEN,
+        args=inputs(lambda w, v: {"interviewId": w.ids["interview"], "reason": "日程変更"}),
     ),
     # Images (the upload is a multipart request; see `_call`).
     "establishmentImageUpload": row(
@@ -681,6 +777,7 @@ MUTATIONS: dict[str, Row] = {
 SUBSCRIPTIONS: dict[str, Row] = {
     "messageReceived": row(UNAUTH, OK, OK, OK, FORBIDDEN, FORBIDDEN),
     "applicationStatusChanged": row(UNAUTH, OK, OK, OK, FORBIDDEN, FORBIDDEN),
+    "interviewChanged": row(UNAUTH, OK, OK, OK, FORBIDDEN, FORBIDDEN),
 }
 
 
@@ -834,6 +931,8 @@ async def _call(
     text = document(operation, name, variables)
     if name == "establishmentImageUpload":
         response = await post_upload(client, UPLOAD, variables, png(len(viewer)))
+    elif name == "applicationDocumentUpload":
+        response = await post_upload(client, text, variables, png(len(viewer) + 10))
     else:
         response = await client.post(text, variables)
     assert response.status_code in (200, 401, 403), (name, viewer, response.text)
@@ -902,6 +1001,10 @@ NODES: dict[str, tuple[str, dict[str, str]]] = {
     "posting_a": ("Posting", {"E_A": OK, "S_A": OK}),
     "submitted_a": ("Posting", {"E_A": OK, "S_A": OK}),
     "application": ("Application", {"K": OK, "E_A": OK, "S_A": OK}),
+    "walk_in": ("Application", {"E_A": OK, "S_A": OK}),
+    "document": ("ApplicationDocument", {"K": OK, "E_A": OK, "S_A": OK}),
+    "note": ("ApplicationNote", {"E_A": OK}),
+    "interview": ("Interview", {"K": OK, "E_A": OK, "S_A": OK}),
     "thread": ("MessageThread", {"K": OK, "E_A": OK}),
     "message": ("Message", {"K": OK, "E_A": OK}),
     "request": ("SeekerRequest", {"K": OK, "E_A": OK}),
@@ -974,9 +1077,18 @@ async def test_queries_and_nodes_match_the_table_without_leaks(
     k = "\n".join(findings.seen["K"])
     for marker in (MESSAGE_MARKER, IMAGE_MARKER, CHANGE_MARKER, SUBMITTED_MARKER, A_NUMBER):
         assert marker in e_a, marker
+    for marker in (K_NAME, K_PHONE, K_KANA, K_CITY, MOTIVATION_MARKER, W_NAME, W_PHONE):
+        assert marker in e_a, marker
+    for marker in (DOCUMENT_MARKER, INTERVIEW_MARKER):
+        assert marker in e_a, marker
+        assert marker in k, marker
+        assert marker in s_a, marker
+    assert NOTE_MARKER in e_a
     for marker in (IMAGE_MARKER, CHANGE_MARKER, SUBMITTED_MARKER, A_NUMBER, K_EMAIL):
         assert marker in s_a, marker
-    for marker in (MESSAGE_MARKER, REQUEST_MARKER, K_NAME, K_PHONE):
+    for marker in (K_NAME, K_PHONE, K_KANA, K_CITY, MOTIVATION_MARKER, W_NAME, W_PHONE):
+        assert marker in s_a, marker
+    for marker in (MESSAGE_MARKER, REQUEST_MARKER, K_NAME, K_PHONE, MOTIVATION_MARKER):
         assert marker in k, marker
     for name in ("application", "thread", "message", "image", "change", "login_a", "request"):
         assert world.ids[name] in e_a, name
@@ -1038,6 +1150,9 @@ SUBSCRIBE = {
     "applicationStatusChanged": """subscription ($after: String) {
       applicationStatusChanged(after: $after) { cursor fromStatus toStatus reason at
         application { id status posting { id } applicant { profileId } } } }""",
+    "interviewChanged": """subscription ($after: String) {
+      interviewChanged(after: $after) { cursor change
+        interview { id startsAt place cancelledAt } application { id status } } }""",
 }
 
 

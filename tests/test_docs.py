@@ -18,6 +18,7 @@ import asyncio
 import base64
 import binascii
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -32,8 +33,10 @@ from typing import Any
 
 import graphql
 import pytest
+from pypdf import PdfWriter
 
 from app.broker import InProcessBroker
+from app.models import Portal, User
 from app.resolvers import accounts
 from tests import flows, seeker_flows
 from tests.conftest import (
@@ -485,6 +488,13 @@ async def staff_login(scenario: Scenario, options: dict[str, str]) -> dict[str, 
     return {}
 
 
+async def staff_back(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
+    """The staff member logs in again (a session ends after 30 idle minutes)."""
+    user = await User.get(email=STAFF_EMAIL, portal=Portal.STAFF)
+    await open_session(scenario.server, scenario.client("staff"), user)
+    return {}
+
+
 async def counter(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """Staff register ハローワークケア (1301-123456-7, 03-3812-0001) and issue a code."""
     registered = await new_establishment(scenario.server, scenario.client("staff"))
@@ -526,8 +536,49 @@ async def seeker_applies(scenario: Scenario, options: dict[str, str]) -> dict[st
     """A seeker registers, fills in a profile and applies online to `<posting-id>`."""
     seeker = scenario.client("seeker")
     await new_seeker(scenario.server, seeker, SEEKER_EMAIL)
-    await seeker_flows.update_profile(seeker)
-    await seeker_flows.apply(seeker, scenario.bindings["posting-id"])
+    await seeker_flows.update_profile(
+        seeker,
+        nameKana="キュウショク タロウ",
+        birthDate="1990-04-02",
+        prefecture="東京都",
+        city="文京区",
+    )
+    await seeker_flows.apply(
+        seeker,
+        scenario.bindings["posting-id"],
+        motivation="特別養護老人ホームでの5年の経験を、貴施設の個別ケアで活かしたいと考え応募しました。",
+    )
+    return {}
+
+
+async def seeker_attaches(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
+    """The seeker attaches a 履歴書 (`rirekisho.pdf`, one page) to `<application-id>`."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    seeker = scenario.client("seeker")
+    operations = {
+        "query": """mutation AttachResume($input: ApplicationDocumentUploadInput!) {
+          applicationDocumentUpload(input: $input) { errors { code } } }""",
+        "variables": {
+            "input": {
+                "applicationId": scenario.bindings["application-id"],
+                "kind": "RESUME",
+                "file": None,
+            }
+        },
+    }
+    response = await seeker.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps(operations),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": ("rirekisho.pdf", pdf.getvalue(), "application/pdf")},
+        headers={"Authorization": f"Bearer {seeker.token}"},
+    )
+    assert response.json()["data"]["applicationDocumentUpload"]["errors"] == [], response.text
     return {}
 
 
@@ -549,12 +600,14 @@ async def later(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
 
 SETUPS: dict[str, Callable[[Scenario, dict[str, str]], Awaitable[dict[str, str]]]] = {
     "staff-login": staff_login,
+    "staff-back": staff_back,
     "counter": counter,
     "employer-login": employer_login,
     "active-posting": active_posting,
     "staff-accepts": staff_accepts,
     "staff-returns": staff_returns,
     "seeker-applies": seeker_applies,
+    "seeker-attaches": seeker_attaches,
     "seeker-writes": seeker_writes,
     "later": later,
 }

@@ -11,7 +11,14 @@ from app.models.accounts import (
     TermsAgreement,
     User,
 )
-from app.models.applications import Application, ApplicationEvent
+from app.models.applications import (
+    Application,
+    ApplicationDocument,
+    ApplicationEvent,
+    ApplicationNote,
+    Interview,
+    PersonalDataAccess,
+)
 from app.models.audit import AuditAction, AuditEvent
 from app.models.establishments import (
     AccountCreationCode,
@@ -31,7 +38,9 @@ __all__ = [
     "AccountCreationCode",
     "AddressLockout",
     "Application",
+    "ApplicationDocument",
     "ApplicationEvent",
+    "ApplicationNote",
     "AuditAction",
     "AuditEvent",
     "EmployerRegistration",
@@ -39,6 +48,7 @@ __all__ = [
     "EstablishmentChange",
     "EstablishmentImage",
     "Event",
+    "Interview",
     "MailStatus",
     "MailedKey",
     "Message",
@@ -48,6 +58,7 @@ __all__ = [
     "OfficeEventInterest",
     "OtpChallenge",
     "OutgoingMail",
+    "PersonalDataAccess",
     "Portal",
     "Posting",
     "PostingEvent",

@@ -9,13 +9,15 @@ from tortoise.models import Model
 class EventKind(StrEnum):
     MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
     APPLICATION_STATUS_CHANGED = "APPLICATION_STATUS_CHANGED"
+    INTERVIEW_CHANGED = "INTERVIEW_CHANGED"
 
 
 class Event(Model):
     """One event, written in the same transaction as the change it reports.
 
     `establishment_id` and `seeker_id` say who may see it: the employers of that
-    establishment and that seeker. `id` orders the stream and is the replay cursor.
+    establishment and that seeker (0 when the applicant has no My Page: no seeker sees it).
+    `id` orders the stream and is the replay cursor.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -24,6 +26,7 @@ class Event(Model):
     seeker_id = fields.IntField()
     message_id = fields.IntField(null=True)
     application_event_id = fields.IntField(null=True)
+    interview_id = fields.IntField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -41,8 +41,14 @@ class SeekerProfile(Model):
         "models.User", related_name="seeker_profile", on_delete=fields.CASCADE
     )
     user_id: int
-    display_name = fields.CharField(max_length=50, description="氏名: never shown to employers")
-    phone_number = fields.CharField(max_length=20, default="", description="never shown")
+    display_name = fields.CharField(
+        max_length=50, description="氏名: shown only to establishments the seeker applied to"
+    )
+    phone_number = fields.CharField(max_length=20, default="", description="電話番号")
+    name_kana = fields.CharField(max_length=50, default="", description="氏名カナ")
+    birth_date = fields.DateField(null=True, description="生年月日 (the age is shown)")
+    prefecture = fields.CharField(max_length=10, default="", description="住所の都道府県")
+    city = fields.CharField(max_length=50, default="", description="住所の市区町村")
     desired_job = fields.CharField(max_length=100, default="", description="希望職種")
     desired_prefecture = fields.CharField(max_length=10, default="", description="希望勤務地")
     desired_employment_type = fields.CharEnumField(EmploymentType, max_length=20, null=True)

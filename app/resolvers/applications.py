@@ -1,23 +1,31 @@
-"""Applications (応募) and the selection (応募者管理): how they arrive, how they move.
+"""Applications (応募) and the selection (応募者管理): how they arrive, how they move, and how
+many there are.
 
-An application arrives as an online application by the seeker (オンライン自主応募) or as a
-Hello Work referral by staff (紹介, with its referral letter 紹介状). Then the employer moves
-it through the selection and the seeker may withdraw (辞退):
+An application arrives as an online application by the seeker (オンライン自主応募, with a
+志望動機) or as a Hello Work referral by staff (紹介, with its referral letter 紹介状), also of a
+person without a My Page (a walk-in). Then the employer moves it through the selection:
 
     APPLIED → SCREENING (書類選考) → INTERVIEW (面接) → HIRED (採用) | REJECTED (不採用)
 
-Every move is a conditional UPDATE on the status it leaves, written in one transaction with
-its history entry (ApplicationEvent) and the stored event that subscriptions deliver; the
-event is published after the commit.
+a result may be decided at any stage, and 辞退 (WITHDRAWN) is recorded before a result by the
+seeker, or by the employer or staff when the seeker declined by phone. Every move is a
+conditional UPDATE on the status it leaves, written in one transaction with its history entry
+(ApplicationEvent) and the stored event that subscriptions deliver; the event is published
+after the commit.
+
+The results (reported to Hello Work, told to the applicant) are `app.resolvers.results`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from app import outbox
@@ -32,40 +40,43 @@ from app.models import (
     SeekerProfile,
     User,
 )
-from app.models.applications import ApplicationSource, ApplicationStatus
+from app.models.applications import (
+    STATUS_LABELS,
+    ApplicationSource,
+    ApplicationStatus,
+)
 from app.models.events import Event, EventKind
 from app.models.postings import PostingCategory, PostingStatus
-from app.resolvers import audit, events, notifications, posting_check, postings, validation
+from app.resolvers import (
+    audit,
+    events,
+    notifications,
+    posting_check,
+    postings,
+    validation,
+)
 from app.resolvers.paging import Page, newest_first
 from app.runtime import Runtime
 from app.viewer import Viewer
+from app.wages import PREFECTURES
 
 REASON_MAX_LENGTH = 500
 REFERRAL_LETTER_NUMBER_MAX_LENGTH = 30
 REFERRAL_NOTE_MAX_LENGTH = 1000
+MOTIVATION_MAX_LENGTH = 1000
+"""志望動機, given with an online application."""
+NAME_MAX_LENGTH = 50
+CITY_MAX_LENGTH = 50
+WALK_IN_MIN_AGE = 15
+"""The youngest a person may be referred at (the end of compulsory schooling, 労働基準法第56条,
+is checked by staff at the counter; below 15 nobody is referred)."""
+WALK_IN_MAX_AGE = 99
+BULK_MAX_APPLICATIONS = 100
 RESULT_LOCK_MONTHS = 3
 """A result cannot change after the end of the third month after the posting became invalid."""
 
 S = ApplicationStatus
 RESULTS = frozenset({S.HIRED, S.REJECTED})
-
-EMPLOYER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
-    # Many postings select by interview alone (選考方法「面接」), so screening may be skipped.
-    S.APPLIED: frozenset({S.SCREENING, S.INTERVIEW, S.REJECTED}),
-    S.SCREENING: frozenset({S.INTERVIEW, S.REJECTED}),
-    S.INTERVIEW: frozenset({S.HIRED, S.REJECTED}),
-    # A reported result may be corrected (訂正) until it is locked.
-    S.HIRED: frozenset({S.REJECTED}),
-    S.REJECTED: frozenset({S.HIRED}),
-}
-"""The moves an employer of the posting's establishment may make."""
-
-SEEKER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
-    S.APPLIED: frozenset({S.WITHDRAWN}),
-    S.SCREENING: frozenset({S.WITHDRAWN}),
-    S.INTERVIEW: frozenset({S.WITHDRAWN}),
-}
-"""The seeker may only withdraw (辞退), and only while the selection is under way."""
 
 
 def result_locked_from(invalidated_at: dt.datetime) -> dt.date:
@@ -102,14 +113,14 @@ async def _open(
     rt: Runtime,
     *,
     posting: Posting,
-    seeker_id: int,
+    seeker_id: int | None,
     actor_id: int,
     source: ApplicationSource,
-    referral_letter_number: str | None = None,
-    referral_note: str = "",
+    **details: Any,
 ) -> Application:
-    """Write the application with its first history entry, its event and the establishment's
-    notice mail; publish after commit."""
+    """Write the application (with `details`: the referral, the 志望動機, a walk-in's person)
+    with its first history entry, its event and the establishment's notice mail; publish after
+    commit."""
     now = rt.clock.now()
     async with outbox.transaction(rt):
         try:
@@ -119,10 +130,9 @@ async def _open(
                 seeker_id=seeker_id,
                 source=source,
                 status=S.APPLIED,
-                referral_letter_number=referral_letter_number,
-                referral_note=referral_note,
                 created_at=now,
                 updated_at=now,
+                **details,
             )
         except IntegrityError as exc:
             raise _already_applied() from exc
@@ -155,7 +165,7 @@ async def _record(
     return await events.record(
         EventKind.APPLICATION_STATUS_CHANGED,
         establishment_id=posting.establishment_id,
-        seeker_id=application.seeker_id,
+        seeker_id=application.seeker_id or events.NO_SEEKER,
         now=now,
         application_event_id=entry.id,
     )
@@ -167,14 +177,19 @@ async def create_application(
     *,
     posting_id: int | None = None,
     posting_number: str | None = None,
+    motivation: str = "",
 ) -> Application:
-    """オンライン自主応募: the seeker applies to an active posting, once per posting.
+    """オンライン自主応募: the seeker applies to an active posting, once per posting, with a
+    志望動機 of at most 1,000 characters (documents follow with `documents.upload_document`).
 
     The posting is named by its id or by its 求人番号. It must be published to the seeker and
     accept online applications, which only the first two publication ranges allow; a direct
     request (直接リクエスト) is sent only for such a posting, so it opens nothing more.
     """
     user = viewer.require(Portal.SEEKER)
+    text = motivation.strip()
+    if len(text) > MOTIVATION_MAX_LENGTH:
+        raise_too_long("motivation", "志望動機", MOTIVATION_MAX_LENGTH)
     if posting_id is not None:
         posting = await Posting.get_or_none(id=posting_id)
     elif posting_number:
@@ -209,8 +224,77 @@ async def create_application(
     if await Application.exists(posting_id=posting.id, seeker_id=user.id):
         raise _already_applied()
     return await _open(
-        rt, posting=posting, seeker_id=user.id, actor_id=user.id, source=ApplicationSource.ONLINE
+        rt,
+        posting=posting,
+        seeker_id=user.id,
+        actor_id=user.id,
+        source=ApplicationSource.ONLINE,
+        motivation=text,
     )
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    """A person referred at the counter who has no My Page, as staff enter them: name, kana,
+    age, address, and at least one of phone and email (the establishment contacts them)."""
+
+    name: str
+    kana: str
+    age: int
+    phone: str = ""
+    email: str = ""
+    prefecture: str = ""
+    city: str = ""
+
+
+def _walk_in_details(form: validation.Form, person: WalkIn) -> dict[str, Any]:
+    name = form.check(
+        lambda: validation.required("walk_in.name", person.name, "氏名", NAME_MAX_LENGTH)
+    )
+    kana = form.check(
+        lambda: validation.katakana("walk_in.kana", person.kana, "氏名カナ", NAME_MAX_LENGTH)
+    )
+    if not WALK_IN_MIN_AGE <= person.age <= WALK_IN_MAX_AGE:
+        form.check(
+            lambda: raise_error(
+                ErrorCode.OUT_OF_RANGE,
+                f"年齢は{WALK_IN_MIN_AGE}歳から{WALK_IN_MAX_AGE}歳の範囲で入力してください。",
+                "walk_in.age",
+            )
+        )
+    phone = person.phone.strip()
+    email = person.email.strip()
+    if phone:
+        phone = form.check(lambda: validation.phone_number("walk_in.phone", phone))
+    if email:
+        email = form.check(lambda: validation.email("walk_in.email", email)) or ""
+    if not phone and not email:
+        form.check(
+            lambda: raise_error(
+                ErrorCode.REQUIRED,
+                "採否の連絡のため、電話番号またはメールアドレスを入力してください。",
+                "walk_in.phone",
+            )
+        )
+    prefecture = person.prefecture.strip()
+    if prefecture and prefecture not in PREFECTURES:
+        form.check(
+            lambda: raise_error(
+                ErrorCode.INVALID_FORMAT, "都道府県名が正しくありません。", "walk_in.prefecture"
+            )
+        )
+    city = person.city.strip()
+    if len(city) > CITY_MAX_LENGTH:
+        form.check(lambda: raise_too_long("walk_in.city", "市区町村", CITY_MAX_LENGTH))
+    return {
+        "walk_in_name": name,
+        "walk_in_kana": kana,
+        "walk_in_age": person.age,
+        "walk_in_phone": phone or "",
+        "walk_in_email": email,
+        "walk_in_prefecture": prefecture,
+        "walk_in_city": city,
+    }
 
 
 async def create_referral(
@@ -218,14 +302,29 @@ async def create_referral(
     viewer: Viewer,
     *,
     posting_id: int,
-    seeker_profile_id: int,
     referral_letter_number: str,
     note: str,
+    seeker_profile_id: int | None = None,
+    walk_in: WalkIn | None = None,
 ) -> Application:
     """紹介: staff refer a seeker to an active posting of an establishment of their office,
-    with the referral letter (紹介状); the posting need not accept online applications."""
+    with the referral letter (紹介状); the posting need not accept online applications.
+
+    The person is a seeker with a My Page (`seeker_profile_id`) or a walk-in without one
+    (`walk_in`), exactly one of them.
+    """
     staff = viewer.require_staff()
     form = validation.Form()
+    if (seeker_profile_id is None) == (walk_in is None):
+        form.check(
+            lambda: raise_error(
+                ErrorCode.REQUIRED,
+                "紹介する求職者（マイページの求職者、またはマイページのない方の氏名等）を"
+                "どちらか一方だけ指定してください。",
+                "seeker_id",
+            )
+        )
+    person = _walk_in_details(form, walk_in) if walk_in is not None else {}
     letter = form.check(
         lambda: validation.half_width(
             "referral_letter_number", referral_letter_number.strip(), "紹介状番号"
@@ -233,13 +332,13 @@ async def create_referral(
     )
     if letter is not None and len(letter) > REFERRAL_LETTER_NUMBER_MAX_LENGTH:
         form.check(
-            lambda: _raise_too_long(
+            lambda: raise_too_long(
                 "referral_letter_number", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH
             )
         )
     text = note.strip()
     if len(text) > REFERRAL_NOTE_MAX_LENGTH:
-        form.check(lambda: _raise_too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH))
+        form.check(lambda: raise_too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH))
     form.done()
     posting = await Posting.get_or_none(id=posting_id).select_related("establishment")
     # Another office's posting is answered as one that is not there: no oracle of its IDs.
@@ -251,34 +350,43 @@ async def create_referral(
             "この求人は有効中ではないため、紹介できません。",
             "posting_id",
         )
-    profile = await SeekerProfile.get_or_none(id=seeker_profile_id)
-    if profile is None:
-        raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seeker_id")
-    if await Application.exists(posting_id=posting.id, seeker_id=profile.user_id):
-        raise user_error(
-            ErrorCode.ALREADY_EXISTS, "この求職者はすでにこの求人に応募しています。", "seeker_id"
-        )
+    seeker_id: int | None = None
+    if seeker_profile_id is not None:
+        profile = await SeekerProfile.get_or_none(id=seeker_profile_id)
+        if profile is None:
+            raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seeker_id")
+        seeker_id = profile.user_id
+        if await Application.exists(posting_id=posting.id, seeker_id=seeker_id):
+            raise user_error(
+                ErrorCode.ALREADY_EXISTS,
+                "この求職者はすでにこの求人に応募しています。",
+                "seeker_id",
+            )
     application = await _open(
         rt,
         posting=posting,
-        seeker_id=profile.user_id,
+        seeker_id=seeker_id,
         actor_id=staff.id,
         source=ApplicationSource.REFERRAL,
         referral_letter_number=letter,
         referral_note=text,
+        referred_by_id=staff.id,
+        **person,
     )
     # After the commit, not in it: `_open` publishes its event once its transaction ends.
+    # No name or contact in the detail: the audit trail holds no personal data.
     await audit.record(
         rt,
         AuditAction.REFERRAL_CREATED,
         actor=staff,
         establishment_id=posting.establishment_id,
         application=application.id,
+        walk_in=walk_in is not None,
     )
     return application
 
 
-def _raise_too_long(field: str, label: str, max_length: int) -> None:
+def raise_too_long(field: str, label: str, max_length: int) -> None:
     raise user_error(
         ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
     )
@@ -287,31 +395,49 @@ def _raise_too_long(field: str, label: str, max_length: int) -> None:
 # --- Selection ----------------------------------------------------------------------------
 
 
-def _application_not_found() -> UserErrors:
+EMPLOYER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    # A result may be decided at any stage: 採用 after screening alone, 不採用 at once; many
+    # postings select by interview alone (選考方法「面接」), so screening may be skipped.
+    S.APPLIED: frozenset({S.SCREENING, S.INTERVIEW, S.HIRED, S.REJECTED, S.WITHDRAWN}),
+    S.SCREENING: frozenset({S.INTERVIEW, S.HIRED, S.REJECTED, S.WITHDRAWN}),
+    S.INTERVIEW: frozenset({S.HIRED, S.REJECTED, S.WITHDRAWN}),
+    # A result may be corrected (訂正) until it is locked.
+    S.HIRED: frozenset({S.REJECTED}),
+    S.REJECTED: frozenset({S.HIRED}),
+}
+"""The moves an employer of the posting's establishment may make; WITHDRAWN with a reason,
+when the seeker declined by phone."""
+
+SEEKER_MOVES: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    S.APPLIED: frozenset({S.WITHDRAWN}),
+    S.SCREENING: frozenset({S.WITHDRAWN}),
+    S.INTERVIEW: frozenset({S.WITHDRAWN}),
+}
+"""The seeker may only withdraw (辞退), and only while the selection is under way."""
+
+STAFF_MOVES = SEEKER_MOVES
+"""Staff of the establishment's office record a 辞退 the seeker told the counter, with a
+reason; the selection itself is the employer's."""
+
+_MOVES = {Portal.EMPLOYER: EMPLOYER_MOVES, Portal.SEEKER: SEEKER_MOVES, Portal.STAFF: STAFF_MOVES}
+
+
+def application_not_found() -> UserErrors:
     return user_error(ErrorCode.NOT_FOUND, "応募が見つかりません。", "application_id")
 
 
 def _illegal(current: ApplicationStatus, target: ApplicationStatus) -> UserErrors:
     return user_error(
         ErrorCode.ILLEGAL_TRANSITION,
-        f"応募の状態を{_LABELS[current]}から{_LABELS[target]}に変更することはできません。",
+        f"応募の状態を{STATUS_LABELS[current]}から{STATUS_LABELS[target]}に変更することはできません。",
         "status",
     )
 
 
-_LABELS = {
-    S.APPLIED: "応募",
-    S.SCREENING: "書類選考",
-    S.INTERVIEW: "面接",
-    S.HIRED: "採用",
-    S.REJECTED: "不採用",
-    S.WITHDRAWN: "辞退",
-}
-
-
-async def _application_for(viewer: Viewer, application_id: int) -> tuple[User, Application]:
-    """The application if the viewer may move it: its establishment's employer or its seeker.
-    Any other looks like one that is not there; staff do not move applications."""
+async def application_for(viewer: Viewer, application_id: int) -> tuple[User, Application]:
+    """The application if the viewer may act on it: an employer of its establishment, its
+    seeker, or staff of its establishment's office. Any other looks like one that is not
+    there."""
     user = viewer.user
     if user is None:
         raise NotAuthenticated
@@ -320,12 +446,22 @@ async def _application_for(viewer: Viewer, application_id: int) -> tuple[User, A
         query = query.filter(establishment_id=user.establishment_id)
     elif user.portal == Portal.SEEKER:
         query = query.filter(seeker_id=user.id)
+    elif user.portal == Portal.STAFF:
+        query = query.filter(establishment__office_id=user.office_id)
     else:
         raise Forbidden
     application = await query.first()
     if application is None:
-        raise _application_not_found()
+        raise application_not_found()
     return user, application
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    application: Application
+    number_to_hire_reached: bool
+    """This change made the hires of an active posting reach its number to hire: the
+    employer is asked whether to stop recruiting (`postingStop`); nothing closes by itself."""
 
 
 async def update_status(
@@ -335,49 +471,48 @@ async def update_status(
     application_id: int,
     status: ApplicationStatus,
     reason: str = "",
-    hire_date: dt.date | None = None,
-    conditions_differ: bool = False,
-) -> Application:
-    """Move an application one step (see EMPLOYER_MOVES and SEEKER_MOVES).
+) -> StatusChange:
+    """Move an application one step (see EMPLOYER_MOVES, SEEKER_MOVES and STAFF_MOVES).
 
-    HIRED needs the hire date (採用日) and records whether the conditions differ from the
-    posting (求人票と異なる労働条件). A move into or out of a result is refused from the day
-    the result is locked (RESULT_LOCKED). Hiring the number to hire closes an active posting.
+    A 辞退 recorded by the employer or staff needs its reason (declined by phone, …). A move
+    into or out of a result is refused from the day the result is locked (RESULT_LOCKED).
     """
-    user, application = await _application_for(viewer, application_id)
+    user, application = await application_for(viewer, application_id)
+    return await _move(rt, user, application, status, reason)
+
+
+async def _move(
+    rt: Runtime, user: User, application: Application, status: ApplicationStatus, reason: str
+) -> StatusChange:
     current = application.status
-    moves = EMPLOYER_MOVES if user.portal == Portal.EMPLOYER else SEEKER_MOVES
-    if status not in moves.get(current, frozenset()):
+    if status not in _MOVES[user.portal].get(current, frozenset()):
         raise _illegal(current, status)
     form = validation.Form()
     text = reason.strip()
     if len(text) > REASON_MAX_LENGTH:
-        form.check(lambda: _raise_too_long("reason", "理由", REASON_MAX_LENGTH))
-    if status is S.HIRED and hire_date is None:
+        form.check(lambda: raise_too_long("reason", "理由", REASON_MAX_LENGTH))
+    if status is S.WITHDRAWN and user.portal != Portal.SEEKER and not text:
         form.check(
-            lambda: _raise(
-                ErrorCode.REQUIRED, "採用の場合は採用日を入力してください。", "hire_date"
+            lambda: raise_error(
+                ErrorCode.REQUIRED,
+                "辞退を記録する場合は、理由（電話で辞退の申し出があった等）を入力してください。",
+                "reason",
             )
         )
     form.done()
-
-    changes: dict[str, Any] = {}
-    if status is S.HIRED:
-        changes = {"hire_date": hire_date, "conditions_differ": conditions_differ}
-    elif current is S.HIRED:
-        changes = {"hire_date": None, "conditions_differ": False}
     now = rt.clock.now()
+    reached = False
     async with in_transaction():
-        # Hires of one posting queue here, so the count that closes it is exact.
+        # Hires of one posting queue here, so the count that reaches the number is exact.
         posting = await Posting.select_for_update().get(id=application.posting_id)
         if status not in (S.APPLIED, S.WITHDRAWN):
             _check_selection_open(rt, posting)
         if (current in RESULTS or status in RESULTS) and is_result_locked(
             posting, rt.clock.today()
         ):
-            raise _result_locked(posting)
+            raise result_locked(posting, "status")
         moved = await Application.filter(id=application.id, status=current).update(
-            status=status, updated_at=now, **changes
+            status=status, updated_at=now
         )
         if not moved:
             raise _illegal(current, status)
@@ -385,11 +520,64 @@ async def update_status(
         event = await _record(
             application, posting, actor_id=user.id, from_status=current, reason=text, now=now
         )
-        if status is S.HIRED:
+        if status is S.HIRED and posting.status is PostingStatus.ACTIVE:
             hired = await Application.filter(posting_id=posting.id, status=S.HIRED).count()
-            await postings.close_when_filled(rt, posting, hired=hired, actor_id=user.id)
+            reached = hired >= posting.number_to_hire
     await events.publish(rt, event)
-    return await Application.get(id=application.id)
+    return StatusChange(
+        application=await Application.get(id=application.id), number_to_hire_reached=reached
+    )
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """One application of a bulk change: its change, or why it was refused."""
+
+    application_id: int
+    change: StatusChange | None = None
+    errors: UserErrors | None = None
+
+
+async def update_statuses(
+    rt: Runtime,
+    viewer: Viewer,
+    *,
+    application_ids: Sequence[int],
+    status: ApplicationStatus,
+    reason: str = "",
+) -> list[BulkOutcome]:
+    """The same move for up to 100 applications (an employer's 一括変更), each on its own: one
+    refused leaves the others moved. Outcomes follow the order of `application_ids`, once per
+    application. A list with an application that is not the establishment's moves nothing."""
+    user = viewer.require_employer()
+    ids = list(dict.fromkeys(application_ids))
+    if not ids:
+        raise user_error(ErrorCode.REQUIRED, "変更する応募を選んでください。", "application_ids")
+    if len(ids) > BULK_MAX_APPLICATIONS:
+        raise user_error(
+            ErrorCode.TOO_MANY_ITEMS,
+            f"一度に変更できる応募は{BULK_MAX_APPLICATIONS}件までです。",
+            "application_ids",
+        )
+    found = {
+        application.id: application
+        for application in await Application.filter(
+            id__in=ids, establishment_id=user.establishment_id
+        )
+    }
+    if len(found) < len(ids):
+        # A list naming what is not the establishment's is wrong as a whole: nothing moves.
+        raise user_error(ErrorCode.NOT_FOUND, "応募が見つかりません。", "application_ids")
+    outcomes = []
+    for application_id in ids:
+        application = found[application_id]
+        try:
+            change = await _move(rt, user, application, status, reason)
+        except UserErrors as exc:
+            outcomes.append(BulkOutcome(application_id, errors=exc))
+        else:
+            outcomes.append(BulkOutcome(application_id, change=change))
+    return outcomes
 
 
 def _check_selection_open(rt: Runtime, posting: Posting) -> None:
@@ -405,11 +593,11 @@ def _check_selection_open(rt: Runtime, posting: Posting) -> None:
         )
 
 
-def _raise(code: ErrorCode, message: str, field: str) -> None:
+def raise_error(code: ErrorCode, message: str, field: str) -> None:
     raise user_error(code, message, field)
 
 
-def _result_locked(posting: Posting) -> UserErrors:
+def result_locked(posting: Posting, field: str) -> UserErrors:
     assert posting.invalidated_at is not None
     locked_from = result_locked_from(posting.invalidated_at)
     last_day = locked_from - dt.timedelta(days=1)
@@ -417,7 +605,7 @@ def _result_locked(posting: Posting) -> UserErrors:
         ErrorCode.RESULT_LOCKED,
         f"採否の結果は、求人が無効となった月の{RESULT_LOCK_MONTHS}か月後の月末"
         f"（{last_day.year}年{last_day.month}月{last_day.day}日）を過ぎたため変更できません。",
-        "status",
+        field,
     )
 
 
@@ -466,3 +654,51 @@ async def visible_applications(viewer: Viewer, ids: list[int]) -> dict[int, Appl
     else:
         return {}
     return {application.id: application for application in await query}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The applicants of one posting, per status, and those whose result is not reported."""
+
+    posting_id: int
+    by_status: dict[ApplicationStatus, int]
+    unreported: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+async def application_counts(viewer: Viewer, *, posting_id: int | None = None) -> list[Counts]:
+    """Per posting of the employer's establishment that has applicants (or the one asked, with
+    zeros when nobody applied): how many there are in each status; newest posting first."""
+    user = viewer.require_employer()
+    query = Application.filter(establishment_id=user.establishment_id)
+    if posting_id is not None:
+        query = query.filter(posting_id=posting_id)
+    by_posting: dict[int, dict[ApplicationStatus, int]] = {}
+    for row in (
+        await query.annotate(count=Count("id"))
+        .group_by("posting_id", "status")
+        .values("posting_id", "status", "count")
+    ):
+        by_posting.setdefault(row["posting_id"], {})[ApplicationStatus(row["status"])] = row[
+            "count"
+        ]
+    unreported = {
+        row["posting_id"]: row["count"]
+        for row in await query.filter(reported_result__isnull=True)
+        .annotate(count=Count("id"))
+        .group_by("posting_id")
+        .values("posting_id", "count")
+    }
+    if (
+        posting_id is not None
+        and not by_posting
+        and await Posting.exists(id=posting_id, establishment_id=user.establishment_id)
+    ):
+        by_posting[posting_id] = {}
+    return [
+        Counts(posting_id=posting, by_status=statuses, unreported=unreported.get(posting, 0))
+        for posting, statuses in sorted(by_posting.items(), reverse=True)
+    ]

@@ -14,6 +14,9 @@ from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+NO_SEEKER = 0
+"""`Event.seeker_id` of an application of a person without a My Page: no seeker sees it."""
+
 # Any constant: the advisory lock that orders event writers on PostgreSQL.
 EVENT_ORDER_LOCK = 7_202_611
 
@@ -26,6 +29,7 @@ async def record(
     now: dt.datetime,
     message_id: int | None = None,
     application_event_id: int | None = None,
+    interview_id: int | None = None,
 ) -> Event:
     """Store an event; call inside the transaction of the change it reports.
 
@@ -43,6 +47,7 @@ async def record(
         seeker_id=seeker_id,
         message_id=message_id,
         application_event_id=application_event_id,
+        interview_id=interview_id,
         created_at=now,
     )
 

@@ -9,7 +9,6 @@ the seeker appears under a label that stays the same for that establishment.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -27,7 +26,7 @@ from app.models import (
     SeekerRequest,
     User,
 )
-from app.models.events import EventKind
+from app.models.events import Event, EventKind
 from app.models.messages import MessageSender
 from app.resolvers import events, notifications, validation
 from app.resolvers.paging import Page, check_page_size, keyset_page, newest_first
@@ -39,7 +38,6 @@ SEEKER_LABEL_PURPOSE = "message-seeker-label"
 
 # Plain text keeps line breaks and tabs; other control characters (NUL above all, which
 # PostgreSQL cannot store) are refused.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- Who takes part -----------------------------------------------------------------------
@@ -134,13 +132,9 @@ def _check_target(target: Target) -> None:
         )
 
 
-def _body(body: str) -> str:
-    body = validation.required("body", body, "メッセージ", BODY_MAX_LENGTH)
-    if _CONTROL_CHARACTERS.search(body):
-        raise user_error(
-            ErrorCode.INVALID_FORMAT, "メッセージに使用できない制御文字が含まれています。", "body"
-        )
-    return body
+def checked_body(body: str, field: str = "body") -> str:
+    """A message body as `write` takes it, or the error naming `field`."""
+    return validation.plain_text(field, body, "メッセージ", BODY_MAX_LENGTH, required=True)
 
 
 def _not_found(field: str) -> Exception:
@@ -175,7 +169,18 @@ async def _pair(me: Party, target: Target) -> tuple[int, int]:
         )
     if found is None:
         raise _not_found(field)
+    if found.seeker_id is None:
+        raise walk_in_unreachable(field)
     return found.posting.establishment_id, found.seeker_id
+
+
+def walk_in_unreachable(field: str) -> Exception:
+    return user_error(
+        ErrorCode.NO_RELATION,
+        "この応募者は求職者マイページを利用していないため、メッセージは送れません。"
+        "電話またはメールで連絡してください。",
+        field,
+    )
 
 
 async def open_thread(establishment_id: int, seeker_id: int, now: dt.datetime) -> MessageThread:
@@ -200,7 +205,7 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
     me = party(viewer)
     form = validation.Form()
     form.check(lambda: _check_target(target))
-    text = form.check(lambda: _body(body))
+    text = form.check(lambda: checked_body(body))
     form.done()
     establishment_id, seeker_id = await _pair(me, target)
     if not await has_relation(establishment_id, seeker_id):
@@ -210,30 +215,55 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
         )
     now = rt.clock.now()
     async with outbox.transaction(rt):
-        thread = await open_thread(establishment_id, seeker_id, now)
-        message = await Message.create(
-            thread_id=thread.id,
+        message, event = await write(
+            rt,
             establishment_id=establishment_id,
+            seeker_id=seeker_id,
             sender=me.side,
             sender_user_id=me.user.id,
             body=text,
-            created_at=now,
-        )
-        # Never backwards: a slower concurrent sender may commit after a later message.
-        await MessageThread.filter(
-            Q(id=thread.id), Q(last_message_at__isnull=True) | Q(last_message_at__lt=now)
-        ).update(last_message_at=now)
-        event = await events.record(
-            EventKind.MESSAGE_RECEIVED,
-            establishment_id=establishment_id,
-            seeker_id=seeker_id,
             now=now,
-            message_id=message.id,
         )
-        if me.side is MessageSender.SEEKER:
-            await notifications.message_received(rt, thread)
     await events.publish(rt, event)
     return message
+
+
+async def write(
+    rt: Runtime,
+    *,
+    establishment_id: int,
+    seeker_id: int,
+    sender: MessageSender,
+    sender_user_id: int,
+    body: str,
+    now: dt.datetime,
+) -> tuple[Message, Event]:
+    """Store a message in the pair's thread with its event (and, from a seeker, the
+    establishment's notice mail). Call inside `outbox.transaction`; publish the event after
+    the commit. The body must be checked already (`checked_body`)."""
+    thread = await open_thread(establishment_id, seeker_id, now)
+    message = await Message.create(
+        thread_id=thread.id,
+        establishment_id=establishment_id,
+        sender=sender,
+        sender_user_id=sender_user_id,
+        body=body,
+        created_at=now,
+    )
+    # Never backwards: a slower concurrent sender may commit after a later message.
+    await MessageThread.filter(
+        Q(id=thread.id), Q(last_message_at__isnull=True) | Q(last_message_at__lt=now)
+    ).update(last_message_at=now)
+    event = await events.record(
+        EventKind.MESSAGE_RECEIVED,
+        establishment_id=establishment_id,
+        seeker_id=seeker_id,
+        now=now,
+        message_id=message.id,
+    )
+    if sender is MessageSender.SEEKER:
+        await notifications.message_received(rt, thread)
+    return message, event
 
 
 @dataclass(frozen=True)

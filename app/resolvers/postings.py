@@ -1090,38 +1090,3 @@ async def visible_postings(viewer: Viewer, ids: list[int]) -> dict[int, Posting]
 
 
 # --- Filled by hiring ---------------------------------------------------------------------
-
-FILLED_REASON = "採用人数に達したため（充足）"
-
-
-async def close_when_filled(
-    rt: Runtime, posting: Posting, *, hired: int, actor_id: int | None
-) -> bool:
-    """End an active posting whose `hired` applicants reached its number to hire.
-
-    Call inside the transaction that hired, after locking the posting row. Recorded as a
-    募集停止 (STOPPED) by the hiring user, with the reason 充足. True when it closed.
-    """
-    if posting.status is not PostingStatus.ACTIVE or hired < posting.number_to_hire:
-        return False
-    now = rt.clock.now()
-    closed = await Posting.filter(id=posting.id, status=PostingStatus.ACTIVE).update(
-        status=PostingStatus.INVALID,
-        stop_reason=FILLED_REASON,
-        invalidated_at=now,
-        pending_content=None,
-        change_requested_at=None,
-        updated_at=now,
-    )
-    if not closed:
-        return False
-    await _record(
-        posting.id,
-        PostingAction.STOPPED,
-        actor_id=actor_id,
-        at=now,
-        from_status=PostingStatus.ACTIVE,
-        to_status=PostingStatus.INVALID,
-        reason=FILLED_REASON,
-    )
-    return True

@@ -59,6 +59,7 @@ DISPLAY_NAME_MAX_LENGTH = 50
 DESIRED_JOB_MAX_LENGTH = 100
 EXPERIENCE_MAX_LENGTH = 2000
 LICENSES_MAX_LENGTH = 1000
+CITY_MAX_LENGTH = 50
 REQUEST_MESSAGE_MAX_LENGTH = 1000
 REQUESTS_PER_POSTING = 10
 """直接リクエスト: at most this many seekers per posting."""
@@ -184,7 +185,9 @@ async def verify_seeker_email(
 
 @dataclass(frozen=True)
 class ProfileInput:
-    """What the seeker tells employers (sent whole); name and phone stay when None."""
+    """What the seeker tells employers (sent whole); name, contact and address stay when None.
+    The name, kana, age, address and contact are shown only to the establishments applied to
+    and their offices' staff."""
 
     desired_job: str
     desired_prefecture: str
@@ -195,6 +198,14 @@ class ProfileInput:
     published: bool
     display_name: str | None = None
     phone_number: str | None = None
+    name_kana: str | None = None
+    birth_date: dt.date | None = None
+    prefecture: str | None = None
+    city: str | None = None
+
+
+OLDEST_BIRTH_YEARS = 120
+"""A birth date is at most this many years before this year, and not in the future."""
 
 
 def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
@@ -213,6 +224,10 @@ def _prefecture(field: str, value: str) -> str:
             ErrorCode.INVALID_FORMAT, "希望勤務地の都道府県を選択してください。", field
         )
     return value
+
+
+def _raise(code: ErrorCode, message: str, field: str) -> None:
+    raise user_error(code, message, field)
 
 
 async def my_profile(viewer: Viewer) -> SeekerProfile:
@@ -247,6 +262,37 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
         phone = profile.phone_number.strip()
         changes["phone_number"] = (
             form.check(lambda: validation.phone_number("phone_number", phone)) if phone else ""
+        )
+    if profile.name_kana is not None:
+        kana = profile.name_kana.strip()
+        changes["name_kana"] = (
+            form.check(
+                lambda: validation.katakana("name_kana", kana, "氏名カナ", DISPLAY_NAME_MAX_LENGTH)
+            )
+            if kana
+            else ""
+        )
+    if profile.birth_date is not None:
+        born = profile.birth_date
+        today = rt.clock.today()
+        if not dt.date(today.year - OLDEST_BIRTH_YEARS, 1, 1) <= born <= today:
+            form.check(
+                lambda: _raise(ErrorCode.OUT_OF_RANGE, "生年月日が正しくありません。", "birth_date")
+            )
+        changes["birth_date"] = born
+    if profile.prefecture is not None:
+        home = profile.prefecture.strip()
+        if home and home not in PREFECTURES:
+            form.check(
+                lambda: _raise(
+                    ErrorCode.INVALID_FORMAT, "住所の都道府県を選択してください。", "prefecture"
+                )
+            )
+        changes["prefecture"] = home
+    if profile.city is not None:
+        city = profile.city
+        changes["city"] = form.check(
+            lambda: _optional_text("city", city, "市区町村", CITY_MAX_LENGTH)
         )
     form.done()
     await SeekerProfile.filter(user_id=user.id).update(

@@ -19,15 +19,17 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from tortoise.functions import Min
 from tortoise.queryset import QuerySet
 
 from app.broker import Notice
 from app.errors import Forbidden, NotAuthenticated
-from app.models import Application, ApplicationEvent, Event, Message, Portal
+from app.models import Application, ApplicationEvent, Event, Interview, Message, Portal
 from app.models.events import EventKind
 from app.models.messages import MessageSender
 from app.resolvers.accounts import live_session_ids
 from app.resolvers.fanout import Coalescer
+from app.resolvers.interviews import InterviewChange
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -94,6 +96,14 @@ class StatusChangeDelivery:
     application: Application
 
 
+@dataclass(frozen=True)
+class InterviewChangeDelivery:
+    event_id: int
+    change: InterviewChange
+    interview: Interview
+    application: Application
+
+
 def messages_received(
     rt: Runtime, viewer: Viewer, *, after: int | None
 ) -> AsyncGenerator[MessageDelivery, None]:
@@ -106,6 +116,14 @@ def application_status_changes(
 ) -> AsyncGenerator[StatusChangeDelivery, None]:
     """Status changes of the applications the viewer may see, after the event `after`."""
     return _deliveries(rt, viewer, audience_of(viewer), _STATUS_CHANGES, after)
+
+
+def interview_changes(
+    rt: Runtime, viewer: Viewer, *, after: int | None
+) -> AsyncGenerator[InterviewChangeDelivery, None]:
+    """Interviews scheduled or cancelled on the applications the viewer may see (an
+    employer's establishment's, a seeker's own), after the event `after`."""
+    return _deliveries(rt, viewer, audience_of(viewer), _INTERVIEW_CHANGES, after)
 
 
 async def latest_event_id(viewer: Viewer) -> int:
@@ -312,11 +330,53 @@ async def _status_changes(events: list[Event]) -> dict[int, StatusChangeDelivery
     return deliveries
 
 
-def _receives_every_change(audience: Audience, delivery: StatusChangeDelivery) -> bool:
+def _receives_every_change(audience: Audience, delivery: object) -> bool:
     return True
+
+
+async def _interview_changes(events: list[Event]) -> dict[int, InterviewChangeDelivery]:
+    """An interview has one event when scheduled and one more when cancelled: its first
+    event reports the scheduling, a later one the cancellation."""
+    interview_ids = list({e.interview_id for e in events if e.interview_id is not None})
+    interviews = {
+        interview.id: interview
+        for interview in await Interview.filter(id__in=interview_ids).select_related("application")
+    }
+    firsts = (
+        await Event.filter(
+            kind=EventKind.INTERVIEW_CHANGED,
+            establishment_id__in=list({e.establishment_id for e in events}),
+            interview_id__in=interview_ids,
+        )
+        .annotate(first_id=Min("id"))
+        .group_by("interview_id")
+        .values_list("interview_id", "first_id")
+    )
+    first_event = dict(firsts)
+    deliveries = {}
+    for event in events:
+        interview = interviews.get(event.interview_id or 0)
+        if interview is None:
+            log.warning("event %s names no stored interview", event.id)
+            continue
+        change = (
+            InterviewChange.SCHEDULED
+            if first_event.get(interview.id) == event.id
+            else InterviewChange.CANCELLED
+        )
+        deliveries[event.id] = InterviewChangeDelivery(
+            event_id=event.id,
+            change=change,
+            interview=interview,
+            application=interview.application,
+        )
+    return deliveries
 
 
 _MESSAGES = _Stream(EventKind.MESSAGE_RECEIVED, _messages, _receives_message)
 _STATUS_CHANGES = _Stream(
     EventKind.APPLICATION_STATUS_CHANGED, _status_changes, _receives_every_change
+)
+_INTERVIEW_CHANGES = _Stream(
+    EventKind.INTERVIEW_CHANGED, _interview_changes, _receives_every_change
 )

@@ -6,6 +6,7 @@ and reports every failing field at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import TypeVar, cast
@@ -24,6 +25,8 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0
 _ESTABLISHMENT_NUMBER = re.compile(r"^(\d{4})-(\d{1,6})-(\d)$")
 _PHONE = re.compile(r"^(\d{2,5})-(\d{1,4})-(\d{3,4})$")
 _POSTAL_CODE = re.compile(r"^\d{3}-\d{4}$")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""What free text may not hold: control characters, but line breaks and tabs."""
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff\u3000 ・ー（）()ａ-ｚＡ-Ｚ０-９]+$")
 
 
@@ -151,6 +154,34 @@ def password(field: str, value: str) -> str:
 def confirmation(field: str, value: str, original: str, label: str) -> None:
     if value != original:
         raise user_error(ErrorCode.MISMATCH, f"{label}と{label}（確認用）が一致しません。", field)
+
+
+def plain_text(field: str, value: str, label: str, max_length: int, *, required: bool) -> str:
+    """Free text as a form takes it, trimmed (empty only when not `required`): at most
+    `max_length` characters, no control characters but line breaks and tabs."""
+    value = value.strip()
+    if required and not value:
+        raise user_error(ErrorCode.REQUIRED, f"{label}を入力してください。", field)
+    if len(value) > max_length:
+        raise user_error(
+            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
+        )
+    if CONTROL_CHARACTERS.search(value):
+        raise user_error(
+            ErrorCode.INVALID_FORMAT, f"{label}に使用できない制御文字が含まれています。", field
+        )
+    return value
+
+
+def aware_datetime(field: str, value: dt.datetime, label: str) -> dt.datetime:
+    """A moment with its offset: a time without one names no moment."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise user_error(
+            ErrorCode.INVALID_FORMAT,
+            f"{label}はタイムゾーン付きで指定してください（例: 2026-12-01T14:00:00+09:00）。",
+            field,
+        )
+    return value
 
 
 class Form:

@@ -21,6 +21,7 @@ from app.schema.accounts import AccountMutation, AccountQuery
 from app.schema.applications import ApplicationMutation, ApplicationQuery
 from app.schema.audit import AuditQuery
 from app.schema.context import Info
+from app.schema.documents import DocumentMutation
 from app.schema.errors import CodedErrors, is_expected
 from app.schema.establishments import (
     YEN_SCALAR,
@@ -38,6 +39,7 @@ from app.schema.extensions import (
 )
 from app.schema.home import HomeQuery
 from app.schema.images import ImageMutation, ImageQuery
+from app.schema.interviews import InterviewMutation
 from app.schema.messages import MessageMutation, MessageQuery
 from app.schema.office_events import OfficeEventMutation, OfficeEventQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
@@ -82,9 +84,11 @@ class Mutation(
     PostingMutation,
     SeekerMutation,
     ApplicationMutation,
+    DocumentMutation,
     MessageMutation,
     ImageMutation,
     OfficeEventMutation,
+    InterviewMutation,
 ):
     pass
 

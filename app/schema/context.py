@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from app.resolvers import applicants
 from app.runtime import Runtime
 from app.schema.dataloaders import Loaders
 from app.viewer import Viewer
@@ -24,6 +26,14 @@ class Context:
     rt: Runtime
     viewer: Viewer
     loaders: Loaders = field(default_factory=Loaders)
+
+    def __post_init__(self) -> None:
+        # Who applied depends on who asks, and each read is recorded for that login. The
+        # viewer is read when the loader runs: a WebSocket's is set after connection_init.
+        self.loaders.person_by_application_id = DataLoader(load_fn=self._persons)
+
+    async def _persons(self, application_ids: list[int]) -> list[applicants.Person | None]:
+        return await applicants.read_persons(self.rt, self.viewer, application_ids)
 
     @property
     def client_address(self) -> str | None:

@@ -17,7 +17,8 @@ from app.models.applications import ApplicationStatus
 from app.models.establishments import ReviewStatus
 from app.models.messages import MessageSender
 from app.models.postings import PostingAction, PostingStatus
-from app.resolvers import images
+from app.resolvers import documents, images
+from app.resolvers.applicants import Person
 
 
 async def _offices(ids: Sequence[int]) -> list[models.Office]:
@@ -172,6 +173,29 @@ async def _application_events(
     )
 
 
+async def _application_notes(
+    application_ids: Sequence[int],
+) -> list[list[models.ApplicationNote]]:
+    """The internal notes of each application, newest first. Unchecked: the field that loads
+    them shows them only to the establishment's logins."""
+    notes: dict[int, list[models.ApplicationNote]] = {i: [] for i in application_ids}
+    for note in await models.ApplicationNote.filter(
+        application_id__in=list(application_ids)
+    ).order_by("-id"):
+        notes[note.application_id].append(note)
+    return [notes[i] for i in application_ids]
+
+
+async def _interviews(application_ids: Sequence[int]) -> list[list[models.Interview]]:
+    """The interviews of each application, soonest first, cancelled ones included."""
+    interviews: dict[int, list[models.Interview]] = {i: [] for i in application_ids}
+    for interview in await models.Interview.filter(
+        application_id__in=list(application_ids)
+    ).order_by("starts_at", "id"):
+        interviews[interview.application_id].append(interview)
+    return [interviews[i] for i in application_ids]
+
+
 # --- Establishments --------------------------------------------------------------------------
 
 
@@ -209,6 +233,15 @@ async def _office_event_registered(keys: Sequence[tuple[int, int]]) -> list[bool
     ).values_list("event_id", "establishment_id")
     found = {(event_id, establishment_id) for event_id, establishment_id in rows}
     return [key in found for key in keys]
+
+
+# --- Applicants' documents ------------------------------------------------------------------
+
+
+async def _documents(application_ids: Sequence[int]) -> list[list[models.ApplicationDocument]]:
+    """The documents (応募書類) of each application, oldest first."""
+    found = await documents.documents_of_applications(application_ids)
+    return [found[i] for i in application_ids]
 
 
 # --- Images ---------------------------------------------------------------------------------
@@ -257,6 +290,12 @@ class Loaders:
     application_events_by_application_id: DataLoader[int, list[ApplicationHistoryRow]] = field(
         default_factory=lambda: DataLoader(load_fn=_application_events)
     )
+    notes_by_application_id: DataLoader[int, list[models.ApplicationNote]] = field(
+        default_factory=lambda: DataLoader(load_fn=_application_notes)
+    )
+    interviews_by_application_id: DataLoader[int, list[models.Interview]] = field(
+        default_factory=lambda: DataLoader(load_fn=_interviews)
+    )
     pending_establishment_change_by_establishment_id: DataLoader[
         int, models.EstablishmentChange | None
     ] = field(default_factory=lambda: DataLoader(load_fn=_pending_establishment_changes))
@@ -269,3 +308,8 @@ class Loaders:
     approved_images_by_establishment_id: DataLoader[int, list[models.EstablishmentImage]] = field(
         default_factory=lambda: DataLoader(load_fn=_approved_images)
     )
+    documents_by_application_id: DataLoader[int, list[models.ApplicationDocument]] = field(
+        default_factory=lambda: DataLoader(load_fn=_documents)
+    )
+    person_by_application_id: DataLoader[int, Person | None] = field(init=False)
+    """Set by the context: it depends on the viewer, and records each read."""

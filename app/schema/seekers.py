@@ -72,6 +72,10 @@ class SeekerProfile(relay.Node):
     display_name: str = strawberry.field(description="氏名.")
     email: str
     phone_number: str = strawberry.field(description="Empty when not given.")
+    name_kana: str = strawberry.field(description="氏名カナ; empty when not given.")
+    birth_date: dt.date | None = strawberry.field(description="生年月日 (employers see the age).")
+    prefecture: str = strawberry.field(description="住所の都道府県; empty when not given.")
+    city: str = strawberry.field(description="住所の市区町村; empty when not given.")
     desired_job: str = strawberry.field(description="希望職種.")
     desired_prefecture: str = strawberry.field(description="希望勤務地 (都道府県).")
     desired_employment_type: EmploymentType | None
@@ -90,6 +94,10 @@ class SeekerProfile(relay.Node):
             display_name=profile.display_name,
             email=profile.user.email,
             phone_number=profile.phone_number,
+            name_kana=profile.name_kana,
+            birth_date=profile.birth_date,
+            prefecture=profile.prefecture,
+            city=profile.city,
             desired_job=profile.desired_job,
             desired_prefecture=profile.desired_prefecture,
             desired_employment_type=profile.desired_employment_type,
@@ -282,6 +290,18 @@ class SeekerProfileUpdateInput:
     phone_number: str | None = strawberry.field(
         default=None, description="03-1234-5678; empty clears it, null keeps it."
     )
+    name_kana: str | None = strawberry.field(
+        default=None, description="氏名カナ, full-width katakana; empty clears it, null keeps it."
+    )
+    birth_date: dt.date | None = strawberry.field(
+        default=None, description="生年月日, not in the future; null keeps it."
+    )
+    prefecture: str | None = strawberry.field(
+        default=None, description="住所の都道府県 (東京都); empty clears it, null keeps it."
+    )
+    city: str | None = strawberry.field(
+        default=None, description="住所の市区町村, up to 50 characters; null keeps it."
+    )
 
 
 @strawberry.type
@@ -359,6 +379,10 @@ class SeekerMutation:
             published=input.published,
             display_name=input.display_name,
             phone_number=input.phone_number,
+            name_kana=input.name_kana,
+            birth_date=input.birth_date,
+            prefecture=input.prefecture,
+            city=input.city,
         )
         try:
             updated = await seekers.update_profile(ctx.rt, ctx.viewer, profile)

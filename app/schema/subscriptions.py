@@ -1,4 +1,5 @@
-"""Subscriptions: messages received and applicant-status changes, live over WebSocket.
+"""Subscriptions: messages received, applicant-status changes and interviews scheduled or
+cancelled, live over WebSocket.
 
 Each delivery carries the `cursor` of its event; a client that reconnects passes the last
 one it received as `after` and first gets what it missed, in order, then the live events.
@@ -19,9 +20,11 @@ from strawberry.dataloader import DataLoader
 
 from app.broker import BrokerUnavailable
 from app.resolvers import subscriptions
+from app.resolvers.interviews import InterviewChange
 from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
 from app.schema.dataloaders import Loaders
+from app.schema.interviews import Interview
 from app.schema.messages import Message
 from app.schema.nodes import MAX_BIGINT_ID
 from app.schema.paging import cursor_number, cursor_parts, encode_cursor
@@ -59,6 +62,14 @@ class ApplicationStatusChangedEvent:
     to_status: ApplicationStatus
     reason: str
     at: dt.datetime
+
+
+@strawberry.type(description="An interview scheduled or cancelled (面接の設定・取消).")
+class InterviewChangedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    interview: Interview = strawberry.field(description="The interview as it is now.")
+    change: InterviewChange = strawberry.field(description="What this event reports.")
+    application: Application = strawberry.field(description="The interview's application.")
 
 
 def _forget(loaders: Loaders) -> None:
@@ -140,4 +151,23 @@ class Subscription:
                     to_status=change.to_status,
                     reason=change.reason,
                     at=change.at,
+                )
+
+    @strawberry.subscription(
+        description="Interviews scheduled or cancelled: to an employer, those of its "
+        "establishment's applicants; to a seeker, their own. `after` as for `messageReceived`."
+    )
+    async def interview_changed(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[InterviewChangedEvent, None]:
+        deliveries = subscriptions.interview_changes(
+            info.context.rt, info.context.viewer, after=_event_id(after)
+        )
+        async with aclosing(_deliver(info, deliveries)) as stream:
+            async for delivery in stream:
+                yield InterviewChangedEvent(
+                    cursor=event_cursor(delivery.event_id),
+                    interview=Interview.from_model(delivery.interview),
+                    change=delivery.change,
+                    application=Application.from_model(delivery.application),
                 )
