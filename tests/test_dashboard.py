@@ -1,8 +1,10 @@
-"""The employer dashboard (`/dashboard`): the page, its assets and headers over plain HTTP, and
-an employer using it in a real browser (Debian's chromium): log in with the mailed one-time
-password, see the home figures, the applicants and the threads, and watch a seeker's message
-and a status change arrive without reload; see each posting's check, its 本登録 due date and
-its printed 求人票."""
+"""The employer dashboard (`/dashboard`): the page, its assets and headers over plain HTTP, its
+operations against `schema.graphql`, and an employer using it in a real browser (Debian's
+chromium): log in with the mailed one-time password, see the home figures, the applicants and
+the threads, and watch a seeker's message and a status change arrive without reload; see each
+posting's check, its 本登録 due date and its printed 求人票; work on an applicant (who applied,
+志望動機, status, result report and notice, interview, note) and the reports due; a walk-in
+without My Page hired up to the number to hire, and the posting stopped."""
 
 from __future__ import annotations
 
@@ -15,13 +17,33 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import (
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    build_schema,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 from playwright.async_api import Browser, Page, expect
 
 from app.middleware import DASHBOARD_CSP, HSTS
+from app.models import Application, ApplicationNote, Interview, Message, Posting
+from app.models.applications import ApplicationStatus, RejectionReason, ReportedResult
+from app.models.messages import MessageSender
+from app.models.postings import PostingStatus
+from app.schema.nodes import decode_id
 from tests import flows, seeker_flows
 from tests.browser import chromium, screenshot, watched_page
 from tests.conftest import GraphQLClient, Server, new_employer_of, new_seeker, new_staff
 from tests.processes import UvicornProcess, run_app_ok, service_env, smtp_server
+from tests.test_application_documents import pdf, uploaded
 
 EMAIL = "hr@care.example.jp"
 
@@ -130,11 +152,13 @@ def operation_names(path: Path) -> list[str]:
     return OPERATION_NAME.findall(path.read_text(encoding="utf-8"))
 
 
+DASHBOARD_SOURCES = sorted((ROOT / "web" / "src" / "dashboard").glob("*.js"))
+
+
 def test_the_dashboards_operation_names_are_its_own() -> None:
     """The server's log lines name the operation: a name of the dashboard's must not also be
     one of the guides', the README's, the third-party clients' or another page's."""
-    dashboard = ROOT / "web" / "src" / "dashboard" / "dashboard.js"
-    names = operation_names(dashboard)
+    names = [name for path in DASHBOARD_SOURCES for name in operation_names(path)]
     assert names
     assert len(set(names)) == len(names), names
     elsewhere = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]
@@ -142,10 +166,67 @@ def test_the_dashboards_operation_names_are_its_own() -> None:
         elsewhere += [
             path
             for path in folder.rglob("*")
-            if path.is_file() and "node_modules" not in path.parts and path != dashboard
+            if path.is_file() and "node_modules" not in path.parts and path not in DASHBOARD_SOURCES
         ]
     for path in elsewhere:
         assert not set(names) & set(operation_names(path)), path
+
+
+# A GraphQL document of the scripts: `const NAME = `…`;`, where `${OTHER}` is another one.
+DOCUMENT_CONSTANT = re.compile(r"(?:export\s+)?const\s+([A-Z_]+)\s*=\s*`([^`]*)`;")
+INTERPOLATION = re.compile(r"\$\{([A-Z_]+)\}")
+
+
+def dashboard_operations() -> dict[str, str]:
+    """Every operation of the dashboard's scripts, by the constant that holds it."""
+    constants = {
+        name: text
+        for path in DASHBOARD_SOURCES
+        for name, text in DOCUMENT_CONSTANT.findall(path.read_text(encoding="utf-8"))
+    }
+
+    def expand(text: str) -> str:
+        return INTERPOLATION.sub(lambda match: expand(constants[match.group(1)]), text)
+
+    return {
+        name: expand(text)
+        for name, text in constants.items()
+        if re.match(r"\s*(?:query|mutation|subscription)\b", text)
+    }
+
+
+def ids_left_out(schema: GraphQLSchema, document: str) -> list[str]:
+    """The fields whose object has an `id` the selection does not ask for."""
+    missing: list[str] = []
+    type_info = TypeInfo(schema)
+
+    class Check(Visitor):
+        def enter_selection_set(self, node: SelectionSetNode, *args: Any) -> None:
+            parent = type_info.get_parent_type()
+            if isinstance(args[1], InlineFragmentNode) or not isinstance(parent, GraphQLObjectType):
+                return
+            # An interface (`node`) or union is looked at through its fragments' own types.
+            if parent in (schema.query_type, schema.mutation_type, schema.subscription_type):
+                return
+            selected = {getattr(selection, "name", None) for selection in node.selections}
+            if "id" in parent.fields and not any(n and n.value == "id" for n in selected):
+                missing.append(get_named_type(parent).name)
+
+    visit(parse(document), TypeInfoVisitor(type_info, Check()))
+    return missing
+
+
+def test_the_dashboards_operations_are_valid_named_and_select_every_id() -> None:
+    """Each operation validates against `schema.graphql` (a field renamed in the API fails
+    here, not in the employer's browser), is named, and asks for the `id` of every object
+    that has one, so that a page updated from different answers recognises the same thing."""
+    schema = build_schema((ROOT / "schema.graphql").read_text(encoding="utf-8"))
+    operations = dashboard_operations()
+    assert {"APPLICANT", "STATUS_UPDATE", "RESULT_REPORT", "REPORTS_DUE"} <= set(operations)
+    for constant, document in operations.items():
+        assert validate(schema, parse(document)) == [], constant
+        assert re.match(r"\s*(?:query|mutation|subscription)\s+Dashboard\w+", document), constant
+        assert ids_left_out(schema, document) == [], constant
 
 
 # --- In the browser -----------------------------------------------------------------------------
@@ -350,6 +431,301 @@ async def test_an_employer_sees_each_postings_check_and_opens_its_printed_kyujin
         card = item_of(incomplete)
         await expect(card.get_by_role("heading", name="看護師")).to_be_visible()
         await expect(card.locator(".check-error")).to_have_count(0)
+
+    assert watched.foreign_requests() == []
+    assert watched.console_errors == []
+
+
+# --- Working on applicants -----------------------------------------------------------------------
+
+APPLICATION = """query ($id: ID!) {
+  node(id: $id) {
+    ... on Application {
+      id status
+      statusHistory { fromStatus toStatus reason }
+      resultReport { result rejectionReason note }
+      resultNotice { method notifiedAt }
+    }
+  }
+}"""
+
+LETTER = """query ($id: ID!) {
+  node(id: $id) { ... on Application { id url: referralLetterPdfUrl } }
+}"""
+
+REFERRAL = """mutation ($input: ReferralCreateInput!) {
+  referralCreate(input: $input) { application { id } errors { field code message } }
+}"""
+
+
+def tokyo_input(moment: dt.datetime) -> str:
+    """`moment` as a datetime-local field takes it, in Tokyo."""
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=9))).strftime("%Y-%m-%dT%H:%M")
+
+
+async def application_as_seen(employer: GraphQLClient, application_id: str) -> dict[str, Any]:
+    node: dict[str, Any] = (await employer.execute(APPLICATION, {"id": application_id}))["node"]
+    return node
+
+
+async def test_an_employer_works_through_an_applicant_from_the_dashboard(
+    server: Server, browser: Browser, new_client: Any
+) -> None:
+    """Who applied and why, the status moved (a refused move explained beside its form), an
+    interview and a note, 不採用 reported to Hello Work and told by message; the reports due
+    list follows, a new applicant included, live. Each step is checked in the API or the
+    database too, and announced once in the お知らせ."""
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client(), email=EMAIL)
+    posting = await flows.active_posting(employer, staff)
+    seeker = await new_seeker(server, new_client(), "hanako@example.jp", name="応募 花子")
+    await seeker_flows.update_profile(
+        seeker.client,
+        nameKana="オウボ ハナコ",
+        birthDate="1990-04-01",
+        prefecture="東京都",
+        city="文京区",
+        phoneNumber="090-1111-2222",
+    )
+    motivation = "介護福祉士として5年の経験を活かしたく応募しました。"
+    application = await seeker_flows.apply(seeker.client, posting["id"], motivation=motivation)
+    application_id = application["id"]
+    application_pk = decode_id(application_id, "Application", "id")
+    resume = pdf("応募 花子の履歴書")
+    document = await uploaded(seeker.client, application_id, resume, "履歴書.pdf")
+
+    async with watched_page(browser) as watched:
+        page = watched.page
+        await log_in(page, server)
+        notices = page.locator("#notices")
+
+        # Reports due: the applicant, while the posting is valid.
+        due = page.locator("#reports-due tr")
+        await expect(due).to_have_count(1)
+        await expect(due.first).to_contain_text("応募 花子")
+        await expect(due.first).to_contain_text(posting["postingNumber"])
+        await expect(due.first).to_contain_text("求人の有効中")
+
+        # The applicant as Hello Work shows them, then in detail.
+        await page.get_by_role("button", name=re.compile(posting["postingNumber"])).click()
+        row = page.locator("#applicants tr")
+        await expect(row).to_have_count(1)
+        for text in ("応募 花子", "オウボ ハナコ", "36 歳", "東京都文京区", "090-1111-2222"):
+            await expect(row).to_contain_text(text)
+        await expect(row).to_contain_text("hanako@example.jp")
+        await expect(row).not_to_contain_text("マイページなし")
+        await row.get_by_role("button", name="応募 花子").click()
+        detail = page.get_by_role("region", name=re.compile("^応募 花子"))
+        await expect(page.locator("#applicant-title")).to_be_focused()
+        await expect(page.locator("#applicant-title")).to_have_text("応募 花子（応募）")
+        await expect(detail.locator("#applicant-motivation")).to_have_text(motivation)
+        await expect(detail.locator("#applicant-history li")).to_have_text(
+            [re.compile("応募（求職者）$")]
+        )
+        await expect(detail.locator("#applicant-walk-in")).to_be_hidden()
+
+        # The résumé, downloaded from the keyboard with the page's session cookie.
+        link = detail.get_by_role("link", name=re.compile("^履歴書：履歴書.pdf"))
+        assert await link.get_attribute("href") == document["downloadUrl"]
+        await link.focus()
+        async with page.expect_download() as downloading:
+            await page.keyboard.press("Enter")
+        downloaded = await downloading.value
+        assert await asyncio.to_thread(Path(await downloaded.path()).read_bytes) == resume
+
+        # A 辞退 needs its reason: the service's message beside the form, nothing changed.
+        await page.get_by_label("変更後の選考状況").select_option("WITHDRAWN")
+        await page.get_by_role("button", name="選考状況を変更").click()
+        await expect(page.locator("#status-form-errors")).to_contain_text(
+            "辞退を記録する場合は、理由"
+        )
+        await expect(page.get_by_label("変更の理由（辞退の場合は必須）")).to_have_attribute(
+            "aria-invalid", "true"
+        )
+        assert (await application_as_seen(employer, application_id))["status"] == "APPLIED"
+
+        # 書類選考: the row, the history and the API.
+        await expect(page.locator("#live-state")).to_have_text("リアルタイム更新: 接続済み")
+        await page.get_by_label("変更後の選考状況").select_option("SCREENING")
+        await page.get_by_role("button", name="選考状況を変更").click()
+        await expect(notices).to_contain_text(
+            "応募 花子 さんの選考状況を「書類選考」に変更しました"
+        )
+        await expect(page.locator("#status-form-errors")).to_have_text("")
+        await expect(row.locator(".status")).to_have_text("書類選考")
+        await expect(detail.locator("#applicant-history li").last).to_contain_text(
+            "応募 → 書類選考（事業所）"
+        )
+        seen = await application_as_seen(employer, application_id)
+        assert seen["status"] == "SCREENING"
+        assert seen["statusHistory"][-1]["toStatus"] == "SCREENING"
+
+        # An interview, from the keyboard: Enter in a field sends the form.
+        starts_at = (server.clock.now() + dt.timedelta(days=7)).replace(
+            hour=5, minute=0, second=0, microsecond=0
+        )  # 14:00 in Tokyo
+        await page.get_by_label("面接日時").fill(tokyo_input(starts_at))
+        await page.get_by_label("所要時間（分）").fill("45")
+        await page.get_by_label("応募者への連絡事項").fill("履歴書の原本をお持ちください。")
+        place = page.get_by_label("会場", exact=True)
+        await place.fill("本社 2階 面接室")
+        await place.press("Enter")
+        interviews = detail.locator("#interviews li")
+        await expect(interviews).to_have_count(1)
+        await expect(interviews.first).to_contain_text("から 45 分")
+        await expect(interviews.first).to_contain_text("会場：本社 2階 面接室")
+        await expect(notices).to_contain_text("応募者にメッセージで通知しました")
+        await expect(place).to_be_focused()
+        await expect(place).to_have_value("")
+        interview = await Interview.get(application_id=application_pk)
+        assert interview.starts_at == starts_at
+        assert (interview.duration_minutes, interview.place) == (45, "本社 2階 面接室")
+
+        # An internal note.
+        await page.get_by_label("メモ", exact=True).fill("電話の受け答えが丁寧。")
+        await page.get_by_role("button", name="メモを追加").click()
+        await expect(detail.locator("#notes li")).to_have_count(1)
+        await expect(detail.locator("#notes li").first).to_contain_text("電話の受け答えが丁寧。")
+        await expect(notices).to_contain_text("応募 花子 さんの社内メモを追加しました")
+        note = await ApplicationNote.get(application_id=application_pk)
+        assert note.body == "電話の受け答えが丁寧。"
+
+        # 不採用: decided, then reported to Hello Work with its reason; the reports due empty.
+        await page.get_by_label("変更後の選考状況").select_option("REJECTED")
+        await page.get_by_role("button", name="選考状況を変更").click()
+        await expect(row.locator(".status")).to_have_text("不採用")
+        await expect(page.get_by_label("選考結果", exact=True)).to_have_value("REJECTED")
+        await page.get_by_label("不採用の理由").select_option("SKILLS")
+        await page.get_by_label("記載事項").fill("夜勤の経験が要件に満たないため")
+        await page.get_by_role("button", name="結果を報告").click()
+        await expect(notices).to_contain_text("選考結果（不採用）をハローワークに報告しました")
+        await expect(page.locator("#report-current")).to_contain_text(
+            "報告済み：不採用 ・ 理由 必要な知識・技能・経験が不足"
+        )
+        await expect(due).to_have_count(0)
+        await expect(page.locator("#reports-due-empty")).to_be_visible()
+        stored = await Application.get(id=application_pk)
+        assert stored.status is ApplicationStatus.REJECTED
+        assert stored.reported_result is ReportedResult.REJECTED
+        assert stored.rejection_reason is RejectionReason.SKILLS
+        assert stored.result_note == "夜勤の経験が要件に満たないため"
+
+        # Told by message (the applicant has a My Page).
+        await expect(page.get_by_label("連絡方法")).to_have_value("MESSAGE")
+        told = "選考の結果、今回は採用を見送らせていただくことになりました。"
+        await page.get_by_label("応募者へのメッセージ").fill(told)
+        await page.get_by_role("button", name="メッセージを送信").click()
+        await expect(notices).to_contain_text("応募 花子 さんに結果をメッセージで連絡しました")
+        await expect(page.locator("#notify-current")).to_contain_text("連絡済み：メッセージ")
+        seen = await application_as_seen(employer, application_id)
+        assert seen["resultReport"] == {
+            "result": "REJECTED",
+            "rejectionReason": "SKILLS",
+            "note": "夜勤の経験が要件に満たないため",
+        }
+        assert seen["resultNotice"]["method"] == "MESSAGE"
+        assert await Message.filter(
+            body=told, thread__seeker_id=stored.seeker_id, sender=MessageSender.EMPLOYER
+        ).exists()
+
+        # A new applicant arrives: the reports due list grows without reload.
+        other = await new_seeker(server, new_client(), "jiro@example.jp", name="応募 次郎")
+        await seeker_flows.apply(other.client, posting["id"])
+        await expect(due).to_have_count(1)
+        await expect(due.first).to_contain_text("応募 次郎")
+        await expect(row).to_have_count(2)
+        await expect(row.first).to_contain_text("応募 次郎")
+        await expect(page.locator("#applicants-caption")).to_contain_text("の応募者（2 人）")
+        await expect(notices).to_contain_text(f"新しい応募（求人番号 {posting['postingNumber']}")
+        # Each change made here was announced once: the live events that came back for them
+        # (before this later one) were not announced again.
+        announced = await notices.locator("li").all_inner_texts()
+        assert not [text for text in announced if "→" in text or "面接の設定" in text], announced
+        await screenshot(page, "dashboard-applicant")
+
+    assert watched.foreign_requests() == []
+    assert watched.console_errors == []
+
+
+async def test_a_walk_in_is_hired_up_to_the_number_to_hire_and_the_posting_stopped(
+    server: Server, browser: Browser, new_client: Any
+) -> None:
+    """A person referred at the counter without a My Page is marked so and cannot be told by
+    message; hiring them reaches the number to hire, which asks whether to stop recruiting:
+    the posting stops on the employer's word only."""
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client(), email=EMAIL)
+    posting = await flows.active_posting(employer, staff, numberToHire=1)
+    referred = await seeker_flows.mutate(
+        staff,
+        REFERRAL,
+        "referralCreate",
+        {
+            "postingId": posting["id"],
+            "referralLetterNumber": "13010-2026-0100",
+            "note": "電話連絡を希望",
+            "walkIn": {
+                "name": "窓口 三郎",
+                "kana": "マドグチ サブロウ",
+                "age": 52,
+                "phone": "03-5555-0101",
+            },
+        },
+    )
+    assert referred["errors"] == [], referred
+    application_id = referred["application"]["id"]
+
+    async with watched_page(browser) as watched:
+        page = watched.page
+        await log_in(page, server)
+        await page.get_by_role("button", name=re.compile(posting["postingNumber"])).click()
+        row = page.locator("#applicants tr")
+        await expect(row).to_contain_text("マイページなし（電話・メールで連絡）")
+        await expect(row).to_contain_text("紹介")
+        await row.get_by_role("button", name="窓口 三郎").click()
+        await expect(page.locator("#applicant-walk-in")).to_have_text(
+            "マイページなし（電話・メールで連絡）"
+        )
+        await expect(page.locator("#applicant-referral")).to_contain_text(
+            "紹介状番号 13010-2026-0100"
+        )
+        letter = page.get_by_role("link", name=re.compile("^紹介状（PDF）"))
+        url = await letter.get_attribute("href")
+        assert url == (await employer.execute(LETTER, {"id": application_id}))["node"]["url"]
+        response = await page.request.get(f"{server.url}{url}")
+        assert response.status == 200
+        assert (await response.body()).startswith(b"%PDF-")
+        methods = page.get_by_label("連絡方法").locator("option")
+        await expect(methods).to_have_text(["電話", "メール", "郵送", "面談"])
+
+        # 採用: the number to hire is reached; the question, and the posting still active.
+        await page.get_by_label("変更後の選考状況").select_option("HIRED")
+        await page.get_by_role("button", name="選考状況を変更").click()
+        question = page.get_by_role("form", name=re.compile("採用予定人数に達しました"))
+        await expect(question).to_contain_text("採用予定人数に達しました。募集を停止しますか？")
+        await expect(page.locator("#stop-question-text")).to_be_focused()
+        await expect(page.locator("#notices")).to_contain_text("募集を停止しますか？")
+        posting_pk = decode_id(posting["id"], "Posting", "id")
+        assert (await Posting.get(id=posting_pk)).status is PostingStatus.ACTIVE
+
+        await question.get_by_role("button", name="募集を停止する").click()
+        await expect(page.locator("#notices")).to_contain_text(
+            f"求人番号 {posting['postingNumber']} の募集を停止しました"
+        )
+        await expect(question).to_be_hidden()
+        await expect(page.locator("#postings-empty")).to_be_visible()
+        stopped = await Posting.get(id=posting_pk)
+        assert stopped.status is PostingStatus.INVALID
+        assert stopped.stop_reason == "採用予定人数に達したため"
+
+        # Told by phone: recorded now.
+        await page.get_by_label("連絡方法").select_option("PHONE")
+        await expect(page.get_by_label("応募者へのメッセージ")).to_be_hidden()
+        await page.get_by_role("button", name="連絡を記録").click()
+        await expect(page.locator("#notify-current")).to_contain_text("連絡済み：電話")
+        seen = await application_as_seen(employer, application_id)
+        assert seen["status"] == "HIRED"
+        assert seen["resultNotice"]["method"] == "PHONE"
 
     assert watched.foreign_requests() == []
     assert watched.console_errors == []

@@ -1,25 +1,37 @@
 // The employer dashboard (求人者ダッシュボード): log in with the password and the mailed
 // one-time password, see the home figures, every posting with its check and printed 求人票, the
-// applicants of a posting and the message threads, and receive new messages and status changes
-// live over graphql-transport-ws.
+// applicants of a posting (applicants.js) and the message threads, and receive new messages,
+// status changes and interviews live over graphql-transport-ws.
 //
 // The session is the HttpOnly cookie the API sets at login: this script never sees the token.
-// Requests are JSON (a content type no other site can post without a CORS preflight, which
-// the CSRF guard requires of cookie-authenticated writes); the WebSocket carries the cookie.
-// Everything is written with textContent: nothing received is ever parsed as HTML.
+// The WebSocket carries the cookie too.
 import { createClient } from "graphql-ws";
 
+import {
+  INTERVIEW_CHANGED,
+  STATUS_CHANGED,
+  onInterviewChange,
+  onStatusChange,
+  refreshReportsDue,
+  resetApplicants,
+  selectPosting,
+  selectedPostingId,
+  setUpApplicants,
+} from "./applicants.js";
 import "./dashboard.css";
+import {
+  $,
+  announce,
+  announceNow,
+  element,
+  formatDate,
+  formatTime,
+  graphql,
+  isSameOrigin,
+  userErrors,
+  whenUnauthenticated,
+} from "./page.js";
 
-const STATUS = {
-  APPLIED: "応募",
-  SCREENING: "書類選考",
-  INTERVIEW: "面接",
-  HIRED: "採用",
-  REJECTED: "不採用",
-  WITHDRAWN: "辞退",
-};
-const SOURCE = { REFERRAL: "紹介", ONLINE: "オンライン自主応募" };
 const CATEGORY = {
   GENERAL: "一般",
   GRADUATE: "学卒",
@@ -39,38 +51,41 @@ const POSTING_STATUS = {
 // The WebSocket close code of a missing or ended session.
 const FORBIDDEN = 4403;
 
-const VIEWER = `{ viewer { portal email } }`;
+const VIEWER = `query DashboardViewer { viewer { portal email } }`;
 
-const LOGIN = `mutation ($input: LoginInput!) {
+const LOGIN = `mutation DashboardLogin($input: LoginInput!) {
   login(input: $input) { session { expiresAt } otpChallenge { id } errors { code message } }
 }`;
 
-const VERIFY_OTP = `mutation ($input: LoginVerifyOtpInput!) {
+const VERIFY_OTP = `mutation DashboardLoginVerifyOtp($input: LoginVerifyOtpInput!) {
   loginVerifyOtp(input: $input) { session { expiresAt } errors { code message } }
 }`;
 
-const LOGOUT = `mutation { logout { errors { code message } } }`;
+const LOGOUT = `mutation DashboardLogout { logout { errors { code message } } }`;
 
 const THREAD_FIELDS = `id unreadCount lastMessageAt
-  lastMessage { body sender createdAt }
+  lastMessage { id body sender createdAt }
   counterpart { ... on MessageSeeker { label } ... on MessageEstablishment { name } }`;
+
+const HOME_FIELDS = `establishmentName officeName unreadMessageCount
+  activePostings { category postingCount hiringCount }
+  allActivePostings(first: 50) {
+    edges { node { id postingNumber referralDeadline content { jobTitle numberToHire } } }
+  }`;
 
 // `eventCursor` first: the subscriptions start from it, so nothing that happens after the page
 // read its data is missed (at worst something is both read and delivered, which is harmless).
-const HOME = `{
+const HOME = `query DashboardHome {
   eventCursor
   viewer { email }
-  employerHome {
-    establishmentName officeName unreadMessageCount
-    activePostings { category postingCount hiringCount }
-    allActivePostings(first: 50) {
-      edges { node { id postingNumber referralDeadline content { jobTitle numberToHire } } }
-    }
-  }
+  employerHome { ${HOME_FIELDS} }
   messageThreads(first: 30) { edges { node { ${THREAD_FIELDS} } } }
 }`;
 
-const UNREAD = `{ employerHome { unreadMessageCount } }`;
+// After a posting stopped recruiting: the figures and the active postings again.
+const HOME_AGAIN = `query DashboardHomeAgain { employerHome { ${HOME_FIELDS} } }`;
+
+const UNREAD = `query DashboardUnread { employerHome { unreadMessageCount } }`;
 
 // Every posting of the establishment, newest first, with the check of what staff would review
 // (by today's rules) and its printed 求人票. Named, so the server's log lines tell it apart.
@@ -86,95 +101,28 @@ const POSTING_CHECKS = `query DashboardPostingChecks {
   }
 }`;
 
-const APPLICATION_FIELDS = `id status source createdAt posting { id }
-  applicant { desiredJob experience }`;
-
-const APPLICANTS = `query ($postingId: ID!) {
-  applications(postingId: $postingId, first: 100) { edges { node { ${APPLICATION_FIELDS} } } }
-}`;
-
-const MESSAGES = `query ($threadId: ID!) {
+const MESSAGES = `query DashboardMessages($threadId: ID!) {
   messages(threadId: $threadId, first: 50) { edges { node { id body sender createdAt } } }
 }`;
 
-const MARK_READ = `mutation ($input: MessageMarkReadInput!) {
+const MARK_READ = `mutation DashboardMessageMarkRead($input: MessageMarkReadInput!) {
   messageMarkRead(input: $input) { thread { id unreadCount } errors { code message } }
 }`;
 
-const MESSAGE_RECEIVED = `subscription ($after: String) {
+const MESSAGE_RECEIVED = `subscription DashboardMessageReceived($after: String) {
   messageReceived(after: $after) {
     cursor
     message { id body sender createdAt thread { ${THREAD_FIELDS} } }
   }
 }`;
 
-const STATUS_CHANGED = `subscription ($after: String) {
-  applicationStatusChanged(after: $after) {
-    cursor fromStatus toStatus at
-    application { ${APPLICATION_FIELDS} postingSummary { postingNumber jobTitle } }
-  }
-}`;
-
-const $ = (id) => document.getElementById(id);
-
-const dateTime = new Intl.DateTimeFormat("ja-JP", {
-  timeZone: "Asia/Tokyo",
-  dateStyle: "medium",
-  timeStyle: "short",
-});
-const formatTime = (iso) => (iso ? dateTime.format(new Date(iso)) : "");
-const dateOnly = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long" });
-// A GraphQL Date is a day in Asia/Tokyo: noon there falls on that day.
-const formatDate = (day) => (day ? dateOnly.format(new Date(`${day}T12:00:00+09:00`)) : "");
-
-class ApiError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
-}
-
 const state = {
   client: null,
   unsubscribe: [],
-  postingId: null,
   threadId: null,
   challengeId: null,
   refreshingChecks: false,
 };
-
-async function graphql(query, variables = {}) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  const error = body.errors?.[0];
-  if (error) {
-    const code = error.extensions?.code ?? "INTERNAL_SERVER_ERROR";
-    if (code === "UNAUTHENTICATED")
-      signedOut("セッションが終了しました。もう一度ログインしてください。");
-    throw new ApiError(code, error.message);
-  }
-  return body.data;
-}
-
-function element(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function announce(at, text) {
-  const item = element("li");
-  const time = element("time", formatTime(at));
-  time.dateTime = at;
-  item.append(time, " ", text);
-  $("notices").prepend(item);
-}
 
 function show(view) {
   $("login").hidden = view !== "login";
@@ -198,10 +146,6 @@ function showLogin(message = "") {
 
 function signedOut(message) {
   if (!$("dashboard").hidden) showLogin(message);
-}
-
-function userErrors(errors) {
-  return errors.map((error) => error.message).join(" ");
 }
 
 async function submitPassword(event) {
@@ -278,7 +222,7 @@ function renderHome(home) {
       const button = element("button", `${posting.postingNumber} ${posting.content.jobTitle}`);
       button.type = "button";
       button.dataset.postingId = posting.id;
-      button.setAttribute("aria-pressed", String(posting.id === state.postingId));
+      button.setAttribute("aria-pressed", String(posting.id === selectedPostingId()));
       button.addEventListener("click", () => selectPosting(posting));
       const item = element("li");
       item.append(
@@ -293,40 +237,7 @@ function renderHome(home) {
   );
 }
 
-function applicantRow(application) {
-  const row = element("tr");
-  row.dataset.applicationId = application.id;
-  const status = element("td", STATUS[application.status] ?? application.status, "status");
-  row.append(
-    element("td", formatTime(application.createdAt)),
-    element("td", SOURCE[application.source] ?? application.source),
-    element("td", application.applicant.desiredJob),
-    element("td", application.applicant.experience),
-    status,
-  );
-  return row;
-}
-
-async function selectPosting(posting) {
-  state.postingId = posting.id;
-  for (const button of $("postings").querySelectorAll("button")) {
-    button.setAttribute("aria-pressed", String(button.dataset.postingId === posting.id));
-  }
-  const { applications } = await graphql(APPLICANTS, { postingId: posting.id });
-  const rows = applications.edges.map((edge) => applicantRow(edge.node));
-  $("applicants-caption").textContent =
-    `求人番号 ${posting.postingNumber} ${posting.content.jobTitle} の応募者（${rows.length} 人）`;
-  $("applicants").replaceChildren(...rows);
-  $("applicants-table").hidden = false;
-  $("applicants-hint").hidden = true;
-}
-
 // --- Postings: their check and printed 求人票 ----------------------------------------------------
-
-// A link only to this origin: a URL from the API never becomes a `javascript:` or foreign link.
-function isSameOrigin(path) {
-  return new URL(path, window.location.href).origin === window.location.origin;
-}
 
 function checkItem(kind, label, item) {
   const entry = element("li", undefined, `check-${kind}`);
@@ -400,16 +311,20 @@ function renderPostingChecks(connection) {
   return postings.length;
 }
 
+async function loadPostingChecks() {
+  const { postings } = await graphql(POSTING_CHECKS);
+  return renderPostingChecks(postings);
+}
+
 // The button stays enabled while it works: disabling it would take the keyboard focus away.
 async function refreshPostingChecks() {
   if (state.refreshingChecks) return;
   state.refreshingChecks = true;
   try {
-    const { postings } = await graphql(POSTING_CHECKS);
-    const count = renderPostingChecks(postings);
-    announce(new Date().toISOString(), `求人の確認結果を更新しました（${count} 件）`);
+    const count = await loadPostingChecks();
+    announceNow(`求人の確認結果を更新しました（${count} 件）`);
   } catch (error) {
-    announce(new Date().toISOString(), `求人の確認結果を更新できませんでした: ${error.message}`);
+    announceNow(`求人の確認結果を更新できませんでした: ${error.message}`);
   } finally {
     state.refreshingChecks = false;
   }
@@ -509,30 +424,6 @@ function onMessage({ message }) {
   refreshUnread().catch(() => {});
 }
 
-function onStatusChange(change) {
-  const { application } = change;
-  const row = $("applicants").querySelector(
-    `tr[data-application-id="${CSS.escape(application.id)}"]`,
-  );
-  if (row) {
-    const fresh = applicantRow(application);
-    fresh.classList.add("fresh");
-    row.replaceWith(fresh);
-  } else if (application.posting?.id === state.postingId) {
-    const fresh = applicantRow(application);
-    fresh.classList.add("fresh");
-    $("applicants").prepend(fresh);
-  }
-  const posting = `求人番号 ${application.postingSummary.postingNumber} ${application.postingSummary.jobTitle}`;
-  const to = STATUS[change.toStatus] ?? change.toStatus;
-  announce(
-    change.at,
-    change.fromStatus
-      ? `選考状況の変更（${posting}）: ${STATUS[change.fromStatus] ?? change.fromStatus} → ${to}`
-      : `新しい応募（${posting}）: ${to}`,
-  );
-}
-
 function isForbidden(error) {
   if (error?.code === FORBIDDEN) return true;
   return Array.isArray(error) && error.some((e) => e.extensions?.code === "UNAUTHENTICATED");
@@ -584,6 +475,7 @@ function startLive(after) {
   state.unsubscribe = [
     subscribe(client, MESSAGE_RECEIVED, "messageReceived", onMessage, after),
     subscribe(client, STATUS_CHANGED, "applicationStatusChanged", onStatusChange, after),
+    subscribe(client, INTERVIEW_CHANGED, "interviewChanged", onInterviewChange, after),
   ];
 }
 
@@ -598,17 +490,18 @@ function stopLive() {
 
 // --- Start ---------------------------------------------------------------------------------------
 
+async function refreshHome() {
+  const { employerHome } = await graphql(HOME_AGAIN);
+  renderHome(employerHome);
+}
+
 async function start() {
-  state.postingId = null;
   state.threadId = null;
-  const [data, checks] = await Promise.all([graphql(HOME), graphql(POSTING_CHECKS)]);
+  resetApplicants();
+  const [data] = await Promise.all([graphql(HOME), loadPostingChecks(), refreshReportsDue()]);
   $("account-email").textContent = data.viewer.email;
   renderHome(data.employerHome);
-  renderPostingChecks(checks.postings);
   renderThreads(data.messageThreads.edges.map((edge) => edge.node));
-  $("applicants").replaceChildren();
-  $("applicants-table").hidden = true;
-  $("applicants-hint").hidden = false;
   $("thread").hidden = true;
   $("notices").replaceChildren();
   $("login-error").textContent = "";
@@ -623,6 +516,8 @@ async function main() {
   $("logout").addEventListener("click", logout);
   $("posting-checks-refresh").addEventListener("click", refreshPostingChecks);
   $("home-title").tabIndex = -1;
+  whenUnauthenticated(signedOut);
+  setUpApplicants({ onPostingStopped: () => Promise.all([refreshHome(), loadPostingChecks()]) });
   const { viewer } = await graphql(VIEWER);
   if (viewer?.portal === "EMPLOYER") {
     await start();
