@@ -22,10 +22,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app import outbox
@@ -434,26 +436,39 @@ def _illegal(current: ApplicationStatus, target: ApplicationStatus) -> UserError
     )
 
 
+M = TypeVar("M", bound=Model)
+
+
+def seen_by(viewer: Viewer, query: QuerySet[M], through: str = "") -> QuerySet[M] | None:
+    """The rows of `query` (applications, or rows of an application through the relation
+    `through`, e.g. "application__") the viewer may see: an employer those of its
+    establishment, a seeker their own, staff those of their office's establishments; None for
+    anyone else."""
+    user = viewer.user
+    if user is None:
+        return None
+    if user.portal == Portal.EMPLOYER:
+        return query.filter(**{f"{through}establishment_id": user.establishment_id})
+    if user.portal == Portal.SEEKER:
+        return query.filter(**{f"{through}seeker_id": user.id})
+    if user.portal == Portal.STAFF:
+        return query.filter(**{f"{through}establishment__office_id": user.office_id})
+    return None
+
+
 async def application_for(viewer: Viewer, application_id: int) -> tuple[User, Application]:
     """The application if the viewer may act on it: an employer of its establishment, its
     seeker, or staff of its establishment's office. Any other looks like one that is not
     there."""
-    user = viewer.user
-    if user is None:
+    if viewer.user is None:
         raise NotAuthenticated
-    query = Application.filter(id=application_id)
-    if user.portal == Portal.EMPLOYER:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.portal == Portal.SEEKER:
-        query = query.filter(seeker_id=user.id)
-    elif user.portal == Portal.STAFF:
-        query = query.filter(establishment__office_id=user.office_id)
-    else:
+    query = seen_by(viewer, Application.filter(id=application_id))
+    if query is None:
         raise Forbidden
     application = await query.first()
     if application is None:
         raise application_not_found()
-    return user, application
+    return viewer.user, application
 
 
 @dataclass(frozen=True)
@@ -639,19 +654,9 @@ async def my_applications(
 
 
 async def visible_applications(viewer: Viewer, ids: list[int]) -> dict[int, Application]:
-    """The applications among `ids` the viewer may see: to its establishment's postings, its
-    own (a seeker), or to postings of its office (staff)."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = Application.filter(id__in=ids)
-    if user.portal == Portal.EMPLOYER:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.portal == Portal.SEEKER:
-        query = query.filter(seeker_id=user.id)
-    elif user.portal == Portal.STAFF:
-        query = query.filter(establishment__office_id=user.office_id)
-    else:
+    """The applications among `ids` the viewer may see (`seen_by`)."""
+    query = seen_by(viewer, Application.filter(id__in=ids))
+    if query is None:
         return {}
     return {application.id: application for application in await query}
 

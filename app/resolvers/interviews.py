@@ -16,12 +16,11 @@ from urllib.parse import urlsplit
 from app import outbox
 from app.errors import ErrorCode, UserErrors, user_error
 from app.japanese import is_half_width, tokyo_minute
-from app.models import Application, Interview, Portal, Posting, User
+from app.models import Application, Interview, Posting
 from app.models.applications import ApplicationStatus
 from app.models.events import Event, EventKind
-from app.models.messages import MessageSender
 from app.resolvers import events, messages, validation
-from app.resolvers.applications import visible_applications
+from app.resolvers.applications import seen_by, visible_applications
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -183,8 +182,11 @@ async def schedule_interview(
         )
         recorded = [await _record(application, interview, now)]
         if tell:
+            body = _scheduled_text(job_title, interview)
             recorded.append(
-                await _tell(rt, user, application, _scheduled_text(job_title, interview), now)
+                await messages.write_to_applicant(
+                    rt, application, employer_id=user.id, body=body, now=now
+                )
             )
     for event in recorded:
         await events.publish(rt, event)
@@ -216,8 +218,11 @@ async def cancel_interview(
         interview.cancelled_at, interview.cancel_reason = now, text
         recorded = [await _record(application, interview, now)]
         if tell:
+            body = _cancelled_text(job_title, interview)
             recorded.append(
-                await _tell(rt, user, application, _cancelled_text(job_title, interview), now)
+                await messages.write_to_applicant(
+                    rt, application, employer_id=user.id, body=body, now=now
+                )
             )
     for event in recorded:
         await events.publish(rt, event)
@@ -250,22 +255,6 @@ async def _record(application: Application, interview: Interview, now: dt.dateti
         now=now,
         interview_id=interview.id,
     )
-
-
-async def _tell(
-    rt: Runtime, employer: User, application: Application, body: str, now: dt.datetime
-) -> Event:
-    assert application.seeker_id is not None
-    _, event = await messages.write(
-        rt,
-        establishment_id=application.establishment_id,
-        seeker_id=application.seeker_id,
-        sender=MessageSender.EMPLOYER,
-        sender_user_id=employer.id,
-        body=body,
-        now=now,
-    )
-    return event
 
 
 def _when(interview: Interview) -> str:
@@ -319,17 +308,8 @@ async def interviews_of(viewer: Viewer, application_id: int) -> list[Interview]:
 
 
 async def visible_interviews(viewer: Viewer, ids: list[int]) -> dict[int, Interview]:
-    """The interviews among `ids` the viewer may see (as `interviews_of`)."""
-    user = viewer.user
-    if user is None:
-        return {}
-    query = Interview.filter(id__in=ids)
-    if user.portal == Portal.EMPLOYER:
-        query = query.filter(establishment_id=user.establishment_id)
-    elif user.portal == Portal.SEEKER:
-        query = query.filter(application__seeker_id=user.id)
-    elif user.portal == Portal.STAFF:
-        query = query.filter(application__establishment__office_id=user.office_id)
-    else:
+    """The interviews among `ids` the viewer may see (as their applications)."""
+    query = seen_by(viewer, Interview.filter(id__in=ids), through="application__")
+    if query is None:
         return {}
     return {interview.id: interview for interview in await query}

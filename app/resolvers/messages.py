@@ -132,6 +132,24 @@ def _check_target(target: Target) -> None:
         )
 
 
+async def write_to_applicant(
+    rt: Runtime, application: Application, *, employer_id: int, body: str, now: dt.datetime
+) -> Event:
+    """The establishment writes to the seeker (a My Page holder) of `application`, as `write`
+    does (inside `outbox.transaction`; publish the event after the commit)."""
+    assert application.seeker_id is not None, "a walk-in has no My Page to write to"
+    _, event = await write(
+        rt,
+        establishment_id=application.establishment_id,
+        seeker_id=application.seeker_id,
+        sender=MessageSender.EMPLOYER,
+        sender_user_id=employer_id,
+        body=body,
+        now=now,
+    )
+    return event
+
+
 def checked_body(body: str, field: str = "body") -> str:
     """A message body as `write` takes it, or the error naming `field`."""
     return validation.plain_text(field, body, "メッセージ", BODY_MAX_LENGTH, required=True)

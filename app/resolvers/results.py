@@ -17,7 +17,6 @@ from app.clock import TOKYO
 from app.errors import ErrorCode, user_error
 from app.models import Application, Portal, Posting
 from app.models.applications import NoticeMethod, RejectionReason, ReportedResult
-from app.models.messages import MessageSender
 from app.resolvers import applications, events, messages, validation
 from app.resolvers.paging import Page, keyset_page
 from app.runtime import Runtime
@@ -192,15 +191,8 @@ async def notify_result(
     event = None
     async with outbox.transaction(rt):
         if body:
-            assert application.seeker_id is not None
-            _, event = await messages.write(
-                rt,
-                establishment_id=application.establishment_id,
-                seeker_id=application.seeker_id,
-                sender=MessageSender.EMPLOYER,
-                sender_user_id=user.id,
-                body=body,
-                now=now,
+            event = await messages.write_to_applicant(
+                rt, application, employer_id=user.id, body=body, now=now
             )
         await Application.filter(id=application.id).update(
             notified_at=when, notified_method=method, notified_by_id=user.id, updated_at=now
