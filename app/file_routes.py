@@ -31,7 +31,11 @@ _NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
 
 async def authenticated_viewer(request: Request, token_of: TokenOf) -> Viewer | Response:
     """The viewer of the request (anonymous without a live session), counted against the
-    request budget of its session or address; the 429 answer when that is spent."""
+    request budget of its session or address; the 429 answer when that is spent. HEAD (which
+    Starlette adds to a GET route) is refused: it would read personal data nobody sees, and
+    record it as read."""
+    if request.method == "HEAD":
+        return Response(status_code=405, headers={"Allow": "GET"})
     rt: Runtime = request.app.state.runtime
     viewer = await viewer_for_token(rt, token_of(request))
     session = viewer.session

@@ -525,3 +525,15 @@ def test_document_root_defaults_under_the_var_dir_and_is_never_served() -> None:
     for inside in ("/data/media", "/data/media/documents"):
         with pytest.raises(ConfigurationError, match="DOCUMENT_ROOT"):
             Settings.from_env({"MEDIA_ROOT": "/data/media", "DOCUMENT_ROOT": inside})
+
+
+async def test_a_head_request_reads_nothing(server: Server, applied: Applied) -> None:
+    """HEAD would read an applicant's document without anyone seeing it: refused, unrecorded."""
+    document = await uploaded(applied.seeker.client, applied.application_id, pdf(), "cv.pdf")
+    before = await PersonalDataAccess.all().count()
+    response = await applied.employer.http.head(
+        document["downloadUrl"], headers={"Authorization": f"Bearer {applied.employer.token}"}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert await PersonalDataAccess.all().count() == before

@@ -191,7 +191,7 @@ async def create_application(
     user = viewer.require(Portal.SEEKER)
     text = motivation.strip()
     if len(text) > MOTIVATION_MAX_LENGTH:
-        raise_too_long("motivation", "志望動機", MOTIVATION_MAX_LENGTH)
+        raise validation.too_long("motivation", "志望動機", MOTIVATION_MAX_LENGTH)
     if posting_id is not None:
         posting = await Posting.get_or_none(id=posting_id)
     elif posting_number:
@@ -257,12 +257,10 @@ def _walk_in_details(form: validation.Form, person: WalkIn) -> dict[str, Any]:
         lambda: validation.katakana("walk_in.kana", person.kana, "氏名カナ", NAME_MAX_LENGTH)
     )
     if not WALK_IN_MIN_AGE <= person.age <= WALK_IN_MAX_AGE:
-        form.check(
-            lambda: raise_error(
-                ErrorCode.OUT_OF_RANGE,
-                f"年齢は{WALK_IN_MIN_AGE}歳から{WALK_IN_MAX_AGE}歳の範囲で入力してください。",
-                "walk_in.age",
-            )
+        form.error(
+            ErrorCode.OUT_OF_RANGE,
+            f"年齢は{WALK_IN_MIN_AGE}歳から{WALK_IN_MAX_AGE}歳の範囲で入力してください。",
+            "walk_in.age",
         )
     phone = person.phone.strip()
     email = person.email.strip()
@@ -271,23 +269,17 @@ def _walk_in_details(form: validation.Form, person: WalkIn) -> dict[str, Any]:
     if email:
         email = form.check(lambda: validation.email("walk_in.email", email)) or ""
     if not phone and not email:
-        form.check(
-            lambda: raise_error(
-                ErrorCode.REQUIRED,
-                "採否の連絡のため、電話番号またはメールアドレスを入力してください。",
-                "walk_in.phone",
-            )
+        form.error(
+            ErrorCode.REQUIRED,
+            "採否の連絡のため、電話番号またはメールアドレスを入力してください。",
+            "walk_in.phone",
         )
     prefecture = person.prefecture.strip()
     if prefecture and prefecture not in PREFECTURES:
-        form.check(
-            lambda: raise_error(
-                ErrorCode.INVALID_FORMAT, "都道府県名が正しくありません。", "walk_in.prefecture"
-            )
-        )
+        form.error(ErrorCode.INVALID_FORMAT, "都道府県名が正しくありません。", "walk_in.prefecture")
     city = person.city.strip()
     if len(city) > CITY_MAX_LENGTH:
-        form.check(lambda: raise_too_long("walk_in.city", "市区町村", CITY_MAX_LENGTH))
+        form.too_long("walk_in.city", "市区町村", CITY_MAX_LENGTH)
     return {
         "walk_in_name": name,
         "walk_in_kana": kana,
@@ -318,13 +310,11 @@ async def create_referral(
     staff = viewer.require_staff()
     form = validation.Form()
     if (seeker_profile_id is None) == (walk_in is None):
-        form.check(
-            lambda: raise_error(
-                ErrorCode.REQUIRED,
-                "紹介する求職者（マイページの求職者、またはマイページのない方の氏名等）を"
-                "どちらか一方だけ指定してください。",
-                "seeker_id",
-            )
+        form.error(
+            ErrorCode.REQUIRED,
+            "紹介する求職者（マイページの求職者、またはマイページのない方の氏名等）を"
+            "どちらか一方だけ指定してください。",
+            "seeker_id",
         )
     person = _walk_in_details(form, walk_in) if walk_in is not None else {}
     letter = form.check(
@@ -333,14 +323,10 @@ async def create_referral(
         )
     )
     if letter is not None and len(letter) > REFERRAL_LETTER_NUMBER_MAX_LENGTH:
-        form.check(
-            lambda: raise_too_long(
-                "referral_letter_number", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH
-            )
-        )
+        form.too_long("referral_letter_number", "紹介状番号", REFERRAL_LETTER_NUMBER_MAX_LENGTH)
     text = note.strip()
     if len(text) > REFERRAL_NOTE_MAX_LENGTH:
-        form.check(lambda: raise_too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH))
+        form.too_long("note", "紹介状の記載事項", REFERRAL_NOTE_MAX_LENGTH)
     form.done()
     posting = await Posting.get_or_none(id=posting_id).select_related("establishment")
     # Another office's posting is answered as one that is not there: no oracle of its IDs.
@@ -386,12 +372,6 @@ async def create_referral(
         walk_in=walk_in is not None,
     )
     return application
-
-
-def raise_too_long(field: str, label: str, max_length: int) -> None:
-    raise user_error(
-        ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
-    )
 
 
 # --- Selection ----------------------------------------------------------------------------
@@ -505,14 +485,12 @@ async def _move(
     form = validation.Form()
     text = reason.strip()
     if len(text) > REASON_MAX_LENGTH:
-        form.check(lambda: raise_too_long("reason", "理由", REASON_MAX_LENGTH))
+        form.too_long("reason", "理由", REASON_MAX_LENGTH)
     if status is S.WITHDRAWN and user.portal != Portal.SEEKER and not text:
-        form.check(
-            lambda: raise_error(
-                ErrorCode.REQUIRED,
-                "辞退を記録する場合は、理由（電話で辞退の申し出があった等）を入力してください。",
-                "reason",
-            )
+        form.error(
+            ErrorCode.REQUIRED,
+            "辞退を記録する場合は、理由（電話で辞退の申し出があった等）を入力してください。",
+            "reason",
         )
     form.done()
     now = rt.clock.now()
@@ -606,10 +584,6 @@ def _check_selection_open(rt: Runtime, posting: Posting) -> None:
             f"大卒等求人の選考は{opens.year}年{opens.month}月{opens.day}日から行えます。",
             "status",
         )
-
-
-def raise_error(code: ErrorCode, message: str, field: str) -> None:
-    raise user_error(code, message, field)
 
 
 def result_locked(posting: Posting, field: str) -> UserErrors:

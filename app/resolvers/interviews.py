@@ -72,21 +72,17 @@ def _selection_over() -> UserErrors:
     )
 
 
-def _raise(code: ErrorCode, message: str, field: str) -> None:
-    raise user_error(code, message, field)
-
-
 def _check_starts_at(starts_at: dt.datetime, now: dt.datetime) -> None:
     validation.aware_datetime("starts_at", starts_at, "面接日時")
     if starts_at <= now:
-        _raise(
+        raise user_error(
             ErrorCode.OUT_OF_RANGE, "面接日時には現在より後の日時を指定してください。", "starts_at"
         )
 
 
 def _check_duration(minutes: int) -> None:
     if not DURATION_MIN_MINUTES <= minutes <= DURATION_MAX_MINUTES:
-        _raise(
+        raise user_error(
             ErrorCode.OUT_OF_RANGE,
             f"所要時間は{DURATION_MIN_MINUTES}分から{DURATION_MAX_MINUTES}分の範囲で"
             "入力してください。",
@@ -100,14 +96,14 @@ def _online_url(value: str) -> str:
     if not value:
         return ""
     if len(value) > ONLINE_URL_MAX_LENGTH:
-        _raise(
+        raise user_error(
             ErrorCode.TOO_LONG,
             f"オンライン面接のURLは{ONLINE_URL_MAX_LENGTH}文字以内で入力してください。",
             "online_url",
         )
     parts = urlsplit(value)
     if not is_half_width(value) or parts.scheme != "https" or not parts.hostname:
-        _raise(
+        raise user_error(
             ErrorCode.INVALID_FORMAT,
             "オンライン面接のURLは「https://」で始まる半角のURLを入力してください。",
             "online_url",
@@ -118,7 +114,7 @@ def _online_url(value: str) -> str:
 def _check_where(place: str | None, online_url: str | None) -> None:
     # Only when both were checked: a failed one already says what is wrong with it.
     if place == "" and online_url == "":
-        _raise(
+        raise user_error(
             ErrorCode.REQUIRED,
             "面接の場所またはオンライン面接のURLのいずれかを入力してください。",
             "place",

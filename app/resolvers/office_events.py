@@ -64,10 +64,6 @@ def _optional_text(field: str, value: str, label: str, max_length: int) -> str:
     return value
 
 
-def _raise(code: ErrorCode, message: str, field: str) -> None:
-    raise user_error(code, message, field)
-
-
 def validate_details(rt: Runtime, details: EventDetails) -> EventDetails:
     """The details with text trimmed and times aware, or `UserErrors` for every fault."""
     form = validation.Form()
@@ -80,32 +76,24 @@ def validate_details(rt: Runtime, details: EventDetails) -> EventDetails:
     target = form.check(lambda: _optional_text("target", d.target, "対象", TARGET_MAX_LENGTH))
     venue = form.check(lambda: validation.required("venue", d.venue, "会場", VENUE_MAX_LENGTH))
     if d.prefecture not in PREFECTURES:
-        form.check(
-            lambda: _raise(ErrorCode.INVALID_FORMAT, "都道府県を選択してください。", "prefecture")
-        )
+        form.error(ErrorCode.INVALID_FORMAT, "都道府県を選択してください。", "prefecture")
     if starts_at <= rt.clock.now():
-        form.check(
-            lambda: _raise(
-                ErrorCode.OUT_OF_RANGE,
-                "開始日時は現在より後の日時を入力してください。",
-                "starts_at",
-            )
+        form.error(
+            ErrorCode.OUT_OF_RANGE,
+            "開始日時は現在より後の日時を入力してください。",
+            "starts_at",
         )
     if ends_at <= starts_at:
-        form.check(
-            lambda: _raise(
-                ErrorCode.OUT_OF_RANGE,
-                "終了日時は開始日時より後の日時を入力してください。",
-                "ends_at",
-            )
+        form.error(
+            ErrorCode.OUT_OF_RANGE,
+            "終了日時は開始日時より後の日時を入力してください。",
+            "ends_at",
         )
     if not 1 <= d.capacity <= CAPACITY_MAX:
-        form.check(
-            lambda: _raise(
-                ErrorCode.OUT_OF_RANGE,
-                f"定員は1から{CAPACITY_MAX}までで入力してください。",
-                "capacity",
-            )
+        form.error(
+            ErrorCode.OUT_OF_RANGE,
+            f"定員は1から{CAPACITY_MAX}までで入力してください。",
+            "capacity",
         )
     form.done()
     return EventDetails(

@@ -45,54 +45,40 @@ def _report_changes(
 ) -> dict[str, Any]:
     note = report.note.strip()
     if len(note) > RESULT_NOTE_MAX_LENGTH:
-        form.check(lambda: applications.raise_too_long("note", "記載事項", RESULT_NOTE_MAX_LENGTH))
+        form.too_long("note", "記載事項", RESULT_NOTE_MAX_LENGTH)
     if report.result is ReportedResult.HIRED:
         if report.hire_date is None:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.REQUIRED,
-                    "採用の場合は採用予定日（入社日）を入力してください。",
-                    "hire_date",
-                )
-            )
-        elif report.hire_date < applied_on:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.OUT_OF_RANGE,
-                    "採用予定日は応募日以降の日付を入力してください。",
-                    "hire_date",
-                )
-            )
-    elif report.hire_date is not None or report.conditions_differ:
-        form.check(
-            lambda: applications.raise_error(
-                ErrorCode.INCONSISTENT,
-                "採用予定日と労働条件の相違は、採用の場合にだけ入力します。",
+            form.error(
+                ErrorCode.REQUIRED,
+                "採用の場合は採用予定日（入社日）を入力してください。",
                 "hire_date",
             )
+        elif report.hire_date < applied_on:
+            form.error(
+                ErrorCode.OUT_OF_RANGE,
+                "採用予定日は応募日以降の日付を入力してください。",
+                "hire_date",
+            )
+    elif report.hire_date is not None or report.conditions_differ:
+        form.error(
+            ErrorCode.INCONSISTENT,
+            "採用予定日と労働条件の相違は、採用の場合にだけ入力します。",
+            "hire_date",
         )
     if report.result is ReportedResult.REJECTED:
         if report.rejection_reason is None:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.REQUIRED, "不採用の理由を選んでください。", "rejection_reason"
-                )
-            )
+            form.error(ErrorCode.REQUIRED, "不採用の理由を選んでください。", "rejection_reason")
         elif report.rejection_reason is RejectionReason.OTHER and not note:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.REQUIRED,
-                    "不採用の理由が「その他」の場合は内容を入力してください。",
-                    "note",
-                )
+            form.error(
+                ErrorCode.REQUIRED,
+                "不採用の理由が「その他」の場合は内容を入力してください。",
+                "note",
             )
     elif report.rejection_reason is not None:
-        form.check(
-            lambda: applications.raise_error(
-                ErrorCode.INCONSISTENT,
-                "不採用の理由は、不採用の場合にだけ選びます。",
-                "rejection_reason",
-            )
+        form.error(
+            ErrorCode.INCONSISTENT,
+            "不採用の理由は、不採用の場合にだけ選びます。",
+            "rejection_reason",
         )
     return {
         "reported_result": report.result,
@@ -162,30 +148,24 @@ async def notify_result(
             form.check(lambda: _raise_unreachable())
         body = form.check(lambda: messages.checked_body(message, "message")) or ""
         if notified_at is not None:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.INCONSISTENT,
-                    "メッセージで連絡する場合、連絡日時は送信した時刻になります。",
-                    "notified_at",
-                )
+            form.error(
+                ErrorCode.INCONSISTENT,
+                "メッセージで連絡する場合、連絡日時は送信した時刻になります。",
+                "notified_at",
             )
     elif notified_at is not None and form.check(
         lambda: validation.aware_datetime("notified_at", notified_at, "連絡日時")
     ):
         when = notified_at
         if when > now:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.OUT_OF_RANGE, "連絡日時に未来の日時は指定できません。", "notified_at"
-                )
+            form.error(
+                ErrorCode.OUT_OF_RANGE, "連絡日時に未来の日時は指定できません。", "notified_at"
             )
         elif when < application.created_at:
-            form.check(
-                lambda: applications.raise_error(
-                    ErrorCode.OUT_OF_RANGE,
-                    "連絡日時は応募日時より後の日時を指定してください。",
-                    "notified_at",
-                )
+            form.error(
+                ErrorCode.OUT_OF_RANGE,
+                "連絡日時は応募日時より後の日時を指定してください。",
+                "notified_at",
             )
     form.done()
     event = None

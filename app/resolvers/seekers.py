@@ -226,10 +226,6 @@ def _prefecture(field: str, value: str) -> str:
     return value
 
 
-def _raise(code: ErrorCode, message: str, field: str) -> None:
-    raise user_error(code, message, field)
-
-
 async def my_profile(viewer: Viewer) -> SeekerProfile:
     """The logged-in seeker's profile, with their name and contact."""
     user = viewer.require(Portal.SEEKER)
@@ -276,18 +272,12 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
         born = profile.birth_date
         today = rt.clock.today()
         if not dt.date(today.year - OLDEST_BIRTH_YEARS, 1, 1) <= born <= today:
-            form.check(
-                lambda: _raise(ErrorCode.OUT_OF_RANGE, "生年月日が正しくありません。", "birth_date")
-            )
+            form.error(ErrorCode.OUT_OF_RANGE, "生年月日が正しくありません。", "birth_date")
         changes["birth_date"] = born
     if profile.prefecture is not None:
         home = profile.prefecture.strip()
         if home and home not in PREFECTURES:
-            form.check(
-                lambda: _raise(
-                    ErrorCode.INVALID_FORMAT, "住所の都道府県を選択してください。", "prefecture"
-                )
-            )
+            form.error(ErrorCode.INVALID_FORMAT, "住所の都道府県を選択してください。", "prefecture")
         changes["prefecture"] = home
     if profile.city is not None:
         city = profile.city

@@ -30,14 +30,18 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _KATAKANA = re.compile(r"^[\u30a0-\u30ff\u3000 ・ー（）()ａ-ｚＡ-Ｚ０-９]+$")
 
 
+def too_long(field: str, label: str, max_length: int) -> UserErrors:
+    return user_error(
+        ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
+    )
+
+
 def required(field: str, value: str, label: str, max_length: int) -> str:
     value = value.strip()
     if not value:
         raise user_error(ErrorCode.REQUIRED, f"{label}を入力してください。", field)
     if len(value) > max_length:
-        raise user_error(
-            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
-        )
+        raise too_long(field, label, max_length)
     return value
 
 
@@ -163,9 +167,7 @@ def plain_text(field: str, value: str, label: str, max_length: int, *, required:
     if required and not value:
         raise user_error(ErrorCode.REQUIRED, f"{label}を入力してください。", field)
     if len(value) > max_length:
-        raise user_error(
-            ErrorCode.TOO_LONG, f"{label}は{max_length}文字以内で入力してください。", field
-        )
+        raise too_long(field, label, max_length)
     if CONTROL_CHARACTERS.search(value):
         raise user_error(
             ErrorCode.INVALID_FORMAT, f"{label}に使用できない制御文字が含まれています。", field
@@ -200,6 +202,13 @@ class Form:
         except UserErrors as exc:
             self.errors.extend(exc.errors)
             return cast(T, None)
+
+    def error(self, code: ErrorCode, message: str, field: str) -> None:
+        """Report a rule that failed, beside the checks of single values."""
+        self.errors.append(UserError(code=code, message=message, field=field))
+
+    def too_long(self, field: str, label: str, max_length: int) -> None:
+        self.errors.append(too_long(field, label, max_length).errors[0])
 
     def done(self) -> None:
         if self.errors:
