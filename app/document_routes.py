@@ -47,8 +47,7 @@ def document_download(token_of: TokenOf) -> Callable[[Request], Awaitable[Respon
         data = await anyio.to_thread.run_sync(
             storage.read, rt.settings.document_root, document.content_hash
         )
-        if request.method == "GET":  # HEAD reads no bytes
-            await documents.record_download(rt, viewer, download)
+        await documents.record_download(rt, viewer, download)
         return Response(
             data,
             media_type=documents.CONTENT_TYPES[document.file_format],

@@ -9,11 +9,10 @@ always finds its file.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
+
+from app import durable_files
 
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -27,26 +26,9 @@ def path(root: Path, content_hash: str) -> Path:
 
 def write(root: Path, content_hash: str, data: bytes) -> None:
     """Store `data` under its hash, durably: once this returns, a power cut keeps it."""
-    target = path(root, content_hash)
+    path(root, content_hash)  # a hash, nothing else, names a file
     # Personal data: readable by the service's own user only.
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=root, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    # The rename is an entry of the folder: it is durable once the folder is synced.
-    folder = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    durable_files.write(root, content_hash, data, file_mode=0o600, folder_mode=0o700)
 
 
 def read(root: Path, content_hash: str) -> bytes:

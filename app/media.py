@@ -7,15 +7,14 @@ content never changes under its name. Only approved images are served.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import anyio
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from app import durable_files
 from app.models import EstablishmentImage
 from app.models.establishments import ImageFormat, ReviewStatus
 
@@ -55,20 +54,8 @@ def parse_name(name: str) -> tuple[str, ImageFormat] | None:
 
 
 def write(root: Path, name: str, data: bytes) -> None:
-    """Write the file whole or not at all: a temporary file, flushed, then renamed."""
-    root.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=root, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the file is served
-        os.replace(temporary, root / name)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    """Write the file whole or not at all (`durable_files.write`); it is served, so readable."""
+    durable_files.write(root, name, data, file_mode=0o644, folder_mode=0o755)
 
 
 def remove(root: Path, name: str) -> None:

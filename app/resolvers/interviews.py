@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from app import outbox
 from app.errors import ErrorCode, UserErrors, user_error
 from app.japanese import is_half_width, tokyo_minute
-from app.models import Application, Interview, Posting
+from app.models import Application, Interview, Posting, User
 from app.models.applications import ApplicationStatus
 from app.models.events import Event, EventKind
 from app.resolvers import events, messages, validation
@@ -176,14 +176,8 @@ async def schedule_interview(
             scheduled_by_id=user.id,
             created_at=now,
         )
-        recorded = [await _record(application, interview, now)]
-        if tell:
-            body = _scheduled_text(job_title, interview)
-            recorded.append(
-                await messages.write_to_applicant(
-                    rt, application, employer_id=user.id, body=body, now=now
-                )
-            )
+        body = _scheduled_text(job_title, interview) if tell else None
+        recorded = await _record(rt, user, application, interview, body, now)
     for event in recorded:
         await events.publish(rt, event)
     return Changed(interview=interview, message_sent=tell)
@@ -212,14 +206,8 @@ async def cancel_interview(
         if not cancelled:
             raise _already_cancelled()
         interview.cancelled_at, interview.cancel_reason = now, text
-        recorded = [await _record(application, interview, now)]
-        if tell:
-            body = _cancelled_text(job_title, interview)
-            recorded.append(
-                await messages.write_to_applicant(
-                    rt, application, employer_id=user.id, body=body, now=now
-                )
-            )
+        body = _cancelled_text(job_title, interview) if tell else None
+        recorded = await _record(rt, user, application, interview, body, now)
     for event in recorded:
         await events.publish(rt, event)
     return Changed(interview=interview, message_sent=tell)
@@ -243,14 +231,32 @@ async def _job_title(application: Application) -> str:
     return posting.job_title or ""
 
 
-async def _record(application: Application, interview: Interview, now: dt.datetime) -> Event:
-    return await events.record(
-        EventKind.INTERVIEW_CHANGED,
-        establishment_id=application.establishment_id,
-        seeker_id=application.seeker_id or events.NO_SEEKER,
-        now=now,
-        interview_id=interview.id,
-    )
+async def _record(
+    rt: Runtime,
+    employer: User,
+    application: Application,
+    interview: Interview,
+    body: str | None,
+    now: dt.datetime,
+) -> list[Event]:
+    """The interview's event and, with a `body`, the message telling the applicant; call in
+    the change's `outbox.transaction`, publish them after the commit."""
+    recorded = [
+        await events.record(
+            EventKind.INTERVIEW_CHANGED,
+            establishment_id=application.establishment_id,
+            seeker_id=application.seeker_id or events.NO_SEEKER,
+            now=now,
+            interview_id=interview.id,
+        )
+    ]
+    if body is not None:
+        recorded.append(
+            await messages.write_to_applicant(
+                rt, application, employer_id=employer.id, body=body, now=now
+            )
+        )
+    return recorded
 
 
 def _when(interview: Interview) -> str:
