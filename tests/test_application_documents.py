@@ -17,14 +17,18 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from PIL import Image
 from pypdf import PdfWriter
 
+from app.errors import ErrorCode, UserErrors
 from app.file_routes import content_disposition
 from app.models import ApplicationDocument, PersonalDataAccess
 from app.models.applications import DocumentFormat, DocumentKind, PersonalDataKind
 from app.resolvers.documents import (
     MAX_DOCUMENT_BYTES,
+    MAX_DOCUMENT_PIXELS,
     MAX_DOCUMENTS_PER_APPLICATION,
+    check_file,
     clean_file_name,
 )
 from app.schema.context import SESSION_COOKIE
@@ -537,3 +541,19 @@ async def test_a_head_request_reads_nothing(server: Server, applied: Applied) ->
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
     assert await PersonalDataAccess.all().count() == before
+
+
+def test_an_image_of_at_most_forty_million_pixels() -> None:
+    """8000 × 5000 is exactly the limit; 53 × 754,717 is one pixel more (the header decides,
+    before any decoding)."""
+
+    def png_of(width: int, height: int) -> bytes:
+        out = io.BytesIO()
+        Image.new("1", (width, height)).save(out, "PNG")
+        return out.getvalue()
+
+    assert 8000 * 5000 == MAX_DOCUMENT_PIXELS == 53 * 754_717 - 1
+    assert check_file(png_of(8000, 5000)).file_format is DocumentFormat.PNG
+    with pytest.raises(UserErrors) as refused:
+        check_file(png_of(53, 754_717))
+    assert [error.code for error in refused.value.errors] == [ErrorCode.FILE_TOO_LARGE]
