@@ -45,6 +45,8 @@ class Notice:
     kind: str
     establishment_id: int
     seeker_id: int
+    office_id: int | None = None
+    """The office whose staff see the event (a change of its review queue), else None."""
     published_at: float | None = field(default_factory=time.time, compare=False)
     """When the notice was made (Unix time, for the broker lag metric; not part of what the
     notice says). The wall clock, not the service's: it is compared across processes, and
@@ -180,6 +182,7 @@ def decode_notice(data: bytes | str) -> Notice:
         kind=str(fields["kind"]),
         establishment_id=int(fields["establishment_id"]),
         seeker_id=int(fields["seeker_id"]),
+        office_id=None if fields.get("office_id") is None else int(fields["office_id"]),
         published_at=float(fields["published_at"]) if "published_at" in fields else None,
     )
 

@@ -96,6 +96,12 @@ class ErrorCode(StrEnum):
     """No selection on a 大卒等 posting before 1 June of the graduation year."""
     NOT_PUBLISHED = "NOT_PUBLISHED"
     """The posting is not published to job seekers (公開範囲, or not yet)."""
+    NO_JURISDICTION = "NO_JURISDICTION"
+    """No office of the service has the municipality of the address in its jurisdiction."""
+    SAME_STAFF_REVIEW = "SAME_STAFF_REVIEW"
+    """With FOUR_EYES_REVIEW=on, the staff member who entered a posting cannot accept it."""
+    NOTHING_CHANGED = "NOTHING_CHANGED"
+    """A correction that changes no item."""
 
 
 @dataclass(frozen=True)

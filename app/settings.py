@@ -125,6 +125,10 @@ class RateLimits:
     invitation_accept_per_account: RateLimit = RateLimit(5, 60)
     unlock_per_address: RateLimit = RateLimit(10, 60)
     unlock_per_account: RateLimit = RateLimit(5, 60)
+    pre_registration_per_address: RateLimit = RateLimit(5, 60)
+    pre_registration_per_account: RateLimit = RateLimit(3, 600)
+    pre_registration_verify_per_address: RateLimit = RateLimit(10, 60)
+    pre_registration_verify_per_account: RateLimit = RateLimit(5, 60)
     requests_per_session: RateLimit = RateLimit(600, 60)
     """Every GraphQL HTTP request, by session (by address when anonymous)."""
 
@@ -201,6 +205,10 @@ class Settings:
     document_root: Path = Path("var/documents")
     """Where applicants' documents (応募書類) are stored (DOCUMENT_ROOT), one file per content
     hash; personal data, so never inside MEDIA_ROOT, which is served to anyone."""
+    four_eyes_review: bool = False
+    """FOUR_EYES_REVIEW=on|off (off by default): a posting staff entered for an establishment
+    must be accepted by another staff member (on), or may be accepted by the same one with a
+    note (off)."""
     rate_limits: bool = True
     """RATE_LIMITS=on|off (on by default): throttling of the credential paths and the
     per-session request budget (`app.throttle`); off only for local development and tests."""
@@ -263,6 +271,7 @@ class Settings:
             ),
             media_root=Path(env.get("MEDIA_ROOT") or base_dir / "media"),
             document_root=Path(env.get("DOCUMENT_ROOT") or base_dir / "documents"),
+            four_eyes_review=_switch(env, "FOUR_EYES_REVIEW", default=False),
             rate_limits=_switch(env, "RATE_LIMITS", default=True),
             rate_limit_table=RateLimits.from_env(env),
             log_format=_log_format(env, production),

@@ -63,6 +63,11 @@ class Action(Enum):
     SEEKER_VERIFY = ("seeker_verify_per_address", "seeker_verify_per_account")
     INVITATION_ACCEPT = ("invitation_accept_per_address", "invitation_accept_per_account")
     UNLOCK = ("unlock_per_address", "unlock_per_account")
+    PRE_REGISTRATION = ("pre_registration_per_address", "pre_registration_per_account")
+    PRE_REGISTRATION_VERIFY = (
+        "pre_registration_verify_per_address",
+        "pre_registration_verify_per_account",
+    )
 
 
 class Counter(Protocol):

@@ -20,6 +20,7 @@ from app.models.applications import (
     PersonalDataAccess,
 )
 from app.models.audit import AuditAction, AuditEvent
+from app.models.counter import EstablishmentPreRegistration, HelloWorkNotice
 from app.models.establishments import (
     AccountCreationCode,
     Establishment,
@@ -47,7 +48,9 @@ __all__ = [
     "Establishment",
     "EstablishmentChange",
     "EstablishmentImage",
+    "EstablishmentPreRegistration",
     "Event",
+    "HelloWorkNotice",
     "Interview",
     "MailStatus",
     "MailedKey",

@@ -25,6 +25,7 @@ class Establishment(Model):
     postal_code = fields.CharField(max_length=8)
     address = fields.CharField(max_length=300)
     # 事業所情報設定: what Hello Work shows on postings; changes wait for staff review.
+    industry = fields.CharField(max_length=100, default="", description="産業（事業の内容）")
     business_content = fields.TextField(default="", description="事業内容")
     features = fields.TextField(default="", description="会社の特長")
     representative_title = fields.CharField(max_length=50, default="", description="代表者役職")

@@ -10,6 +10,21 @@ class EventKind(StrEnum):
     MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
     APPLICATION_STATUS_CHANGED = "APPLICATION_STATUS_CHANGED"
     INTERVIEW_CHANGED = "INTERVIEW_CHANGED"
+    NOTICE_RECEIVED = "NOTICE_RECEIVED"
+    """A notice of Hello Work reached the establishment's inbox."""
+    REVIEW_QUEUE_CHANGED = "REVIEW_QUEUE_CHANGED"
+    """An item entered the review queue of an office or left it (taken by staff, withdrawn)."""
+
+
+class QueueChange(StrEnum):
+    """How the review queue of an office changed."""
+
+    ADDED = "ADDED"
+    """An item started waiting."""
+    TAKEN = "TAKEN"
+    """Staff decided on an item (accepted, returned, confirmed, refused)."""
+    REMOVED = "REMOVED"
+    """The item stopped waiting without a decision (withdrawn, lapsed, deleted)."""
 
 
 class Event(Model):
@@ -17,6 +32,8 @@ class Event(Model):
 
     `establishment_id` and `seeker_id` say who may see it: the employers of that
     establishment and that seeker (0 when the applicant has no My Page: no seeker sees it).
+    A change of the review queue is seen by the staff of `office_id` only: its seeker is 0,
+    and its establishment 0 when the item has none yet (a pre-registration).
     `id` orders the stream and is the replay cursor.
     """
 
@@ -27,8 +44,17 @@ class Event(Model):
     message_id = fields.IntField(null=True)
     application_event_id = fields.IntField(null=True)
     interview_id = fields.IntField(null=True)
+    notice_id = fields.IntField(null=True)
+    office_id = fields.IntField(null=True, description="whose queue changed")
+    review_kind = fields.CharField(max_length=30, null=True, description="ReviewKind")
+    review_item_id = fields.IntField(null=True)
+    queue_change = fields.CharEnumField(QueueChange, max_length=10, null=True)
     created_at = fields.DatetimeField()
 
     class Meta:
         table = "event"
-        indexes = (("establishment_id", "kind", "id"), ("seeker_id", "kind", "id"))
+        indexes = (
+            ("establishment_id", "kind", "id"),
+            ("seeker_id", "kind", "id"),
+            ("office_id", "kind", "id"),
+        )

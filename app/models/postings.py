@@ -70,6 +70,8 @@ class PostingAction(StrEnum):
     """Staff accepted a reserved renewal: it becomes active at the deadline."""
     RENEWAL_RETURNED = "RENEWAL_RETURNED"
     """Staff refused a reserved renewal; the posting ends at its deadline."""
+    CORRECTED = "CORRECTED"
+    """Staff corrected minor points of a submitted posting (`PostingEvent.changes`)."""
 
 
 class CounterRegistrationReason(StrEnum):
@@ -96,6 +98,11 @@ class Posting(Model, PostingFormColumns):
     )
     establishment_id: int
     status = fields.CharEnumField(PostingStatus, max_length=10, default=PostingStatus.DRAFT)
+    entered_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="postings_entered", null=True, on_delete=fields.RESTRICT
+    )
+    entered_by_id: int | None
+    """The staff member who entered it from a paper 求人申込書; None when the employer did."""
     # The form's items are columns from `PostingFormColumns`.
 
     # Review and validity
@@ -164,6 +171,9 @@ class PostingEvent(Model):
     from_status = fields.CharEnumField(PostingStatus, max_length=10, null=True)
     to_status = fields.CharEnumField(PostingStatus, max_length=10)
     reason = fields.TextField(null=True)
+    changes: list[dict[str, Any]] | None = fields.JSONField(
+        null=True, description="what a correction changed: field, label, before, after"
+    )
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -9,13 +9,17 @@ from tortoise import connections
 
 from app.broker import Notice
 from app.models import Event
-from app.models.events import EventKind
+from app.models.events import EventKind, QueueChange
 from app.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 NO_SEEKER = 0
 """`Event.seeker_id` of an application of a person without a My Page: no seeker sees it."""
+
+NO_ESTABLISHMENT = 0
+"""`Event.establishment_id` of a queue change for an item of no establishment yet (a
+pre-registration): no employer sees it."""
 
 # Any constant: the advisory lock that orders event writers on PostgreSQL.
 EVENT_ORDER_LOCK = 7_202_611
@@ -30,6 +34,11 @@ async def record(
     message_id: int | None = None,
     application_event_id: int | None = None,
     interview_id: int | None = None,
+    notice_id: int | None = None,
+    office_id: int | None = None,
+    review_kind: str | None = None,
+    review_item_id: int | None = None,
+    queue_change: QueueChange | None = None,
 ) -> Event:
     """Store an event; call inside the transaction of the change it reports.
 
@@ -48,6 +57,11 @@ async def record(
         message_id=message_id,
         application_event_id=application_event_id,
         interview_id=interview_id,
+        notice_id=notice_id,
+        office_id=office_id,
+        review_kind=review_kind,
+        review_item_id=review_item_id,
+        queue_change=queue_change,
         created_at=now,
     )
 
@@ -60,6 +74,7 @@ async def publish(rt: Runtime, event: Event) -> None:
         kind=event.kind,
         establishment_id=event.establishment_id,
         seeker_id=event.seeker_id,
+        office_id=event.office_id,
     )
     try:
         await rt.broker.publish(notice)

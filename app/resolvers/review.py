@@ -28,6 +28,7 @@ class ReviewKind(StrEnum):
     POSTING = "POSTING"
     IMAGE = "IMAGE"
     ESTABLISHMENT_CHANGE = "ESTABLISHMENT_CHANGE"
+    PRE_REGISTRATION = "PRE_REGISTRATION"
 
 
 _RANK = {kind: rank for rank, kind in enumerate(ReviewKind)}

@@ -46,10 +46,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Audience:
-    """Whose events a viewer sees: an establishment's (its employers) or one seeker's."""
+    """Whose events a viewer sees: an establishment's (its employers), one seeker's, or an
+    office's (its staff: the changes of its review queue)."""
 
     establishment_id: int | None = None
     seeker_id: int | None = None
+    office_id: int | None = None
 
     @property
     def received_from(self) -> MessageSender:
@@ -59,6 +61,8 @@ class Audience:
     def sees(self, notice: Notice, kind: EventKind) -> bool:
         if notice.kind != kind:
             return False
+        if self.office_id is not None:
+            return notice.office_id == self.office_id
         if self.establishment_id is not None:
             return notice.establishment_id == self.establishment_id
         return notice.seeker_id == self.seeker_id
@@ -66,6 +70,8 @@ class Audience:
     def events(self, kind: EventKind | None = None) -> QuerySet[Event]:
         """The stored events of this audience, of one kind or of every kind."""
         query = Event.filter(kind=kind) if kind is not None else Event.all()
+        if self.office_id is not None:
+            return query.filter(office_id=self.office_id)
         if self.establishment_id is not None:
             return query.filter(establishment_id=self.establishment_id)
         return query.filter(seeker_id=self.seeker_id)
