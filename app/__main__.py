@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--password", required=True)
     commands.add_parser("demo", help="demo office, staff, establishment and a fresh code")
     commands.add_parser(
-        "expire", help="end postings past their referral deadline, renewing reserved ones"
+        "expire",
+        help="end postings past their referral deadline, renewing reserved ones, and write "
+        "the notices of what falls due",
     )
     export = commands.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default="schema.graphql")
@@ -48,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
-    from app import demo
-    from app.resolvers import accounts, postings
+    from app import demo, tasks
+    from app.resolvers import accounts
 
     rt = Runtime.from_settings(settings)
     await init_db(settings)
@@ -66,8 +68,12 @@ async def _with_db(settings: Settings, args: argparse.Namespace) -> int:
         elif args.command == "demo":
             print(await demo.load(rt))
         elif args.command == "expire":
-            result = await postings.expire_postings(rt)
+            result, due = await tasks.expiry_round(rt)
             print(f"{result.expired} postings expired, {result.renewed} renewed")
+            print(
+                f"{due.counter_registration} 本登録 notices, {due.result_report} "
+                "result report notices written"
+            )
     except UserErrors as exc:
         from app.schema.errors import graphql_path  # fields named as the API names them
 

@@ -1,5 +1,5 @@
-"""The service's own web pages: the employer dashboard (`/dashboard`, 求人者ダッシュボード) and,
-in development, GraphiQL at `/graphql`.
+"""The service's own web pages: the employer dashboard (`/dashboard`, 求人者ダッシュボード), the
+counter's page for staff (`/counter`, 窓口 審査ページ) and, in development, GraphiQL at `/graphql`.
 
 Their scripts and style sheets are bundled from npm packages by `web/` at build time into
 `app/static/` (committed), and served from there: the pages load nothing from anywhere else,
@@ -64,10 +64,12 @@ def graphiql_page() -> HTMLResponse:
 
 
 def routes(*, production: bool) -> list[BaseRoute]:
-    """The dashboard and its assets; GraphiQL's assets too outside production."""
-    pages = ["dashboard"] if production else ["dashboard", "graphiql"]
+    """The dashboard, the counter's page and their assets; GraphiQL's assets too outside
+    production. The counter's page has the dashboard's policy: the same rules hold for both."""
+    pages = ["dashboard", "counter"] if production else ["dashboard", "counter", "graphiql"]
     return [
         Route("/dashboard", Page("dashboard", DASHBOARD_CSP).endpoint, methods=["GET"]),
+        Route("/counter", Page("counter", DASHBOARD_CSP).endpoint, methods=["GET"]),
         *(
             Mount(f"/static/{name}", app=StaticAssets(directory=STATIC_DIR / name), name=name)
             for name in pages

@@ -19,8 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
+from strawberry import relay
 
+from app.models import HelloWorkNotice
+from app.models.counter import NoticeKind
 from tests import flows, seeker_flows
+from tests import test_pre_registration as pre_registration_flows
 from tests.conftest import (
     GraphQLClient,
     Server,
@@ -54,6 +58,8 @@ MOTIVATION_MARKER = "LEAK-CHECK-MOTIVATION"
 DOCUMENT_MARKER = "LEAK-CHECK-DOCUMENT"
 NOTE_MARKER = "LEAK-CHECK-NOTE"
 INTERVIEW_MARKER = "LEAK-CHECK-INTERVIEW-ROOM"
+PRE_REGISTRATION_NAME = "株式会社漏洩検査仮登録"
+PRE_REGISTRATION_EMAIL = "entry.secret@example.jp"
 
 SEND = """mutation ($input: MessageSendInput!) {
   messageSend(input: $input) { message { id thread { id } } errors { field code message } }
@@ -178,7 +184,8 @@ class World:
     ids: dict[str, str] = field(default_factory=dict)
     """Global IDs by name: establishment_a, posting_a, submitted_a, application, walk_in,
     document, note, interview, thread, message, image, change, login_a, request, event,
-    office_a, profile_k, posting_b, establishment_b, office_x."""
+    office_a, profile_k, posting_b, establishment_b, office_x, pre_registration (an online
+    entry waiting in the queue of A's office), notice (Hello Work's notice to A)."""
 
     def client(self, viewer: str) -> GraphQLClient:
         return self.clients[viewer]
@@ -329,6 +336,23 @@ async def build_world(server: Server, new_client: Any) -> World:
     offices = await s_x.execute("{ viewer { office { id } } }")
     ids["office_x"] = offices["viewer"]["office"]["id"]
 
+    # An establishment not known yet entered itself online; it waits in the office's queue.
+    await pre_registration_flows.entered(
+        server,
+        new_client(),
+        PRE_REGISTRATION_EMAIL,
+        name=PRE_REGISTRATION_NAME,
+        prefecture="東京都",
+        city="文京区",
+    )
+    ids["pre_registration"] = await pre_registration_flows.waiting_id(s_a, PRE_REGISTRATION_NAME)
+    # Accepting P_A put Hello Work's notice in A's inbox.
+    notice = await HelloWorkNotice.filter(
+        establishment__number=A_NUMBER, kind=NoticeKind.POSTING_ACCEPTED
+    ).first()
+    assert notice is not None
+    ids["notice"] = str(relay.to_base64("HelloWorkNotice", notice.id))
+
     tokens = {viewer: c.token for viewer, c in clients.items() if c.token}
     return World(clients, tokens, ids)
 
@@ -343,6 +367,7 @@ _A_ESTABLISHMENT_SIDE = (
     "login_a",
     "establishment_a",
     "walk_in",
+    "notice",
 )
 # A's objects that seeker K also takes part in.
 _A_SHARED_WITH_K = ("application", "thread", "message", "request")
@@ -362,6 +387,12 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
         "A establishment number": A_NUMBER,
         "note body": NOTE_MARKER,
         "id:note": ids["note"],
+    }
+    # The online entry waiting in A's office: for the staff of that office alone.
+    entry = {
+        "id:pre_registration": ids["pre_registration"],
+        "entry name": PRE_REGISTRATION_NAME,
+        "entry email": PRE_REGISTRATION_EMAIL,
     }
     shared_with_k = {
         **{f"id:{name}": ids[name] for name in _A_SHARED_WITH_K},
@@ -391,21 +422,23 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
     }
     if viewer == "anonymous":
         return {**a_secrets, **shared_with_k, "id:posting_a": ids["posting_a"], **k_pii,
-                **b_secrets}  # fmt: skip
+                **b_secrets, **entry}  # fmt: skip
     if viewer == "K":
         # K sees P_A's ID through the direct request (to answer it), and its own data.
-        return {**a_secrets, **b_secrets}
+        return {**a_secrets, **b_secrets, **entry}
     if viewer == "E_A":
-        return b_secrets
+        return {**b_secrets, **entry}
     if viewer == "E_B":
-        return {**a_secrets, **shared_with_k, "id:posting_a": ids["posting_a"], **k_pii}
+        return {**a_secrets, **shared_with_k, "id:posting_a": ids["posting_a"], **k_pii,
+                **entry}  # fmt: skip
     if viewer == "S_A":
         # Staff of the office see A and B, and who applied to them (K's contact too), never
         # the messages and requests between A and K.
         return {
-            # Internal notes are the establishment's alone.
+            # Internal notes and Hello Work's notices to it are the establishment's alone.
             "note body": NOTE_MARKER,
             "id:note": ids["note"],
+            "id:notice": ids["notice"],
             "id:thread": ids["thread"],
             "id:message": ids["message"],
             "id:request": ids["request"],
@@ -415,6 +448,7 @@ def forbidden_markers(world: World, viewer: str) -> dict[str, str]:
     assert viewer == "S_X"
     return {
         **a_secrets,
+        **entry,
         **shared_with_k,
         "id:posting_a": ids["posting_a"],
         # Staff anywhere find K's name and email at the counter (counterSeeker), never the

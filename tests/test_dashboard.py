@@ -4,7 +4,8 @@ chromium): log in with the mailed one-time password, see the home figures, the a
 the threads, and watch a seeker's message and a status change arrive without reload; see each
 posting's check, its 本登録 due date and its printed 求人票; work on an applicant (who applied,
 志望動機, status, result report and notice, interview, note) and the reports due; a walk-in
-without My Page hired up to the number to hire, and the posting stopped."""
+without My Page hired up to the number to hire, and the posting stopped; Hello Work's notices
+paged, arriving live and read on opening, and logging out."""
 
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ from graphql import (
 )
 from playwright.async_api import Browser, Page, expect
 
+from app.clock import TOKYO
 from app.middleware import DASHBOARD_CSP, HSTS
 from app.models import Application, ApplicationNote, Interview, Message, Posting
 from app.models.applications import ApplicationStatus, RejectionReason, ReportedResult
+from app.models.counter import NoticeKind
 from app.models.messages import MessageSender
 from app.models.postings import PostingStatus
 from app.schema.nodes import decode_id
@@ -44,6 +47,7 @@ from tests.browser import chromium, screenshot, watched_page
 from tests.conftest import GraphQLClient, Server, new_employer_of, new_seeker, new_staff
 from tests.processes import UvicornProcess, run_app_ok, service_env, smtp_server
 from tests.test_application_documents import pdf, uploaded
+from tests.test_notices import establishment_of, mark_read, notice_id, send_notice
 
 EMAIL = "hr@care.example.jp"
 
@@ -726,6 +730,133 @@ async def test_a_walk_in_is_hired_up_to_the_number_to_hire_and_the_posting_stopp
         seen = await application_as_seen(employer, application_id)
         assert seen["status"] == "HIRED"
         assert seen["resultNotice"]["method"] == "PHONE"
+
+    assert watched.foreign_requests() == []
+    assert watched.console_errors == []
+
+
+# --- Hello Work's notices ------------------------------------------------------------------------
+
+NOTICE_PAGE_SIZE = 10  # as web/src/dashboard/notices.js pages them
+
+NEWEST_NOTICE = """query {
+  employerHome { unreadNoticeCount }
+  helloWorkNotices(first: 1) {
+    totalCount
+    edges { node { id title body createdAt readAt posting { id postingNumber } } }
+  }
+}"""
+
+
+async def test_hello_works_notices_arrive_live_page_and_are_read_on_opening(
+    server: Server, browser: Browser, new_client: Any
+) -> None:
+    """ハローワークからのお知らせ: the newest ten, older ones on 「さらに表示」 (from the keyboard,
+    the focus on the first one added), a due date spelt out; staff accepting the posting makes
+    its notice appear at the top without reload, marked 「未読」 in words, counted and announced;
+    opening it shows its body and posting and marks it read, in the API too. Then logging out
+    returns to the login form."""
+    staff = await new_staff(server, new_client())
+    employer = await new_employer_of(server, staff, new_client(), email=EMAIL)
+    establishment = await establishment_of(server, employer)
+    due_on = (server.clock.now() + dt.timedelta(days=14)).astimezone(TOKYO).date()
+    older = [
+        await send_notice(
+            server,
+            establishment,
+            "選考結果のご登録のお願い",
+            kind=NoticeKind.RESULT_REPORT_DUE,
+            due_on=due_on,
+        )
+    ]
+    for n in range(1, NOTICE_PAGE_SIZE + 1):
+        older.append(await send_notice(server, establishment, f"過去のお知らせ{n}"))
+    assert (await mark_read(employer, [notice_id(notice) for notice in older]))["errors"] == []
+    posting = await flows.create_posting(employer, jobTitle="介護職員")
+    await flows.submit_and_register(employer, staff, posting["id"])
+    before = await employer.execute(NEWEST_NOTICE)
+    assert before["employerHome"]["unreadNoticeCount"] == 0
+    assert before["helloWorkNotices"]["totalCount"] == NOTICE_PAGE_SIZE + 1
+
+    async with watched_page(browser) as watched:
+        page = watched.page
+        await log_in(page, server)
+        panel = page.get_by_role("region", name="ハローワークからのお知らせ")
+        items = panel.locator("#hw-notices > li")
+        count = page.locator("#notice-unread-count")
+
+        # The newest ten, all read: no 「未読」 anywhere.
+        await expect(items).to_have_count(NOTICE_PAGE_SIZE)
+        await expect(items.first).to_contain_text(f"過去のお知らせ{NOTICE_PAGE_SIZE}")
+        await expect(count).to_have_text("0")
+        await expect(panel.get_by_text("未読", exact=True)).to_have_count(0)
+
+        # 「さらに表示」 from the keyboard: the oldest, with its due date; the button gone.
+        more = panel.get_by_role("button", name="さらに表示")
+        await more.focus()
+        await page.keyboard.press("Enter")
+        await expect(items).to_have_count(NOTICE_PAGE_SIZE + 1)
+        await expect(more).to_be_hidden()
+        oldest = items.last
+        await expect(oldest.locator("button")).to_be_focused()
+        await expect(oldest).to_contain_text("選考結果のご登録のお願い")
+        await expect(oldest.locator("button")).to_contain_text(
+            f"期限 {japanese_date(due_on.isoformat())}"
+        )
+        await page.keyboard.press("Enter")
+        await expect(oldest.locator("button")).to_have_attribute("aria-expanded", "true")
+        await expect(oldest.locator(".hw-notice-detail")).to_contain_text(
+            "選考結果のご登録のお願いの本文"
+        )
+        await expect(
+            oldest.locator(f'.notice-due time[datetime="{due_on.isoformat()}"]')
+        ).to_have_count(1)
+
+        # Staff accept the posting: its notice arrives live, unread, counted and announced.
+        await expect(page.locator("#live-state")).to_have_text("リアルタイム更新: 接続済み")
+        await page.evaluate("window.stillTheSamePage = true")
+        accepted = await flows.posting_step(staff, "postingAccept", {"id": posting["id"]})
+        await expect(items).to_have_count(NOTICE_PAGE_SIZE + 2)
+        await expect(count).to_have_text("1")
+        seen = await employer.execute(NEWEST_NOTICE)
+        notice = seen["helloWorkNotices"]["edges"][0]["node"]
+        assert seen["employerHome"]["unreadNoticeCount"] == 1
+        assert notice["posting"] == {
+            "id": posting["id"],
+            "postingNumber": accepted["postingNumber"],
+        }
+        assert notice["readAt"] is None
+        newest = items.first
+        await expect(newest).to_have_attribute("data-notice-id", notice["id"])
+        await expect(newest.locator("button")).to_contain_text(notice["title"])
+        await expect(newest.get_by_text("未読", exact=True)).to_be_visible()
+        await expect(newest.locator(f'time[datetime="{notice["createdAt"]}"]')).to_have_count(1)
+        await expect(page.locator("#notices")).to_contain_text(
+            f"ハローワークからのお知らせ: {notice['title']}"
+        )
+
+        # Opened from the keyboard: the body and the posting; read here and in the API.
+        await newest.locator("button").focus()
+        await page.keyboard.press("Enter")
+        detail = newest.locator(".hw-notice-detail")
+        await expect(detail).to_be_visible()
+        await expect(detail).to_contain_text(notice["body"].splitlines()[0])
+        await expect(detail).to_contain_text(
+            f"対象の求人：求人番号 {accepted['postingNumber']} 介護職員"
+        )
+        await expect(count).to_have_text("0")
+        await expect(newest.get_by_text("未読", exact=True)).to_have_count(0)
+        seen = await employer.execute(NEWEST_NOTICE)
+        assert seen["employerHome"]["unreadNoticeCount"] == 0
+        assert seen["helloWorkNotices"]["edges"][0]["node"]["readAt"] is not None
+        assert await page.evaluate("window.stillTheSamePage") is True
+        await screenshot(page, "dashboard-notices")
+
+        # Logging out: back to the login form.
+        await page.get_by_role("button", name="ログアウト").click()
+        await expect(page.locator("#login-error")).to_have_text("ログアウトしました。")
+        await expect(page.get_by_label("メールアドレス")).to_be_focused()
+        await expect(page.locator("#dashboard")).to_be_hidden()
 
     assert watched.foreign_requests() == []
     assert watched.console_errors == []

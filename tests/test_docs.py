@@ -53,7 +53,14 @@ from tests.ws_client import Closed, GraphQLWebSocket
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = ["account-opening.md", "postings.md", "applicants.md", "messages.md", "subscriptions.md"]
+GUIDES = [
+    "account-opening.md",
+    "postings.md",
+    "applicants.md",
+    "messages.md",
+    "subscriptions.md",
+    "counter.md",
+]
 UPDATE = os.environ.get("DOCS_UPDATE") == "1"
 
 STAFF_EMAIL = "staff@iidabashi.example.jp"
@@ -189,6 +196,7 @@ KINDS: dict[str, tuple[str, Callable[[str], bool]]] = {
     "otp": (r"[0-9]{6}", bool),
     "code": (r"[!-~]{10}", _account_creation_code),
     "label": (r"求職者 [0-9A-F]{8}", bool),
+    "receipt": (r"[0-9]{8}", bool),
 }
 
 
@@ -488,6 +496,13 @@ async def staff_login(scenario: Scenario, options: dict[str, str]) -> dict[str, 
     return {}
 
 
+async def staff_token(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
+    """The staff member's session token (for their WebSocket; a browser sends its cookie)."""
+    token = scenario.client("staff").token
+    assert token is not None, "staff-token follows staff-login"
+    return {"staff-token": token}
+
+
 async def staff_back(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
     """The staff member logs in again (a session ends after 30 idle minutes)."""
     user = await User.get(email=STAFF_EMAIL, portal=Portal.STAFF)
@@ -600,6 +615,7 @@ async def later(scenario: Scenario, options: dict[str, str]) -> dict[str, str]:
 
 SETUPS: dict[str, Callable[[Scenario, dict[str, str]], Awaitable[dict[str, str]]]] = {
     "staff-login": staff_login,
+    "staff-token": staff_token,
     "staff-back": staff_back,
     "counter": counter,
     "employer-login": employer_login,

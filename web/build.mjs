@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outdir = process.env.WEB_OUT_DIR ?? join(here, "..", "app", "static");
 
 // Each page: its bundled script (with the style sheets it imports) and its HTML.
-const pages = ["graphiql", "dashboard"];
+const pages = ["graphiql", "dashboard", "counter"];
 
 await rm(outdir, { recursive: true, force: true });
 await esbuild.build({

@@ -20,14 +20,17 @@ from app.models import (
     AuditAction,
     Establishment,
     EstablishmentChange,
+    Event,
     Message,
     Office,
     Posting,
 )
 from app.models.establishments import AccountCodeStatus, ReviewStatus
+from app.models.events import QueueChange
 from app.models.messages import MessageSender
 from app.models.postings import PostingCategory, PostingStatus
-from app.resolvers import audit, validation
+from app.resolvers import audit, events, notices, queue_events, validation
+from app.resolvers.review import ReviewKind
 from app.runtime import Runtime
 from app.security import new_account_creation_code
 from app.viewer import Viewer
@@ -183,11 +186,13 @@ class EmployerHome:
     establishment: Establishment
     office: Office
     unread_message_count: int
+    unread_notice_count: int
     active_postings: list[CategorySummary]
 
 
 async def employer_home(viewer: Viewer) -> EmployerHome:
-    """求人者マイページホーム: who, which office, new messages, active postings per category."""
+    """求人者マイページホーム: who, which office, new messages and notices, active postings per
+    category."""
     user = viewer.require_employer()
     establishment = await Establishment.get(id=user.establishment_id).select_related("office")
     unread = await Message.filter(
@@ -204,6 +209,7 @@ async def employer_home(viewer: Viewer) -> EmployerHome:
         establishment=establishment,
         office=establishment.office,
         unread_message_count=unread,
+        unread_notice_count=await notices.unread_count(establishment.id),
         active_postings=[
             CategorySummary(
                 category=category,
@@ -371,23 +377,47 @@ async def request_profile_change(
 ) -> EstablishmentChange:
     """事業所情報の変更申請: kept aside for staff review while the approved profile stays in use.
 
-    A newer request replaces one still waiting (the waiting one is deleted).
+    A newer request replaces one still waiting (the waiting one is deleted). The office's
+    review queue hears of both.
     """
     user = viewer.require_employer()
     profile = validate_profile(rt, profile)
     now = rt.clock.now()
     async with in_transaction():
         # Concurrent requests of one establishment queue here, so one change stays waiting.
-        await Establishment.select_for_update().get(id=user.establishment_id)
-        await EstablishmentChange.filter(
-            establishment_id=user.establishment_id, status=ReviewStatus.PENDING
-        ).delete()
-        return await EstablishmentChange.create(
-            establishment_id=user.establishment_id,
+        establishment = await Establishment.select_for_update().get(id=user.establishment_id)
+        waiting = EstablishmentChange.filter(
+            establishment_id=establishment.id, status=ReviewStatus.PENDING
+        )
+        replaced = [row.id for row in await waiting.only("id")]
+        await waiting.delete()
+        change = await EstablishmentChange.create(
+            establishment_id=establishment.id,
             proposed=profile.values(),
             requested_by_id=user.id,
             requested_at=now,
         )
+        queue = [
+            await _queue_event(establishment, replaced_id, QueueChange.REMOVED, now)
+            for replaced_id in replaced
+        ]
+        queue.append(await _queue_event(establishment, change.id, QueueChange.ADDED, now))
+    for event in queue:
+        await events.publish(rt, event)
+    return change
+
+
+async def _queue_event(
+    establishment: Establishment, change_id: int, change: QueueChange, now: dt.datetime
+) -> Event:
+    return await queue_events.record(
+        office_id=establishment.office_id,
+        kind=ReviewKind.ESTABLISHMENT_CHANGE,
+        item_id=change_id,
+        change=change,
+        now=now,
+        establishment_id=establishment.id,
+    )
 
 
 async def review_profile_change(
@@ -431,6 +461,8 @@ async def review_profile_change(
             change=change.id,
             approved=approve,
         )
+        taken = await _queue_event(change.establishment, change.id, QueueChange.TAKEN, now)
+    await events.publish(rt, taken)
     return await EstablishmentChange.get(id=change.id)
 
 

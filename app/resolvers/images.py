@@ -13,6 +13,7 @@ image; only approved ones are served and shown on postings.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
@@ -25,9 +26,11 @@ from tortoise.transactions import in_transaction
 
 from app import media
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
-from app.models import AuditAction, Establishment, EstablishmentImage
+from app.models import AuditAction, Establishment, EstablishmentImage, Event
 from app.models.establishments import ImageFormat, ReviewStatus
-from app.resolvers import audit, validation
+from app.models.events import QueueChange
+from app.resolvers import audit, events, queue_events, validation
+from app.resolvers.review import ReviewKind
 from app.runtime import Runtime
 from app.threads import CORES, ThreadLimit
 from app.viewer import Viewer
@@ -213,6 +216,20 @@ def _caption(value: str | None) -> str:
     return caption
 
 
+async def _queue_event(
+    office_id: int, image: EstablishmentImage, change: QueueChange, now: dt.datetime
+) -> Event:
+    """The office's review queue gains or loses the image (in the transaction of the change)."""
+    return await queue_events.record(
+        office_id=office_id,
+        kind=ReviewKind.IMAGE,
+        item_id=image.id,
+        change=change,
+        now=now,
+        establishment_id=image.establishment_id,
+    )
+
+
 # --- Employer use cases -------------------------------------------------------------------
 
 
@@ -240,9 +257,10 @@ async def upload_image(
     name = media.file_name(content_hash, clean.format)
     # The file first: a crash between the two leaves an unused file, never a row without one.
     await anyio.to_thread.run_sync(media.write, rt.settings.media_root, name, clean.data)
+    now = rt.clock.now()
     async with in_transaction():
         # Concurrent uploads of one establishment wait here, so the limit holds.
-        await Establishment.select_for_update().get(id=establishment_id)
+        establishment = await Establishment.select_for_update().get(id=establishment_id)
         if await _counted_images(establishment_id) >= MAX_IMAGES_PER_ESTABLISHMENT:
             raise _limit_reached()
         if await EstablishmentImage.exists(
@@ -252,7 +270,7 @@ async def upload_image(
         ):
             raise user_error(ErrorCode.ALREADY_EXISTS, "同じ画像がすでに登録されています。", "file")
         position = await EstablishmentImage.filter(establishment_id=establishment_id).count()
-        return await EstablishmentImage.create(
+        image = await EstablishmentImage.create(
             establishment_id=establishment_id,
             content_hash=content_hash,
             format=clean.format,
@@ -262,21 +280,33 @@ async def upload_image(
             caption=caption,
             position=position,
             uploaded_by_id=user.id,
-            uploaded_at=rt.clock.now(),
+            uploaded_at=now,
         )
+        added = await _queue_event(establishment.office_id, image, QueueChange.ADDED, now)
+    await events.publish(rt, added)
+    return image
 
 
 async def delete_image(rt: Runtime, viewer: Viewer, image_id: int) -> EstablishmentImage:
-    """Delete an image of any status; the ones after it move up one place."""
+    """Delete an image of any status; the ones after it move up one place. One waiting for
+    review leaves the office's queue."""
     image = await _own_image(viewer, image_id)
+    removed = None
     async with in_transaction():
-        await Establishment.select_for_update().get(id=image.establishment_id)
-        deleted = await EstablishmentImage.filter(id=image.id).delete()
-        if not deleted:
+        establishment = await Establishment.select_for_update().get(id=image.establishment_id)
+        # Read again under the lock: a review may have decided it meanwhile.
+        current = await EstablishmentImage.get_or_none(id=image.id)
+        if current is None:
             raise _not_found()
+        await EstablishmentImage.filter(id=image.id).delete()
         await EstablishmentImage.filter(
-            establishment_id=image.establishment_id, position__gt=image.position
+            establishment_id=image.establishment_id, position__gt=current.position
         ).update(position=F("position") - 1)
+        if current.status is ReviewStatus.PENDING:
+            now = rt.clock.now()
+            removed = await _queue_event(establishment.office_id, image, QueueChange.REMOVED, now)
+    if removed is not None:
+        await events.publish(rt, removed)
     if not await EstablishmentImage.exists(content_hash=image.content_hash, format=image.format):
         await anyio.to_thread.run_sync(
             media.remove, rt.settings.media_root, media.file_name(image.content_hash, image.format)
@@ -328,17 +358,28 @@ async def update_caption(
     if new_caption == image.caption:
         return image
     changes: dict[str, object] = {"caption": new_caption}
-    if image.status is ReviewStatus.APPROVED:
+    again = image.status is ReviewStatus.APPROVED
+    if again:
         changes.update(
             status=ReviewStatus.PENDING, reviewed_by_id=None, reviewed_at=None, review_reason=""
         )
-    updated = await EstablishmentImage.filter(id=image.id, status=image.status).update(**changes)
-    if not updated:
-        raise user_error(
-            ErrorCode.INVALID_STATE,
-            "画像が同時に変更されました。もう一度お試しください。",
-            "image_id",
+    added = None
+    async with in_transaction():
+        updated = await EstablishmentImage.filter(id=image.id, status=image.status).update(
+            **changes
         )
+        if not updated:
+            raise user_error(
+                ErrorCode.INVALID_STATE,
+                "画像が同時に変更されました。もう一度お試しください。",
+                "image_id",
+            )
+        if again:
+            establishment = await Establishment.get(id=image.establishment_id)
+            now = rt.clock.now()
+            added = await _queue_event(establishment.office_id, image, QueueChange.ADDED, now)
+    if added is not None:
+        await events.publish(rt, added)
     return await EstablishmentImage.get(id=image.id)
 
 
@@ -358,11 +399,12 @@ async def review_image(
         raise user_error(
             ErrorCode.TOO_LONG, f"理由は{REASON_MAX_LENGTH}文字以内で入力してください。", "reason"
         )
+    now = rt.clock.now()
     async with in_transaction():
         reviewed = await EstablishmentImage.filter(id=image.id, status=ReviewStatus.PENDING).update(
             status=ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
             reviewed_by_id=viewer.user.id,
-            reviewed_at=rt.clock.now(),
+            reviewed_at=now,
             review_reason=reason,
         )
         if not reviewed:
@@ -377,6 +419,8 @@ async def review_image(
             image=image.id,
             approved=approve,
         )
+        taken = await _queue_event(image.establishment.office_id, image, QueueChange.TAKEN, now)
+    await events.publish(rt, taken)
     return await EstablishmentImage.get(id=image.id)
 
 

@@ -6,6 +6,13 @@ or RETURNED (修正依頼); ACTIVE ends as INVALID at the referral deadline or w
 done by its due date. Every move is a conditional UPDATE on the status it leaves, so two
 requests (or two processes) racing for the same move cannot both make it, and it is written
 with its history entry in one transaction.
+
+Staff may enter a posting for an establishment of their office from a paper 求人申込書
+(`entered_by`), work it like the employer until it is submitted, and correct minor points of
+any submitted posting before accepting it. A move that puts a posting into the office's review
+queue or takes it out records a queue event (`app.resolvers.queue_events`), and a decision of
+staff leaves a notice in the establishment's inbox (`app.resolvers.notices`); both are written
+in the move's transaction and published after it.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import calendar
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +31,27 @@ from tortoise.transactions import in_transaction
 
 from app import closed_days, wages
 from app.clock import TOKYO
-from app.errors import ErrorCode, UserError, UserErrors, user_error
-from app.models import AuditAction, Portal, Posting, PostingEvent, PostingNumberSerial, User
-from app.models.posting_form import DISPATCH_TYPES, ITEMS, ONLINE_APPLICATION_RANGES, PostingForm
+from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
+from app.japanese import japanese_era_date
+from app.models import (
+    AuditAction,
+    Establishment,
+    Event,
+    Portal,
+    Posting,
+    PostingEvent,
+    PostingNumberSerial,
+    User,
+)
+from app.models.counter import NoticeKind
+from app.models.events import QueueChange
+from app.models.posting_form import (
+    DISPATCH_TYPES,
+    ITEM_BY_NAME,
+    ITEMS,
+    ONLINE_APPLICATION_RANGES,
+    PostingForm,
+)
 from app.models.postings import (
     CounterRegistrationReason,
     EmploymentType,
@@ -36,9 +61,10 @@ from app.models.postings import (
     PublicationRange,
     WorkStyle,
 )
-from app.resolvers import audit, posting_check, validation
+from app.resolvers import audit, events, notices, posting_check, queue_events, validation
 from app.resolvers.paging import Page, newest_first, oldest_first
 from app.resolvers.posting_check import CheckResult, PostingWarning, WarningCode
+from app.resolvers.review import ReviewKind
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -232,7 +258,9 @@ def _invalid_state(what: str) -> Exception:
 async def _own_posting(viewer: Viewer, posting_id: int) -> Posting:
     """A posting of the employer's establishment; any other looks like one that is not there."""
     user = viewer.require_employer()
-    posting = await Posting.get_or_none(id=posting_id, establishment_id=user.establishment_id)
+    posting = await Posting.get_or_none(
+        id=posting_id, establishment_id=user.establishment_id
+    ).select_related("establishment")
     if posting is None:
         raise _not_found()
     return posting
@@ -248,6 +276,18 @@ async def _office_posting(viewer: Viewer, posting_id: int) -> Posting:
     return posting
 
 
+async def _entered_posting(viewer: Viewer, posting_id: int) -> Posting:
+    """A posting the viewer may write and submit: the employer's own, or, for staff of its
+    office, one staff entered from a paper 求人申込書. An employer's own draft stays theirs:
+    staff change it only by a correction once it is submitted (`correct_posting`)."""
+    if viewer.require_employer_or_staff().portal != Portal.STAFF:
+        return await _own_posting(viewer, posting_id)
+    posting = await _office_posting(viewer, posting_id)
+    if posting.entered_by_id is None:
+        raise Forbidden("職員が代理入力した求人のみ編集・提出できます。")
+    return posting
+
+
 async def _record(
     posting_id: int,
     action: PostingAction,
@@ -257,6 +297,7 @@ async def _record(
     from_status: PostingStatus | None,
     to_status: PostingStatus,
     reason: str | None = None,
+    changes: list[dict[str, Any]] | None = None,
 ) -> None:
     await PostingEvent.create(
         posting_id=posting_id,
@@ -265,8 +306,45 @@ async def _record(
         from_status=from_status,
         to_status=to_status,
         reason=reason,
+        changes=changes,
         created_at=at,
     )
+
+
+def waits_for_review(posting: Posting) -> bool:
+    """Whether the posting is in its office's review queue (`app.resolvers.review`): submitted,
+    or active with a change waiting, or with a reserved renewal staff have not accepted."""
+    if posting.status is PostingStatus.SUBMITTED:
+        return posting.submitted_at is not None
+    if posting.status is not PostingStatus.ACTIVE:
+        return False
+    return posting.change_requested_at is not None or (
+        posting.renewal_reserved_at is not None and posting.renewal_accepted_at is None
+    )
+
+
+async def _queue_changed(posting: Posting, change: QueueChange, now: dt.datetime) -> Event:
+    """The queue event of the posting entering or leaving its office's queue; `posting` has its
+    establishment loaded. Call in the transaction of the move."""
+    return await queue_events.record(
+        office_id=posting.establishment.office_id,
+        kind=ReviewKind.POSTING,
+        item_id=posting.id,
+        change=change,
+        now=now,
+        establishment_id=posting.establishment_id,
+    )
+
+
+async def _publish(rt: Runtime, published: Iterable[Event]) -> None:
+    """Announce the events of a committed move, in the order they were written."""
+    for event in published:
+        await events.publish(rt, event)
+
+
+Within = Callable[[dt.datetime], Awaitable[list[Event]]]
+"""What else a move writes in its transaction (an audit entry, a notice), given its moment;
+the events to publish after the commit."""
 
 
 async def _move(
@@ -279,13 +357,17 @@ async def _move(
     to: PostingStatus,
     what: str,
     reason: str | None = None,
+    queue: QueueChange | None = None,
+    within: Within | None = None,
     **changes: Any,
 ) -> Posting:
-    """Move the posting to `to` if it is still in one of `allowed_from`, and record it."""
+    """Move the posting to `to` if it is still in one of `allowed_from`, and record it; with
+    `queue`, the posting entered or left the review queue (its establishment is loaded)."""
     if posting.status not in allowed_from:
         raise _invalid_state(what)
     assert viewer.user is not None
     now = rt.clock.now()
+    published: list[Event] = []
     async with in_transaction():
         moved = await Posting.filter(id=posting.id, status=posting.status).update(
             status=to, updated_at=now, **changes
@@ -301,6 +383,11 @@ async def _move(
             to_status=to,
             reason=reason,
         )
+        if queue is not None:
+            published.append(await _queue_changed(posting, queue, now))
+        if within is not None:
+            published += await within(now)
+    await _publish(rt, published)
     return await Posting.get(id=posting.id)
 
 
@@ -331,11 +418,54 @@ async def create_posting(rt: Runtime, viewer: Viewer, content: PostingContent) -
     return posting
 
 
+async def enter_posting(
+    rt: Runtime, viewer: Viewer, establishment_id: int, content: PostingContent
+) -> Posting:
+    """Staff: a new draft for an establishment of their office, entered from the paper
+    求人申込書 it handed in or sent (`entered_by`). Staff of the office may rewrite and submit
+    it; the establishment's logins see it as theirs, entered by Hello Work."""
+    staff = viewer.require_staff()
+    establishment = await Establishment.get_or_none(
+        id=establishment_id, office_id=staff.office_id
+    ).only("id")
+    # Another office's establishment is answered as one that is not there.
+    if establishment is None:
+        raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishment_id")
+    content = saved_content(content)
+    now = rt.clock.now()
+    async with in_transaction():
+        posting = await Posting.create(
+            establishment_id=establishment.id,
+            status=PostingStatus.DRAFT,
+            entered_by_id=staff.id,
+            created_at=now,
+            updated_at=now,
+            **content.stored(),
+        )
+        await _record(
+            posting.id,
+            PostingAction.CREATED,
+            actor_id=staff.id,
+            at=now,
+            from_status=None,
+            to_status=PostingStatus.DRAFT,
+        )
+        await audit.record(
+            rt,
+            AuditAction.POSTING_ENTERED_BY_STAFF,
+            actor=staff,
+            establishment_id=establishment.id,
+            posting=posting.id,
+        )
+    return posting
+
+
 async def update_posting(
     rt: Runtime, viewer: Viewer, posting_id: int, content: PostingContent
 ) -> Posting:
-    """Rewrite a draft or a posting returned for correction; other states are not editable."""
-    posting = await _own_posting(viewer, posting_id)
+    """Rewrite a draft or a posting returned for correction; other states are not editable.
+    Staff of the office rewrite only a posting staff entered."""
+    posting = await _entered_posting(viewer, posting_id)
     editable = (PostingStatus.DRAFT, PostingStatus.RETURNED)
     if posting.status not in editable:
         raise _invalid_state("編集")
@@ -381,8 +511,13 @@ async def submit_posting(
 ) -> Posting:
     """仮登録: a draft (or a corrected returned posting) goes to Hello Work, once it has no
     error and every warning is confirmed; whether it needs 本登録 at the counter, and by when,
-    is decided now."""
-    posting = await _own_posting(viewer, posting_id)
+    is decided now. It enters the office's review queue.
+
+    A posting staff entered from a paper 求人申込書 needs no 本登録: the paper itself came to
+    the counter (handed in, or sent), which is what 本登録 is for, so none is set; staff of the
+    office submit it like the employer would (`_entered_posting`).
+    """
+    posting = await _entered_posting(viewer, posting_id)
     if posting.status not in (PostingStatus.DRAFT, PostingStatus.RETURNED):
         raise _invalid_state("提出")
     content = sent_content(rt, PostingContent.of(posting), acknowledged)
@@ -390,7 +525,7 @@ async def submit_posting(
     registration: dict[str, Any] = {}
     # Once the employer has been to the counter for this posting, a submission after a return
     # or a withdrawal does not send them again.
-    if posting.counter_registration_confirmed_at is None:
+    if posting.counter_registration_confirmed_at is None and posting.entered_by_id is None:
         reasons = await counter_registration_reasons(posting, content, today)
         registration = {
             "counter_registration_reasons": [reason.value for reason in reasons],
@@ -406,14 +541,16 @@ async def submit_posting(
         allowed_from=(PostingStatus.DRAFT, PostingStatus.RETURNED),
         to=PostingStatus.SUBMITTED,
         what="提出",
+        queue=QueueChange.ADDED,
         submitted_at=rt.clock.now(),
         **registration,
     )
 
 
 async def withdraw_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
-    """Take a submitted posting back to draft before staff review it; a 本登録 still to be
-    done is decided again at the next submission, one done is kept."""
+    """Take a submitted posting back to draft before staff review it (it leaves the review
+    queue); a 本登録 still to be done is decided again at the next submission, one done is
+    kept."""
     posting = await _own_posting(viewer, posting_id)
     confirmed = posting.counter_registration_confirmed_at is not None
     return await _move(
@@ -424,6 +561,7 @@ async def withdraw_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Post
         allowed_from=(PostingStatus.SUBMITTED,),
         to=PostingStatus.DRAFT,
         what="取り下げ",
+        queue=QueueChange.REMOVED,
         **({} if confirmed else _NO_COUNTER_REGISTRATION),
     )
 
@@ -436,7 +574,8 @@ _NO_COUNTER_REGISTRATION: dict[str, Any] = {
 
 
 async def stop_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str) -> Posting:
-    """募集停止: an active posting becomes invalid now; a pending change or renewal lapses."""
+    """募集停止: an active posting becomes invalid now; a pending change or renewal lapses (and
+    leaves the review queue)."""
     reason = _reason("reason", reason, "募集停止の理由")
     posting = await _own_posting(viewer, posting_id)
     return await _move(
@@ -448,6 +587,7 @@ async def stop_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str
         to=PostingStatus.INVALID,
         what="募集停止",
         reason=reason,
+        queue=QueueChange.REMOVED if waits_for_review(posting) else None,
         stop_reason=reason,
         invalidated_at=rt.clock.now(),
         **_NOTHING_WAITING,
@@ -473,7 +613,8 @@ async def request_change(
     """A change to an active posting: kept aside for review, the active content stays. It is
     checked like a submission.
 
-    A newer request replaces one still waiting.
+    A newer request replaces one still waiting, and takes its turn in the review queue anew
+    (the queue event says ADDED each time: the item is at its new place).
     """
     posting = await _own_posting(viewer, posting_id)
     if posting.status is not PostingStatus.ACTIVE:
@@ -495,6 +636,8 @@ async def request_change(
             from_status=PostingStatus.ACTIVE,
             to_status=PostingStatus.ACTIVE,
         )
+        queued = await _queue_changed(posting, QueueChange.ADDED, now)
+    await events.publish(rt, queued)
     return await Posting.get(id=posting.id)
 
 
@@ -552,6 +695,8 @@ async def reserve_renewal(
             from_status=PostingStatus.ACTIVE,
             to_status=PostingStatus.ACTIVE,
         )
+        queued = await _queue_changed(posting, QueueChange.ADDED, now)
+    await events.publish(rt, queued)
     return await Posting.get(id=posting.id)
 
 
@@ -644,6 +789,39 @@ def _waiting(posting: Posting) -> _Waiting | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Notice:
+    """What a decision of staff tells the establishment (ハローワークからのお知らせ)."""
+
+    kind: NoticeKind
+    title: str
+    body: str
+
+
+def _named(posting: Posting, job_title: str | None = None) -> str:
+    """How a notice names a posting: its number once it has one, and its job title."""
+    title = job_title if job_title is not None else posting.job_title
+    if posting.posting_number is None:
+        return f"求人（{title}）"
+    return f"求人番号 {posting.posting_number}（{title}）"
+
+
+async def _post_notice(
+    posting: Posting, notice: _Notice, staff: User, now: dt.datetime
+) -> list[Event]:
+    """Put the notice in the establishment's inbox, in the transaction of the decision."""
+    posted = await notices.post(
+        establishment_id=posting.establishment_id,
+        kind=notice.kind,
+        title=notice.title,
+        body=notice.body,
+        now=now,
+        posting_id=posting.id,
+        sent_by_id=staff.id,
+    )
+    return [] if posted is None else [posted.event]
+
+
 async def _settle(
     rt: Runtime,
     staff: User,
@@ -652,11 +830,16 @@ async def _settle(
     action: PostingAction,
     *,
     what: str,
+    notice: _Notice,
     reason: str | None = None,
     **changes: Any,
 ) -> Posting:
     """Staff's answer to a change or renewal waiting on an active posting: the row updated if
-    the same request still waits, recorded and audited in one transaction."""
+    the same request still waits, recorded, audited, queued and noticed in one transaction.
+
+    The posting leaves the queue (TAKEN), unless a reserved renewal still waits once its change
+    is settled: then it is there again, at the renewal's place (ADDED).
+    """
     now = rt.clock.now()
     accepted = action in (PostingAction.CHANGE_ACCEPTED, PostingAction.RENEWAL_ACCEPTED)
     async with in_transaction():
@@ -676,18 +859,65 @@ async def _settle(
         )
         audit_action = AuditAction.POSTING_ACCEPTED if accepted else AuditAction.POSTING_RETURNED
         await _audit_review(rt, audit_action, staff, posting, change=True)
-    return await Posting.get(id=posting.id)
+        after = await Posting.get(id=posting.id)
+        still_waiting = waits_for_review(after)
+        published = [
+            await _queue_changed(
+                posting, QueueChange.ADDED if still_waiting else QueueChange.TAKEN, now
+            ),
+            *await _post_notice(posting, notice, staff, now),
+        ]
+    await _publish(rt, published)
+    return after
 
 
-async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Posting:
+ACCEPTANCE_NOTE_LABEL = "確認メモ"
+
+
+def _acceptance_note(note: str) -> str:
+    """確認メモ: optional, up to 500 characters; empty when none was given."""
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise validation.too_long("note", ACCEPTANCE_NOTE_LABEL, NOTE_MAX_LENGTH)
+    return note
+
+
+def _check_entered_acceptance(rt: Runtime, staff: User, posting: Posting, note: str) -> None:
+    """The rules of accepting a posting staff entered from paper: with FOUR_EYES_REVIEW=on
+    another staff member accepts it; either way the acceptance carries a note of what was
+    checked (the paper against the entry)."""
+    if posting.entered_by_id is None:
+        return
+    if rt.settings.four_eyes_review and posting.entered_by_id == staff.id:
+        raise user_error(
+            ErrorCode.SAME_STAFF_REVIEW,
+            "この求人を入力した職員は受理できません。別の職員が受理してください。",
+            "id",
+        )
+    if not note:
+        raise user_error(
+            ErrorCode.REQUIRED,
+            "職員が代理入力した求人の受理には確認メモが必要です。",
+            "note",
+        )
+
+
+async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int, note: str = "") -> Posting:
     """受理: a submitted posting becomes active with its number and referral deadline; for an
     active posting, its waiting change replaces the active content, or else its reserved
-    renewal is accepted to become active at the deadline."""
+    renewal is accepted to become active at the deadline.
+
+    `note` (確認メモ, up to 500 characters) is kept as the history entry's reason; it is
+    required for a posting staff entered (see `_check_entered_acceptance`). The posting leaves
+    the review queue and the establishment is told, with the number and the deadline.
+    """
+    note = _acceptance_note(note)
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
     now = rt.clock.now()
     waiting = _waiting(posting)
     if waiting is not None and waiting.renewal:
+        assert posting.referral_deadline is not None
         return await _settle(
             rt,
             staff,
@@ -695,10 +925,18 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
             waiting,
             PostingAction.RENEWAL_ACCEPTED,
             what="受理",
+            reason=note or None,
+            notice=_Notice(
+                NoticeKind.POSTING_ACCEPTED,
+                "求人の更新を受理しました",
+                f"{_named(posting)}の更新予約を受理しました。紹介期限日"
+                f"（{japanese_era_date(posting.referral_deadline)}）の翌日から、新しい求人番号で有効になります。",
+            ),
             renewal_accepted_at=now,
         )
     if waiting is not None:
         assert posting.pending_content is not None
+        assert posting.referral_deadline is not None
         content = PostingContent.from_json(posting.pending_content)
         return await _settle(
             rt,
@@ -707,12 +945,20 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
             waiting,
             PostingAction.CHANGE_ACCEPTED,
             what="受理",
+            reason=note or None,
+            notice=_Notice(
+                NoticeKind.POSTING_ACCEPTED,
+                "求人の変更を受理しました",
+                f"{_named(posting, content.job_title)}の変更申請を受理しました。変更後の内容で"
+                f"公開しています。\n紹介期限日: {japanese_era_date(posting.referral_deadline)}",
+            ),
             pending_content=None,
             change_requested_at=None,
             **content.stored(),
         )
     if posting.status is not PostingStatus.SUBMITTED:
         raise _invalid_state("受理")
+    _check_entered_acceptance(rt, staff, posting, note)
     if posting.counter_registration_reasons and posting.counter_registration_confirmed_at is None:
         due = posting.counter_registration_due_on
         assert due is not None
@@ -735,9 +981,8 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
         if not claimed:
             raise _invalid_state("受理")
         serial = await _next_serial(office.id)
-        await Posting.filter(id=posting.id).update(
-            posting_number=format_posting_number(office.code, serial)
-        )
+        number = format_posting_number(office.code, serial)
+        await Posting.filter(id=posting.id).update(posting_number=number)
         await _record(
             posting.id,
             PostingAction.ACCEPTED,
@@ -745,20 +990,37 @@ async def accept_posting(rt: Runtime, viewer: Viewer, posting_id: int) -> Postin
             at=now,
             from_status=PostingStatus.SUBMITTED,
             to_status=PostingStatus.ACTIVE,
+            reason=note or None,
         )
         await _audit_review(rt, AuditAction.POSTING_ACCEPTED, staff, posting, change=False)
+        published = [
+            await _queue_changed(posting, QueueChange.TAKEN, now),
+            *await _post_notice(
+                posting,
+                _Notice(
+                    NoticeKind.POSTING_ACCEPTED,
+                    "求人を受理しました",
+                    f"求人番号 {number}（{posting.job_title}）を受理しました。"
+                    f"\n紹介期限日: {japanese_era_date(deadline)}",
+                ),
+                staff,
+                now,
+            ),
+        ]
+    await _publish(rt, published)
     return await Posting.get(id=posting.id)
 
 
 async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: str) -> Posting:
     """修正依頼: a submitted posting goes back to the employer with the reason; for an active
     posting, its waiting change (or else its waiting renewal) is refused and the active
-    content stays."""
+    content stays. The posting leaves the review queue and the establishment is told why."""
     reason = _reason("reason", reason, "修正依頼の理由")
     posting = await _office_posting(viewer, posting_id)
     staff = viewer.require_staff()
     waiting = _waiting(posting)
     if waiting is not None and waiting.renewal:
+        assert posting.referral_deadline is not None
         return await _settle(
             rt,
             staff,
@@ -767,6 +1029,12 @@ async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: s
             PostingAction.RENEWAL_RETURNED,
             what="修正依頼",
             reason=reason,
+            notice=_Notice(
+                NoticeKind.POSTING_RETURNED,
+                "求人の更新予約を受理できませんでした",
+                f"{_named(posting)}の更新予約は受理されませんでした。この求人は紹介期限日"
+                f"（{japanese_era_date(posting.referral_deadline)}）で終了します。\n理由: {reason}",
+            ),
             renewal_content=None,
             renewal_reserved_at=None,
         )
@@ -779,23 +1047,123 @@ async def return_posting(rt: Runtime, viewer: Viewer, posting_id: int, reason: s
             PostingAction.CHANGE_RETURNED,
             what="修正依頼",
             reason=reason,
+            notice=_Notice(
+                NoticeKind.POSTING_RETURNED,
+                "求人の変更申請を受理できませんでした",
+                f"{_named(posting)}の変更申請は受理されませんでした。現在の内容のまま公開を"
+                f"続けます。\n理由: {reason}",
+            ),
             pending_content=None,
             change_requested_at=None,
         )
-    async with in_transaction():
-        returned = await _move(
-            rt,
-            viewer,
-            posting,
-            PostingAction.RETURNED,
-            allowed_from=(PostingStatus.SUBMITTED,),
-            to=PostingStatus.RETURNED,
-            what="修正依頼",
-            reason=reason,
-            return_reason=reason,
-        )
+
+    async def audited_and_noticed(now: dt.datetime) -> list[Event]:
         await _audit_review(rt, AuditAction.POSTING_RETURNED, staff, posting, change=False)
-    return returned
+        notice = _Notice(
+            NoticeKind.POSTING_RETURNED,
+            "求人の修正依頼があります",
+            f"{_named(posting)}について修正依頼があります。内容を修正して、もう一度提出して"
+            f"ください。\n理由: {reason}",
+        )
+        return await _post_notice(posting, notice, staff, now)
+
+    return await _move(
+        rt,
+        viewer,
+        posting,
+        PostingAction.RETURNED,
+        allowed_from=(PostingStatus.SUBMITTED,),
+        to=PostingStatus.RETURNED,
+        what="修正依頼",
+        reason=reason,
+        queue=QueueChange.TAKEN,
+        within=audited_and_noticed,
+        return_reason=reason,
+    )
+
+
+CORRECTION_NOTE_LABEL = "修正の理由"
+
+
+async def correct_posting(
+    rt: Runtime, viewer: Viewer, posting_id: int, changes: dict[str, Any], note: str
+) -> Posting:
+    """軽微な修正: staff of the office change items of a submitted posting before accepting
+    it, with a note (up to 500 characters) that the employer sees.
+
+    `changes` holds the items to change, by name; the others stay. Only a SUBMITTED posting
+    (仮登録, waiting for review) can be corrected: a change waiting on an active posting is
+    the employer's proposal, which staff accept or return. The corrected posting must pass
+    the check's errors, since it is still to be accepted; its warnings are staff's own call.
+    The history entry (CORRECTED) keeps each item changed with its label and its value before
+    and after as the printed 求人票 shows it, and the establishment gets a notice. The posting
+    stays where it is in the review queue.
+    """
+    note = validation.required("note", note, CORRECTION_NOTE_LABEL, NOTE_MAX_LENGTH)
+    posting = await _office_posting(viewer, posting_id)
+    staff = viewer.require_staff()
+    if posting.status is not PostingStatus.SUBMITTED:
+        raise _invalid_state("修正")
+    before = PostingContent.of(posting)
+    unknown = changes.keys() - ITEM_BY_NAME.keys()
+    assert not unknown, unknown
+    corrected = saved_content(PostingContent(**{**vars(before), **changes}))
+    result = posting_check.check(corrected, rt.clock.today())
+    if result.errors:
+        raise UserErrors(*result.errors)
+    stored, was = corrected.stored(), before.stored()
+    changed = [item for item in ITEMS if stored[item.name] != was[item.name]]
+    if not changed:
+        raise user_error(ErrorCode.NOTHING_CHANGED, "修正された項目がありません。", "content")
+    entries = [
+        {
+            "field": item.name,
+            "label": item.label,
+            "before": item.display(vars(before)[item.name]),
+            "after": item.display(vars(corrected)[item.name]),
+        }
+        for item in changed
+    ]
+    now = rt.clock.now()
+    async with in_transaction():
+        # The same submission, unchanged since it was read: the entry's "before" is exact.
+        updated = await Posting.filter(
+            id=posting.id,
+            status=PostingStatus.SUBMITTED,
+            submitted_at=posting.submitted_at,
+            updated_at=posting.updated_at,
+        ).update(updated_at=now, **{item.name: stored[item.name] for item in changed})
+        if not updated:
+            raise _invalid_state("修正")
+        await _record(
+            posting.id,
+            PostingAction.CORRECTED,
+            actor_id=staff.id,
+            at=now,
+            from_status=PostingStatus.SUBMITTED,
+            to_status=PostingStatus.SUBMITTED,
+            reason=note,
+            changes=entries,
+        )
+        # Which items, never their values: a contact may name a person.
+        await audit.record(
+            rt,
+            AuditAction.POSTING_CORRECTED,
+            actor=staff,
+            establishment_id=posting.establishment_id,
+            posting=posting.id,
+            items=[item.name for item in changed],
+        )
+        listed = "\n".join(f"・{item.label}" for item in changed)
+        notice = _Notice(
+            NoticeKind.POSTING_CORRECTED,
+            "求人の内容を修正しました",
+            f"{_named(posting, corrected.job_title)}の次の項目をハローワークで修正しました。"
+            f"\n{listed}\n修正の理由: {note}\n修正前と修正後の内容は求人の履歴で確認できます。",
+        )
+        published = await _post_notice(posting, notice, staff, now)
+    await _publish(rt, published)
+    return await Posting.get(id=posting.id)
 
 
 async def _audit_review(
@@ -844,7 +1212,7 @@ async def expire_postings(rt: Runtime) -> ExpiryResult:
         status=PostingStatus.SUBMITTED,
         counter_registration_due_on__lt=today,
         counter_registration_confirmed_at__isnull=True,
-    ):
+    ).select_related("establishment"):
         lapsed += await _lapse_one(rt, posting)
     return ExpiryResult(expired=expired, renewed=renewed, lapsed=lapsed)
 
@@ -871,6 +1239,8 @@ async def _lapse_one(rt: Runtime, posting: Posting) -> bool:
             to_status=PostingStatus.DRAFT,
             reason=f"本登録の期限（{due.year}年{due.month}月{due.day}日）の経過",
         )
+        queued = await _queue_changed(posting, QueueChange.REMOVED, now)
+    await events.publish(rt, queued)
     return True
 
 
@@ -880,6 +1250,7 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
     renew = posting.renewal_accepted_at is not None
     if renew:
         await _ensure_serial_row(office.id)
+    published: list[Event] = []
     async with in_transaction():
         claimed = await Posting.filter(id=posting.id, status=PostingStatus.ACTIVE).update(
             status=PostingStatus.INVALID,
@@ -890,6 +1261,9 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
         )
         if not claimed:
             return False
+        # A change, or a renewal staff have not accepted, ends with the posting.
+        if waits_for_review(posting):
+            published.append(await _queue_changed(posting, QueueChange.REMOVED, now))
         await _record(
             posting.id,
             PostingAction.EXPIRED,
@@ -928,6 +1302,7 @@ async def _expire_one(rt: Runtime, posting: Posting) -> bool:
                 to_status=PostingStatus.ACTIVE,
                 reason=f"求人番号 {posting.posting_number} の更新",
             )
+    await _publish(rt, published)
     return True
 
 

@@ -1,8 +1,9 @@
 """The staff review queue (審査待ち): everything of their office waiting for them, in one list.
 
-Submitted postings, changes to active postings, images and establishment profile changes,
-oldest first by the moment each started waiting; ties go posting, image, establishment change,
-then by id. Pages are keyset pages on that order, so an item reviewed meanwhile never shifts
+Submitted postings, changes to active postings, images, establishment profile changes and
+online pre-registrations (事業所の仮登録) whose address was confirmed, oldest first by the moment
+each started waiting; ties go posting, image, establishment change, pre-registration, then by
+id. Pages are keyset pages on that order, so an item reviewed meanwhile never shifts
 the next page.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from app.models import EstablishmentChange, EstablishmentImage, Posting
+from app.models.counter import EstablishmentPreRegistration, PreRegistrationStatus
 from app.models.establishments import ReviewStatus
 from app.models.postings import PostingStatus
 from app.resolvers.paging import Page, keyset_page, merge_pages
@@ -49,7 +51,7 @@ class QueuePosition:
 @dataclass(frozen=True)
 class QueueItem:
     position: QueuePosition
-    item: Posting | EstablishmentImage | EstablishmentChange
+    item: Posting | EstablishmentImage | EstablishmentChange | EstablishmentPreRegistration
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,15 @@ def _sources(office_id: int) -> list[_Source]:
                 establishment__office_id=office_id, status=ReviewStatus.PENDING
             ),
             "requested_at",
+        ),
+        _Source(
+            ReviewKind.PRE_REGISTRATION,
+            EstablishmentPreRegistration.filter(
+                office_id=office_id,
+                status=PreRegistrationStatus.PENDING,
+                verified_at__isnull=False,
+            ),
+            "verified_at",
         ),
     ]
 

@@ -13,6 +13,7 @@ check; each subscription then takes its own slice, after its own cursor.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
@@ -24,12 +25,25 @@ from tortoise.queryset import QuerySet
 
 from app.broker import Notice
 from app.errors import Forbidden, NotAuthenticated
-from app.models import Application, ApplicationEvent, Event, Interview, Message, Portal
-from app.models.events import EventKind
+from app.models import (
+    Application,
+    ApplicationEvent,
+    EstablishmentChange,
+    EstablishmentImage,
+    EstablishmentPreRegistration,
+    Event,
+    HelloWorkNotice,
+    Interview,
+    Message,
+    Portal,
+    Posting,
+)
+from app.models.events import EventKind, QueueChange
 from app.models.messages import MessageSender
 from app.resolvers.accounts import live_session_ids
 from app.resolvers.fanout import Coalescer
 from app.resolvers.interviews import InterviewChange
+from app.resolvers.review import ReviewKind
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -78,7 +92,8 @@ class Audience:
 
 
 def audience_of(viewer: Viewer) -> Audience:
-    """An employer sees its establishment's events, a seeker their own; staff nothing."""
+    """An employer sees its establishment's events, a seeker their own; staff nothing of
+    these (their office's queue has its own stream, `review_queue_changes`)."""
     user = viewer.user
     if user is None:
         raise NotAuthenticated
@@ -87,6 +102,18 @@ def audience_of(viewer: Viewer) -> Audience:
     if user.portal == Portal.SEEKER:
         return Audience(seeker_id=user.id)
     raise Forbidden
+
+
+def _establishment_audience(viewer: Viewer) -> Audience:
+    """The employers of an establishment, alone: its notices are nobody else's."""
+    user = viewer.require_employer()
+    return Audience(establishment_id=user.establishment_id)
+
+
+def _office_audience(viewer: Viewer) -> Audience:
+    """The staff of an office: the changes of its review queue."""
+    staff = viewer.require_staff()
+    return Audience(office_id=staff.office_id)
 
 
 @dataclass(frozen=True)
@@ -108,6 +135,26 @@ class InterviewChangeDelivery:
     change: InterviewChange
     interview: Interview
     application: Application
+
+
+@dataclass(frozen=True)
+class NoticeDelivery:
+    event_id: int
+    notice: HelloWorkNotice
+
+
+ReviewItem = Posting | EstablishmentImage | EstablishmentChange | EstablishmentPreRegistration
+
+
+@dataclass(frozen=True)
+class QueueChangeDelivery:
+    event_id: int
+    change: QueueChange
+    kind: ReviewKind
+    item_id: int
+    item: ReviewItem | None
+    """The item as it is now; None once it is gone (an image deleted, a change replaced)."""
+    at: dt.datetime
 
 
 def messages_received(
@@ -132,10 +179,28 @@ def interview_changes(
     return _deliveries(rt, viewer, audience_of(viewer), _INTERVIEW_CHANGES, after)
 
 
+def notices_received(
+    rt: Runtime, viewer: Viewer, *, after: int | None
+) -> AsyncGenerator[NoticeDelivery, None]:
+    """Hello Work's notices to the employer's establishment, after the event `after`."""
+    return _deliveries(rt, viewer, _establishment_audience(viewer), _NOTICES, after)
+
+
+def review_queue_changes(
+    rt: Runtime, viewer: Viewer, *, after: int | None
+) -> AsyncGenerator[QueueChangeDelivery, None]:
+    """Staff: items entering or leaving their office's review queue, after the event `after`."""
+    return _deliveries(rt, viewer, _office_audience(viewer), _QUEUE_CHANGES, after)
+
+
 async def latest_event_id(viewer: Viewer) -> int:
-    """The newest stored event the viewer may receive, 0 before any: a cursor that, passed
-    as `after`, makes a subscription miss nothing stored from this moment on."""
-    latest = await audience_of(viewer).events().order_by("-id").first()
+    """The newest stored event the viewer may receive (staff: of their office's queue), 0
+    before any: a cursor that, passed as `after`, makes a subscription miss nothing stored
+    from this moment on."""
+    user = viewer.user
+    staff = user is not None and user.portal == Portal.STAFF
+    audience = _office_audience(viewer) if staff else audience_of(viewer)
+    latest = await audience.events().order_by("-id").first()
     return latest.id if latest else 0
 
 
@@ -379,6 +444,60 @@ async def _interview_changes(events: list[Event]) -> dict[int, InterviewChangeDe
     return deliveries
 
 
+async def _notices(events: list[Event]) -> dict[int, NoticeDelivery]:
+    notice_ids = [event.notice_id for event in events if event.notice_id is not None]
+    notices = {
+        notice.id: notice
+        for notice in await HelloWorkNotice.filter(id__in=notice_ids).select_related(
+            "posting", "application"
+        )
+    }
+    deliveries = {}
+    for event in events:
+        notice = notices.get(event.notice_id or 0)
+        if notice is None:
+            log.warning("event %s names no stored notice", event.id)
+        else:
+            deliveries[event.id] = NoticeDelivery(event_id=event.id, notice=notice)
+    return deliveries
+
+
+_REVIEW_ITEMS: dict[ReviewKind, type[ReviewItem]] = {
+    ReviewKind.POSTING: Posting,
+    ReviewKind.IMAGE: EstablishmentImage,
+    ReviewKind.ESTABLISHMENT_CHANGE: EstablishmentChange,
+    ReviewKind.PRE_REGISTRATION: EstablishmentPreRegistration,
+}
+"""The row each kind of review item is."""
+
+
+async def _queue_changes(events: list[Event]) -> dict[int, QueueChangeDelivery]:
+    """Each change with its item as it is now: one query per kind of item."""
+    wanted: dict[ReviewKind, set[int]] = {}
+    for event in events:
+        if event.review_kind is not None and event.review_item_id is not None:
+            wanted.setdefault(ReviewKind(event.review_kind), set()).add(event.review_item_id)
+    items: dict[tuple[ReviewKind, int], ReviewItem] = {}
+    for kind, ids in wanted.items():
+        for row in await _REVIEW_ITEMS[kind].filter(id__in=sorted(ids)):
+            items[kind, row.id] = row
+    deliveries = {}
+    for event in events:
+        if event.review_kind is None or event.review_item_id is None or not event.queue_change:
+            log.warning("event %s names no review item", event.id)
+            continue
+        kind = ReviewKind(event.review_kind)
+        deliveries[event.id] = QueueChangeDelivery(
+            event_id=event.id,
+            change=event.queue_change,
+            kind=kind,
+            item_id=event.review_item_id,
+            item=items.get((kind, event.review_item_id)),
+            at=event.created_at,
+        )
+    return deliveries
+
+
 _MESSAGES = _Stream(EventKind.MESSAGE_RECEIVED, _messages, _receives_message)
 _STATUS_CHANGES = _Stream(
     EventKind.APPLICATION_STATUS_CHANGED, _status_changes, _receives_every_change
@@ -386,3 +505,5 @@ _STATUS_CHANGES = _Stream(
 _INTERVIEW_CHANGES = _Stream(
     EventKind.INTERVIEW_CHANGED, _interview_changes, _receives_every_change
 )
+_NOTICES = _Stream(EventKind.NOTICE_RECEIVED, _notices, _receives_every_change)
+_QUEUE_CHANGES = _Stream(EventKind.REVIEW_QUEUE_CHANGED, _queue_changes, _receives_every_change)

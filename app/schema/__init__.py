@@ -27,6 +27,7 @@ from app.schema.establishments import (
     YEN_SCALAR,
     Establishment,
     EstablishmentMutation,
+    EstablishmentQuery,
     Office,
     Yen,
 )
@@ -41,8 +42,10 @@ from app.schema.home import HomeQuery
 from app.schema.images import ImageMutation, ImageQuery
 from app.schema.interviews import InterviewMutation
 from app.schema.messages import MessageMutation, MessageQuery
+from app.schema.notices import NoticeMutation, NoticeQuery
 from app.schema.office_events import OfficeEventMutation, OfficeEventQuery
 from app.schema.postings import Posting, PostingMutation, PostingQuery
+from app.schema.pre_registration import PreRegistrationMutation
 from app.schema.review import ReviewQuery
 from app.schema.seekers import SeekerMutation, SeekerQuery, SeekerRequest
 from app.schema.subscriptions import Subscription, SubscriptionQuery
@@ -59,6 +62,7 @@ class Query(
     SeekerQuery,
     ApplicationQuery,
     MessageQuery,
+    NoticeQuery,
     ImageQuery,
     OfficeEventQuery,
     ReviewQuery,
@@ -66,6 +70,7 @@ class Query(
     WageQuery,
     AuditQuery,
     SubscriptionQuery,
+    EstablishmentQuery,
 ):
     @strawberry.field(description="Any object the viewer may see, by its global ID.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -86,9 +91,11 @@ class Mutation(
     ApplicationMutation,
     DocumentMutation,
     MessageMutation,
+    NoticeMutation,
     ImageMutation,
     OfficeEventMutation,
     InterviewMutation,
+    PreRegistrationMutation,
 ):
     pass
 

@@ -89,6 +89,12 @@ class EmployerLogin(relay.Node):
         description="Set while locked after 5 wrong passwords in a row."
     )
     is_viewer: bool = strawberry.field(description="This is the viewer's own login.")
+    active: bool = strawberry.field(
+        description="有効: false once the login withdrew (退会) or another login removed it."
+    )
+    withdrawn_at: dt.datetime | None = strawberry.field(
+        description="退会: when the login withdrew or was removed; null while active."
+    )
 
     @classmethod
     def from_model(cls, user: models.User, *, viewer_id: int | None, now: dt.datetime) -> Self:
@@ -100,6 +106,8 @@ class EmployerLogin(relay.Node):
             last_login_at=user.last_login_at,
             locked_until=user.locked_until if locked else None,
             is_viewer=user.id == viewer_id,
+            active=user.is_active,
+            withdrawn_at=user.withdrawn_at,
         )
 
     @strawberry.field(description="Locked now (ログイン停止中).")

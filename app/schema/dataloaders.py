@@ -53,6 +53,8 @@ class PostingHistoryRow(TypedDict):
     from_status: PostingStatus | None
     to_status: PostingStatus
     reason: str | None
+    changes: list[dict[str, Any]] | None
+    """What a correction by staff changed (field, label, before, after), else None."""
     created_at: dt.datetime
 
 

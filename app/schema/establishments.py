@@ -5,22 +5,58 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
-from typing import NewType, Self
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, NewType, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 
 from app import models
 from app.errors import UserErrors
 from app.japanese import japanese_era_date
+from app.mail import masked
 from app.models.establishments import ReviewStatus as ReviewStatusEnum
 from app.models.postings import PostingCategory as PostingCategoryEnum
-from app.resolvers import establishments
+from app.resolvers import establishments, office_establishments
+from app.resolvers.accounts import counter_recovery
+from app.resolvers.office_establishments import (
+    EstablishmentPosition,
+    HistoryPosition,
+    HistorySource,
+    ReviewHistoryAction,
+)
+from app.resolvers.paging import Page
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
+from app.schema.paging import (
+    CountedConnection,
+    Edge,
+    bad_cursor,
+    bad_input,
+    check_first,
+    connection,
+    cursor_moment,
+    cursor_number,
+    cursor_parts,
+    encode_cursor,
+    page_args,
+)
 from app.schema.permissions import IsEmployer, IsStaff
+
+if TYPE_CHECKING:
+    from app.schema.accounts import EmployerLogin
+    from app.schema.applications import Application
+    from app.schema.postings import Posting, PostingStatus
+
+# The types of the staff's nested lists are declared where they belong, and those modules
+# import this one: they are named lazily.
+LazyPosting = Annotated["Posting", strawberry.lazy("app.schema.postings")]
+LazyApplication = Annotated["Application", strawberry.lazy("app.schema.applications")]
+LazyEmployerLogin = Annotated["EmployerLogin", strawberry.lazy("app.schema.accounts")]
+LazyPostingStatus = Annotated["PostingStatus", strawberry.lazy("app.schema.postings")]
+
 
 strawberry.enum(
     PostingCategoryEnum,
@@ -119,14 +155,122 @@ class Establishment(relay.Node):
         description="通知先メールアドレス; empty: the logins' own addresses."
     )
     office_id: strawberry.Private[int]
+    logins_loader: strawberry.Private[DataLoader[int, list[models.User]] | None] = None
+    """The logins of a whole page of `establishments`, read at once; None elsewhere."""
 
     @classmethod
-    def from_model(cls, establishment: models.Establishment) -> Self:
+    def from_model(
+        cls,
+        establishment: models.Establishment,
+        logins_loader: DataLoader[int, list[models.User]] | None = None,
+    ) -> Self:
         return cls(
             id=establishment.id,
             establishment_number=establishment.number,
             office_id=establishment.office_id,
+            logins_loader=logins_loader,
             **establishments.EstablishmentProfile.of(establishment).values(),
+        )
+
+    def _sees_records(self, info: Info) -> bool:
+        return office_establishments.office_staff(info.context.viewer, self.office_id) is not None
+
+    @strawberry.field(
+        description=(
+            "Staff of its office: its postings in every state, newest first; of the drafts "
+            "(一時保存) only those staff entered, an employer's unsent draft being its own. "
+            "`status` keeps those states. Null for anyone else."
+        )
+    )
+    async def postings(
+        self,
+        info: Info,
+        status: list[LazyPostingStatus] | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> EstablishmentPostingConnection | None:
+        if not self._sees_records(info):
+            return None
+        viewer = info.context.viewer
+        after_id = page_args(_POSTINGS_CURSOR, first, after)
+        page = await office_establishments.establishment_postings(
+            viewer, self.id, self.office_id, statuses=status, first=first, after_id=after_id
+        )
+        return _postings_connection(
+            page,
+            lambda: office_establishments.count_establishment_postings(
+                viewer, self.id, self.office_id, statuses=status
+            ),
+        )
+
+    @strawberry.field(
+        description=(
+            "Staff of its office: the applications to its postings (応募者), newest first. "
+            "Null for anyone else."
+        )
+    )
+    async def applications(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> EstablishmentApplicationConnection | None:
+        if not self._sees_records(info):
+            return None
+        viewer = info.context.viewer
+        after_id = page_args(_APPLICATIONS_CURSOR, first, after)
+        page = await office_establishments.establishment_applications(
+            viewer, self.id, self.office_id, first=first, after_id=after_id
+        )
+        return _applications_connection(
+            page,
+            lambda: office_establishments.count_establishment_applications(
+                viewer, self.id, self.office_id
+            ),
+        )
+
+    @strawberry.field(
+        description=(
+            "Staff of its office: its logins, active and closed (removed or 退会), oldest "
+            "first, without any secret. Null for anyone else; employers read `employerLogins`."
+        )
+    )
+    async def logins(self, info: Info) -> list[LazyEmployerLogin] | None:
+        from app.schema.accounts import EmployerLogin
+
+        if not self._sees_records(info):
+            return None
+        if self.logins_loader is not None:
+            found = await self.logins_loader.load(self.id)
+        else:
+            found = (await office_establishments.logins_of([self.id]))[0]
+        now = info.context.rt.clock.now()
+        return [EmployerLogin.from_model(user, viewer_id=None, now=now) for user in found]
+
+    @strawberry.field(
+        description=(
+            "Staff of its office: the decisions taken about it, newest first — postings "
+            "accepted, returned, corrected or confirmed at the counter (本登録), changes and "
+            "renewals reviewed, images and profile changes reviewed, the pre-registration "
+            "confirmed. Null for anyone else."
+        )
+    )
+    async def review_history(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> ReviewHistoryEntryConnection | None:
+        if not self._sees_records(info):
+            return None
+        viewer = info.context.viewer
+        position = _history_page_args(first, after)
+        page = await office_establishments.review_history(
+            viewer, self.id, self.office_id, first=first, after=position
+        )
+        return connection(
+            lambda **parts: ReviewHistoryEntryConnection(
+                **parts,
+                count=lambda: office_establishments.count_review_history(
+                    viewer, self.id, self.office_id
+                ),
+            ),
+            page,
+            _history_edge,
         )
 
     @strawberry.field(description="The jurisdiction office (管轄安定所).")
@@ -155,6 +299,211 @@ class Establishment(relay.Node):
         viewer = info.context.viewer
         return await visible_nodes(
             node_ids, lambda ids: establishments.visible_establishments(viewer, ids), cls.from_model
+        )
+
+
+@strawberry.type(description="A page of the office's establishments; `first` is at most 100.")
+class EstablishmentConnection(CountedConnection[Edge[Establishment]]):
+    pass
+
+
+@strawberry.type
+class EstablishmentPostingEdge:
+    cursor: str
+    node: LazyPosting
+
+
+@strawberry.type(description="A page of an establishment's postings, newest first.")
+class EstablishmentPostingConnection(CountedConnection[EstablishmentPostingEdge]):
+    pass
+
+
+@strawberry.type
+class EstablishmentApplicationEdge:
+    cursor: str
+    node: LazyApplication
+
+
+@strawberry.type(description="A page of the applications to an establishment, newest first.")
+class EstablishmentApplicationConnection(CountedConnection[EstablishmentApplicationEdge]):
+    pass
+
+
+strawberry.enum(
+    ReviewHistoryAction,
+    description=(
+        "What staff decided: a posting accepted (受理), returned (修正依頼), corrected, "
+        "confirmed at the counter (本登録); a change or renewal of an active posting accepted "
+        "or returned; an image or profile change approved or rejected; the online "
+        "pre-registration confirmed (本登録)."
+    ),
+)
+
+
+@strawberry.type(description="One decision staff took about an establishment (審査履歴).")
+class ReviewHistoryEntry:
+    at: dt.datetime = strawberry.field(description="When it was decided.")
+    action: ReviewHistoryAction
+    reason: str = strawberry.field(
+        description="The reason or note given with it (修正依頼の理由, 差戻しの理由); may be empty."
+    )
+    posting_pk: strawberry.Private[int | None]
+    by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The posting decided about; null for the establishment's own.")
+    async def posting(self, info: Info) -> LazyPosting | None:
+        from app.schema.postings import Posting
+
+        if self.posting_pk is None:
+            return None
+        return Posting.from_model(await info.context.loaders.posting_by_id.load(self.posting_pk))
+
+    @strawberry.field(
+        description=(
+            "Who decided, as the office shows a colleague: the staff login's address masked "
+            "(s***@example.jp); null when unknown."
+        )
+    )
+    async def by(self, info: Info) -> str | None:
+        if self.by_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.by_id)
+        return masked(user.email) if user is not None else None
+
+    @strawberry.field(description="The viewer took this decision.")
+    def by_viewer(self, info: Info) -> bool:
+        user = info.context.viewer.user
+        return user is not None and self.by_id == user.id
+
+
+@strawberry.type(description="A page of an establishment's review history, newest first.")
+class ReviewHistoryEntryConnection(CountedConnection[Edge[ReviewHistoryEntry]]):
+    pass
+
+
+_ESTABLISHMENTS_CURSOR = "establishment"
+_POSTINGS_CURSOR = "establishment-posting"
+_APPLICATIONS_CURSOR = "establishment-application"
+_HISTORY_CURSOR = "review-history"
+
+
+def _establishment_cursor(establishment: models.Establishment) -> str:
+    # The kana in hex: a cursor's parts are split on a separator the kana must not hold.
+    return encode_cursor(
+        _ESTABLISHMENTS_CURSOR, establishment.name_kana.encode().hex(), establishment.id
+    )
+
+
+def _establishments_page_args(first: int, after: str | None) -> EstablishmentPosition | None:
+    check_first(first)
+    if after is None:
+        return None
+    kana, establishment_id = cursor_parts(after, _ESTABLISHMENTS_CURSOR, 2)
+    try:
+        name_kana = bytes.fromhex(kana).decode()
+    except ValueError as exc:  # not hex, or not UTF-8 inside (UnicodeError is a ValueError)
+        raise bad_cursor() from exc
+    return EstablishmentPosition(name_kana=name_kana, id=cursor_number(establishment_id))
+
+
+def _postings_connection(
+    page: Page[models.Posting], count: Callable[[], Awaitable[int]]
+) -> EstablishmentPostingConnection:
+    from app.schema.postings import Posting
+
+    return connection(
+        lambda **parts: EstablishmentPostingConnection(**parts, count=count),
+        page,
+        lambda posting: EstablishmentPostingEdge(
+            cursor=encode_cursor(_POSTINGS_CURSOR, posting.id), node=Posting.from_model(posting)
+        ),
+    )
+
+
+def _applications_connection(
+    page: Page[models.Application], count: Callable[[], Awaitable[int]]
+) -> EstablishmentApplicationConnection:
+    from app.schema.applications import Application
+
+    return connection(
+        lambda **parts: EstablishmentApplicationConnection(**parts, count=count),
+        page,
+        lambda application: EstablishmentApplicationEdge(
+            cursor=encode_cursor(_APPLICATIONS_CURSOR, application.id),
+            node=Application.from_model(application),
+        ),
+    )
+
+
+def _history_cursor(position: HistoryPosition) -> str:
+    at = position.at.astimezone(dt.UTC).isoformat()
+    return encode_cursor(_HISTORY_CURSOR, at, position.source.value, position.id, separator="|")
+
+
+def _history_page_args(first: int, after: str | None) -> HistoryPosition | None:
+    check_first(first)
+    if after is None:
+        return None
+    at, source, entry_id = cursor_parts(after, _HISTORY_CURSOR, 3, separator="|")
+    try:
+        history_source = HistorySource(source)
+    except ValueError as exc:
+        raise bad_cursor() from exc
+    return HistoryPosition(at=cursor_moment(at), source=history_source, id=cursor_number(entry_id))
+
+
+def _history_edge(entry: office_establishments.ReviewHistoryEntry) -> Edge[ReviewHistoryEntry]:
+    return Edge(
+        cursor=_history_cursor(entry.position),
+        node=ReviewHistoryEntry(
+            at=entry.position.at,
+            action=entry.action,
+            reason=entry.reason,
+            posting_pk=entry.posting_id,
+            by_id=entry.by_id,
+        ),
+    )
+
+
+@strawberry.type
+class EstablishmentQuery:
+    @strawberry.field(
+        description=(
+            "Staff: the establishments of their office (事業所検索), in kana order "
+            "(アイウエオ順, then by id). `search` (up to 100 characters) finds the name or kana "
+            "holding it — full- and half-width alike, hiragana finding the kana — and, for "
+            "digits with or without hyphens, an establishment number (事業所番号) starting with "
+            "them or a phone number holding them. Empty: every establishment of the office."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def establishments(
+        self, info: Info, search: str | None = None, first: int = 20, after: str | None = None
+    ) -> EstablishmentConnection:
+        viewer = info.context.viewer
+        position = _establishments_page_args(first, after)
+        if search is not None and len(search.strip()) > office_establishments.SEARCH_MAX_LENGTH:
+            raise bad_input(
+                f"search は{office_establishments.SEARCH_MAX_LENGTH}文字以内で指定してください。"
+            )
+        page = await office_establishments.office_establishments(
+            viewer, search=search, first=first, after=position
+        )
+        logins: DataLoader[int, list[models.User]] = DataLoader(
+            load_fn=office_establishments.logins_of
+        )
+        return connection(
+            lambda **parts: EstablishmentConnection(
+                **parts,
+                count=lambda: office_establishments.count_office_establishments(
+                    viewer, search=search
+                ),
+            ),
+            page,
+            lambda establishment: Edge(
+                cursor=_establishment_cursor(establishment),
+                node=Establishment.from_model(establishment, logins),
+            ),
         )
 
 
@@ -300,6 +649,43 @@ class EstablishmentChangeReviewPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.input(
+    description=(
+        "窓口でのメールアドレス再設定: staff, after checking the person's identity at the "
+        "counter, give a login whose address no longer works a new one."
+    )
+)
+class LoginEmailResetAtCounterInput:
+    # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
+    login_id: strawberry.ID = strawberry.field(
+        description="An `EmployerLogin` ID (from `Establishment.logins`)."
+    )
+    new_email: str = strawberry.field(description="Half-width, up to 100 characters.")
+    new_email_confirmation: str
+    identity_check: str = strawberry.field(
+        description=(
+            "What was checked in person (本人確認の内容, e.g. 運転免許証で本人確認); "
+            "required, up to 200 characters."
+        )
+    )
+
+
+@strawberry.type(
+    description=(
+        "On success the login has the new address, every session of it has ended, and a "
+        "password reset key (認証キー, 50 minutes) went to the new address for "
+        "`passwordResetComplete`."
+    )
+)
+class LoginEmailResetAtCounterPayload:
+    login: LazyEmployerLogin | None = None
+    key_expires_at: dt.datetime | None = strawberry.field(
+        default=None, description="The mailed key is valid until then."
+    )
+    establishment: Establishment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
 @strawberry.type
 class EstablishmentMutation:
     @strawberry.mutation(
@@ -389,5 +775,40 @@ class EstablishmentMutation:
         establishment = await models.Establishment.get(id=change.establishment_id)
         return EstablishmentChangeReviewPayload(
             change=EstablishmentChange.from_model(change),
+            establishment=Establishment.from_model(establishment),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Staff of the establishment's office: set a new email for an active login after "
+            "an identity check at the counter; its sessions end and a password reset key is "
+            "mailed to the new address. Another office's login is NOT_FOUND."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def login_email_reset_at_counter(
+        self, info: Info, input: LoginEmailResetAtCounterInput
+    ) -> LoginEmailResetAtCounterPayload:
+        from app.schema.accounts import EMPLOYER_LOGIN_TYPE, EmployerLogin
+
+        ctx = info.context
+        try:
+            login_id = decode_id(input.login_id, EMPLOYER_LOGIN_TYPE, "loginId")
+            reset = await counter_recovery.reset_login_email(
+                ctx.rt,
+                ctx.viewer,
+                login_id=login_id,
+                new_email=input.new_email,
+                new_email_confirmation=input.new_email_confirmation,
+                identity_check=input.identity_check,
+                client=ctx.client_address,
+            )
+        except UserErrors as exc:
+            return LoginEmailResetAtCounterPayload(errors=user_errors(exc))
+        assert reset.login.establishment_id is not None
+        establishment = await models.Establishment.get(id=reset.login.establishment_id)
+        return LoginEmailResetAtCounterPayload(
+            login=EmployerLogin.from_model(reset.login, viewer_id=None, now=ctx.rt.clock.now()),
+            key_expires_at=reset.key.expires_at,
             establishment=Establishment.from_model(establishment),
         )

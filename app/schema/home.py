@@ -24,6 +24,9 @@ class EmployerHome:
     establishment_name: str = strawberry.field(description="Shown as 「〇〇 様」.")
     office_name: str = strawberry.field(description="管轄安定所名.")
     unread_message_count: int = strawberry.field(description="メッセージ 新着.")
+    unread_notice_count: int = strawberry.field(
+        description="お知らせ 未読: Hello Work's notices no login of the establishment has read."
+    )
     active_postings: list[CategorySummary] = strawberry.field(
         description="有効中求人: 一般, 学卒, 障害者."
     )
@@ -60,6 +63,7 @@ class HomeQuery:
             establishment_name=home.establishment.name,
             office_name=home.office.name,
             unread_message_count=home.unread_message_count,
+            unread_notice_count=home.unread_notice_count,
             active_postings=[
                 CategorySummary(
                     category=s.category, posting_count=s.posting_count, hiring_count=s.hiring_count

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Generic, Protocol, TypeVar
 
 import strawberry
@@ -105,6 +105,18 @@ class Connection(Generic[EdgeT]):
 
     page_info: relay.PageInfo
     edges: list[EdgeT]
+
+
+@strawberry.type
+class CountedConnection(Connection[EdgeT], Generic[EdgeT]):
+    """A `Connection` with `totalCount`: counted with the list's own filter, and only when the
+    client selects it (a page alone costs one query)."""
+
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many the list holds over all its pages.")
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 class _Edge(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import Any, Self, TypeVar
 
@@ -17,7 +18,7 @@ from app.errors import ErrorCode, UserErrors, user_error
 from app.models import posting_form as form
 from app.models import postings as enums
 from app.models.posting_form import ITEM_BY_NAME, ITEMS, Item, Labelled, PostingForm
-from app.resolvers import posting_check, postings
+from app.resolvers import posting_check, postings, validation
 from app.resolvers.paging import Page
 from app.schema.accounts import Portal
 from app.schema.context import Info
@@ -27,7 +28,7 @@ from app.schema.establishments import Establishment, PostingCategory, Yen
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
-from app.schema.permissions import IsEmployer, IsStaff
+from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
 
 def _labelled(enum: type[Labelled], description: str, name: str | None = None) -> None:
@@ -272,6 +273,51 @@ class PostingContentInput:
         )
 
 
+def _may_be_null(item: Item[Any]) -> bool:
+    """Whether the item's value may be None (a number or a group left empty)."""
+    return type(None) in typing.get_args(_input_type(item))
+
+
+def _with_optional_items(cls: type[T]) -> type[T]:
+    """Give an input class a field for each of the form's items, each optional: an item left
+    out is not sent (UNSET)."""
+    annotations = inspect.get_annotations(cls)
+    for item in ITEMS:
+        annotations[item.name] = _input_type(item) | None
+        setattr(
+            cls, item.name, strawberry.field(description=_hinted(item), default=strawberry.UNSET)
+        )
+    cls.__annotations__ = annotations
+    return cls
+
+
+@strawberry.input(
+    description=(
+        "Items of the posting form to change; an item left out stays as it is. null empties "
+        'an item that may be empty (a number, a group); text is emptied with "".'
+    )
+)
+@_with_optional_items
+class PostingContentChangesInput:
+    def to_changes(self) -> dict[str, Any]:
+        """The items sent, by name, as the form holds them; null for an item that cannot be
+        empty is refused."""
+        form_errors = validation.Form()
+        changes: dict[str, Any] = {}
+        for item in ITEMS:
+            value = getattr(self, item.name)
+            if value is strawberry.UNSET:
+                continue
+            if value is None and not _may_be_null(item):
+                form_errors.error(
+                    ErrorCode.REQUIRED, f"{item.label}は空にできません。", f"content.{item.name}"
+                )
+                continue
+            changes[item.name] = _from_input(item, value)
+        form_errors.done()
+        return changes
+
+
 # --- The check --------------------------------------------------------------------------
 
 
@@ -394,25 +440,57 @@ _FORM_SECTIONS = [
 ]
 
 
+@strawberry.type(description="One item a correction by staff (軽微な修正) changed.")
+class PostingChange:
+    field: str = strawberry.field(description="Its field in `PostingContentInput` (camelCase).")
+    label: str = strawberry.field(description="Its Japanese label, as the form shows it.")
+    before: str = strawberry.field(
+        description="Its value before, as the printed 求人票 shows it; empty when it was empty."
+    )
+    after: str = strawberry.field(description="Its value after, likewise.")
+
+    @classmethod
+    def from_stored(cls, entry: dict[str, Any]) -> Self:
+        return cls(
+            field=to_camel_case(entry["field"]),
+            label=entry["label"],
+            before=entry["before"],
+            after=entry["after"],
+        )
+
+
 @strawberry.type(description="One entry of a posting's history.")
 class PostingEvent:
     action: PostingAction
     actor_portal: Portal | None = strawberry.field(
-        description="Who acted: staff or the employer; null when the referral deadline did."
+        description=(
+            "Who acted: STAFF (ハローワーク職員; which one is not shown) or the employer; null "
+            "when the service did (the referral deadline, a lapse)."
+        )
     )
     from_status: PostingStatus | None
     to_status: PostingStatus
-    reason: str | None
+    reason: str | None = strawberry.field(
+        description=(
+            "Why: the reason of a return or a stop, the note of an acceptance (確認メモ) or of "
+            "a correction (修正の理由)."
+        )
+    )
+    changes: list[PostingChange] = strawberry.field(
+        description="What a correction by staff (CORRECTED) changed; empty for other entries."
+    )
     at: dt.datetime
 
     @classmethod
     def from_row(cls, row: PostingHistoryRow) -> Self:
+        changes = row["changes"]
         return cls(
             action=row["action"],
             actor_portal=row["actor_portal"],
             from_status=row["from_status"],
             to_status=row["to_status"],
             reason=row["reason"],
+            changes=[PostingChange.from_stored(entry) for entry in changes or ()],
             at=row["created_at"],
         )
 
@@ -450,6 +528,12 @@ class Posting(relay.Node):
     return_reason: str | None = strawberry.field(description="修正依頼の理由.")
     stop_reason: str | None = strawberry.field(description="募集停止の理由.")
     change_requested_at: dt.datetime | None
+    entered_by_staff: bool = strawberry.field(
+        description=(
+            "代理入力: entered by Hello Work staff from a paper 求人申込書 (which staff member "
+            "is not shown to the establishment)."
+        )
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     establishment_id: strawberry.Private[int]
@@ -477,6 +561,7 @@ class Posting(relay.Node):
             return_reason=posting.return_reason,
             stop_reason=posting.stop_reason,
             change_requested_at=posting.change_requested_at,
+            entered_by_staff=posting.entered_by_id is not None,
             created_at=posting.created_at,
             updated_at=posting.updated_at,
             establishment_id=posting.establishment_id,
@@ -564,7 +649,12 @@ class Posting(relay.Node):
     async def images(self, info: Info) -> list[PostingImage]:
         return await posting_images(info, self.establishment_id)
 
-    @strawberry.field(description="Every state change: who, when, from, to and why.")
+    @strawberry.field(
+        description=(
+            "Every state change and correction by staff: who, when, from, to, why and, for a "
+            "correction, what changed."
+        )
+    )
     async def history(self, info: Info) -> list[PostingEvent]:
         rows = await info.context.loaders.posting_events_by_posting_id.load(self.id)
         return [PostingEvent.from_row(row) for row in rows]
@@ -869,15 +959,29 @@ class PostingCreateInput:
     content: PostingContentInput
 
 
+@strawberry.input(
+    description="A posting entered by staff from an establishment's paper 求人申込書."
+)
+class PostingEnterForEstablishmentInput:
+    establishment_id: relay.GlobalID = strawberry.field(
+        description="An establishment of the staff member's office."
+    )
+    content: PostingContentInput
+
+
 @strawberry.input
 class PostingUpdateInput:
-    id: relay.GlobalID = strawberry.field(description="A DRAFT or RETURNED posting.")
+    id: relay.GlobalID = strawberry.field(
+        description="A DRAFT or RETURNED posting (for staff: one staff entered)."
+    )
     content: PostingContentInput
 
 
 @strawberry.input
 class PostingSubmitInput:
-    id: relay.GlobalID = strawberry.field(description="A DRAFT or RETURNED posting.")
+    id: relay.GlobalID = strawberry.field(
+        description="A DRAFT or RETURNED posting (for staff: one staff entered)."
+    )
     acknowledged_warnings: list[PostingWarningCode] = strawberry.field(
         default_factory=list,
         description="The codes of the check's warnings the employer has confirmed (at most 20).",
@@ -928,6 +1032,24 @@ class PostingAcceptInput:
     id: relay.GlobalID = strawberry.field(
         description="A SUBMITTED posting, or an ACTIVE one with a change waiting."
     )
+    note: str = strawberry.field(
+        default="",
+        description=(
+            "確認メモ: what was checked, up to 500 characters, kept in the history; required "
+            "for a posting staff entered (`enteredByStaff`)."
+        ),
+    )
+
+
+@strawberry.input
+class PostingCorrectInput:
+    id: relay.GlobalID = strawberry.field(description="A SUBMITTED posting (仮登録).")
+    content: PostingContentChangesInput = strawberry.field(
+        description="The items to change; the others stay."
+    )
+    note: str = strawberry.field(
+        description="修正の理由: shown to the establishment, up to 500 characters."
+    )
 
 
 @strawberry.input
@@ -948,6 +1070,18 @@ class PostingReturnInput:
 
 @strawberry.type
 class PostingCreatePayload:
+    posting: Posting | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingEnterForEstablishmentPayload:
+    posting: Posting | None = strawberry.field(default=None, description="The new draft.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PostingCorrectPayload:
     posting: Posting | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
 
@@ -1099,8 +1233,33 @@ class PostingMutation:
         )
 
     @strawberry.mutation(
-        description="Employer: rewrite a draft or a returned posting.",
-        permission_classes=[IsEmployer],
+        description=(
+            "Staff: a new draft for an establishment of their office, entered from its paper "
+            "求人申込書 (代理入力); staff of the office then rewrite and submit it, and another "
+            "staff member accepts it when FOUR_EYES_REVIEW is on."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def posting_enter_for_establishment(
+        self, info: Info, input: PostingEnterForEstablishmentInput
+    ) -> PostingEnterForEstablishmentPayload:
+        ctx = info.context
+        return await _run(
+            PostingEnterForEstablishmentPayload,
+            lambda: postings.enter_posting(
+                ctx.rt,
+                ctx.viewer,
+                decode_id(input.establishment_id, "Establishment", "establishment_id"),
+                input.content.to_content(),
+            ),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Employer: rewrite a draft or a returned posting; staff of the office: one staff "
+            "entered."
+        ),
+        permission_classes=[IsAuthenticated],
     )
     async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingUpdatePayload:
         ctx = info.context
@@ -1113,10 +1272,12 @@ class PostingMutation:
 
     @strawberry.mutation(
         description=(
-            "Employer: send a draft to Hello Work (仮登録): refused while the check has errors, "
-            "or warnings not acknowledged; says whether 本登録 at the counter is needed."
+            "Employer (or staff of the office, for a posting staff entered): send a draft to "
+            "Hello Work (仮登録): refused while the check has errors, or warnings not "
+            "acknowledged; says whether 本登録 at the counter is needed (never for a posting "
+            "staff entered)."
         ),
-        permission_classes=[IsEmployer],
+        permission_classes=[IsAuthenticated],
     )
     async def posting_submit(self, info: Info, input: PostingSubmitInput) -> PostingSubmitPayload:
         ctx = info.context
@@ -1204,14 +1365,39 @@ class PostingMutation:
         )
 
     @strawberry.mutation(
-        description="Staff: accept (受理) a submitted posting, or a change to an active one.",
+        description=(
+            "Staff: accept (受理) a submitted posting, or a change to an active one; a posting "
+            "staff entered needs a `note`, and another staff member when FOUR_EYES_REVIEW is on."
+        ),
         permission_classes=[IsStaff],
     )
     async def posting_accept(self, info: Info, input: PostingAcceptInput) -> PostingAcceptPayload:
         ctx = info.context
         return await _run(
             PostingAcceptPayload,
-            lambda: postings.accept_posting(ctx.rt, ctx.viewer, _posting_id(input.id)),
+            lambda: postings.accept_posting(ctx.rt, ctx.viewer, _posting_id(input.id), input.note),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Staff: correct minor points (軽微な修正) of a submitted posting before accepting "
+            "it, with a note; the establishment sees what changed and why (history, notice)."
+        ),
+        permission_classes=[IsStaff],
+    )
+    async def posting_correct(
+        self, info: Info, input: PostingCorrectInput
+    ) -> PostingCorrectPayload:
+        ctx = info.context
+        return await _run(
+            PostingCorrectPayload,
+            lambda: postings.correct_posting(
+                ctx.rt,
+                ctx.viewer,
+                _posting_id(input.id),
+                input.content.to_changes(),
+                input.note,
+            ),
         )
 
     @strawberry.mutation(

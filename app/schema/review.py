@@ -1,4 +1,5 @@
-"""The staff review queue: postings, images and establishment changes of their office."""
+"""The staff review queue: postings, images, establishment changes and pre-registrations of
+their office."""
 
 from __future__ import annotations
 
@@ -23,15 +24,19 @@ from app.schema.paging import (
     encode_cursor,
 )
 from app.schema.postings import Posting
+from app.schema.pre_registration import EstablishmentPreRegistration
+
+_Item = Posting | EstablishmentImage | EstablishmentChange | EstablishmentPreRegistration
 
 ReviewItem = Annotated[
-    Posting | EstablishmentImage | EstablishmentChange,
+    _Item,
     strawberry.union(
         "ReviewItem",
         description=(
             "Something waiting for staff: a submitted posting or a change to an active one "
-            "(`postingAccept`, `postingReturn`), an image (`imageReview`), or an establishment "
-            "profile change (`establishmentChangeReview`)."
+            "(`postingAccept`, `postingReturn`), an image (`imageReview`), an establishment "
+            "profile change (`establishmentChangeReview`), or an online pre-registration "
+            "(`establishmentConfirm`, `establishmentPreRegistrationRefuse`)."
         ),
     ),
 ]
@@ -41,7 +46,9 @@ ReviewItem = Annotated[
 class ReviewItemEdge:
     cursor: str
     waiting_since: dt.datetime = strawberry.field(
-        description="When it started waiting: submitted, change requested, uploaded."
+        description=(
+            "When it started waiting: submitted, change requested, uploaded, address confirmed."
+        )
     )
     node: ReviewItem
 
@@ -73,12 +80,14 @@ def _page_args(first: int, after: str | None) -> review.QueuePosition | None:
     )
 
 
-def _node(item: review.QueueItem) -> Posting | EstablishmentImage | EstablishmentChange:
+def _node(item: review.QueueItem) -> _Item:
     found = item.item
     if isinstance(found, models.Posting):
         return Posting.from_model(found)
     if isinstance(found, models.EstablishmentImage):
         return EstablishmentImage.from_model(found)
+    if isinstance(found, models.EstablishmentPreRegistration):
+        return EstablishmentPreRegistration.from_model(found)
     return EstablishmentChange.from_model(found)
 
 
@@ -95,7 +104,7 @@ class ReviewQuery:
     @strawberry.field(
         description=(
             "Staff: everything of their office waiting for review (postings, changes to active "
-            "postings, images, establishment profile changes), oldest first."
+            "postings, images, establishment profile changes, pre-registrations), oldest first."
         )
     )
     async def review_queue(

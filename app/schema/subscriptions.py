@@ -1,5 +1,6 @@
-"""Subscriptions: messages received, applicant-status changes and interviews scheduled or
-cancelled, live over WebSocket.
+"""Subscriptions: messages received, applicant-status changes, interviews scheduled or
+cancelled, Hello Work's notices, and for staff the changes of their office's review queue,
+live over WebSocket.
 
 Each delivery carries the `cursor` of its event; a client that reconnects passes the last
 one it received as `after` and first gets what it missed, in order, then the live events.
@@ -16,18 +17,28 @@ from typing import TypeVar
 
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
+from strawberry import relay
 from strawberry.dataloader import DataLoader
 
+from app import models
 from app.broker import BrokerUnavailable
+from app.models.events import QueueChange
 from app.resolvers import subscriptions
 from app.resolvers.interviews import InterviewChange
+from app.resolvers.review import ReviewKind
 from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
 from app.schema.dataloaders import Loaders
+from app.schema.establishments import EstablishmentChange
+from app.schema.images import EstablishmentImage
 from app.schema.interviews import Interview
 from app.schema.messages import Message
 from app.schema.nodes import MAX_BIGINT_ID
+from app.schema.notices import HelloWorkNotice
 from app.schema.paging import cursor_number, cursor_parts, encode_cursor
+from app.schema.postings import Posting
+from app.schema.pre_registration import EstablishmentPreRegistration
+from app.schema.review import ReviewItem
 
 RETRY_LATER_CLOSE_CODE = 1013
 """WebSocket close code 1013 "Try Again Later" (RFC 6455 registry): the event broker is
@@ -72,6 +83,64 @@ class InterviewChangedEvent:
     application: Application = strawberry.field(description="The interview's application.")
 
 
+@strawberry.type(description="A notice of Hello Work that reached the inbox (お知らせ受信).")
+class NoticeReceivedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    notice: HelloWorkNotice
+
+
+strawberry.enum(
+    QueueChange,
+    description=(
+        "How the review queue changed (審査待ちの変化): ADDED 追加 (an item started waiting), "
+        "TAKEN 処理済み (staff decided on it: accepted, returned, confirmed, refused), "
+        "REMOVED 取下げ等 (it stopped waiting without a decision: withdrawn, lapsed, deleted)."
+    ),
+)
+strawberry.enum(
+    ReviewKind,
+    description=(
+        "What waits for review (審査の種類): POSTING 求人 (a submission, a change or a renewal), "
+        "IMAGE 画像, ESTABLISHMENT_CHANGE 事業所情報の変更, PRE_REGISTRATION 事業所の仮登録."
+    ),
+)
+
+_REVIEW_TYPE_NAMES = {
+    ReviewKind.POSTING: "Posting",
+    ReviewKind.IMAGE: "EstablishmentImage",
+    ReviewKind.ESTABLISHMENT_CHANGE: "EstablishmentChange",
+    ReviewKind.PRE_REGISTRATION: "EstablishmentPreRegistration",
+}
+"""The GraphQL type of each kind of review item: its global ID's prefix."""
+
+
+@strawberry.type(description="An item entered or left the office's review queue (審査待ち).")
+class ReviewQueueChangedEvent:
+    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    change: QueueChange
+    kind: ReviewKind
+    item_id: strawberry.ID = strawberry.field(
+        description="The item's global ID, also once it is gone."
+    )
+    item: ReviewItem | None = strawberry.field(
+        description="The item as it is now; null once it is gone (an image deleted, a change "
+        "replaced by a newer one)."
+    )
+    at: dt.datetime = strawberry.field(description="When the queue changed.")
+
+
+def _review_item(row: subscriptions.ReviewItem | None) -> ReviewItem | None:
+    if row is None:
+        return None
+    if isinstance(row, models.Posting):
+        return Posting.from_model(row)
+    if isinstance(row, models.EstablishmentImage):
+        return EstablishmentImage.from_model(row)
+    if isinstance(row, models.EstablishmentChange):
+        return EstablishmentChange.from_model(row)
+    return EstablishmentPreRegistration.from_model(row)
+
+
 def _forget(loaders: Loaders) -> None:
     """Empty every dataloader's cache. The same as new dataloaders (a delivery is resolved
     only once the one before it is), for a fraction of the cost that a thousand subscribers
@@ -102,10 +171,11 @@ async def _deliver(info: Info, deliveries: AsyncGenerator[T, None]) -> AsyncGene
 @strawberry.type
 class SubscriptionQuery:
     @strawberry.field(
-        description="Employers and seekers: the cursor of the newest event they may receive. "
-        "A subscription started with it as `after` misses nothing from this moment on, even "
-        "what happens before the server has begun to listen; without `after` a subscription "
-        "starts when the server receives it."
+        description="Employers and seekers: the cursor of the newest event they may receive; "
+        "staff: of the newest change of their office's review queue. A subscription started "
+        "with it as `after` misses nothing from this moment on, even what happens before the "
+        "server has begun to listen; without `after` a subscription starts when the server "
+        "receives it."
     )
     async def event_cursor(self, info: Info) -> str:
         return event_cursor(await subscriptions.latest_event_id(info.context.viewer))
@@ -170,4 +240,44 @@ class Subscription:
                     interview=Interview.from_model(delivery.interview),
                     change=delivery.change,
                     application=Application.from_model(delivery.application),
+                )
+
+    @strawberry.subscription(
+        description="Employers: Hello Work's notices to their establishment (お知らせ). `after` "
+        "as for `messageReceived`."
+    )
+    async def notice_received(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[NoticeReceivedEvent, None]:
+        deliveries = subscriptions.notices_received(
+            info.context.rt, info.context.viewer, after=_event_id(after)
+        )
+        async with aclosing(_deliver(info, deliveries)) as stream:
+            async for delivery in stream:
+                yield NoticeReceivedEvent(
+                    cursor=event_cursor(delivery.event_id),
+                    notice=HelloWorkNotice.from_model(delivery.notice),
+                )
+
+    @strawberry.subscription(
+        description="Staff: items entering or leaving their office's review queue, oldest "
+        "change first; an item taken by a colleague is TAKEN. `after` as for `messageReceived`."
+    )
+    async def review_queue_changed(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[ReviewQueueChangedEvent, None]:
+        deliveries = subscriptions.review_queue_changes(
+            info.context.rt, info.context.viewer, after=_event_id(after)
+        )
+        async with aclosing(_deliver(info, deliveries)) as stream:
+            async for delivery in stream:
+                yield ReviewQueueChangedEvent(
+                    cursor=event_cursor(delivery.event_id),
+                    change=delivery.change,
+                    kind=delivery.kind,
+                    item_id=strawberry.ID(
+                        relay.to_base64(_REVIEW_TYPE_NAMES[delivery.kind], delivery.item_id)
+                    ),
+                    item=_review_item(delivery.item),
+                    at=delivery.at,
                 )

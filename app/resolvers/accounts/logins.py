@@ -12,12 +12,22 @@ from tortoise.transactions import in_transaction
 from app import outbox
 from app.errors import ErrorCode, user_error
 from app.japanese import tokyo_minute
-from app.models import AuditAction, Establishment, Portal, RememberedDevice, User
+from app.models import (
+    AuditAction,
+    Establishment,
+    EstablishmentPreRegistration,
+    Portal,
+    RememberedDevice,
+    TermsAgreement,
+    User,
+)
 from app.models.accounts import MailedKey, MailedKeyPurpose
+from app.models.counter import PreRegistrationStatus
 from app.resolvers import audit, keys, validation
 from app.resolvers.accounts.sessions import end_sessions, sessions_ended
 from app.runtime import Runtime
 from app.security import hash_password
+from app.terms import TermsKind
 from app.throttle import Action
 from app.viewer import Viewer
 
@@ -174,6 +184,7 @@ async def accept_invitation(
             raise user_error(
                 ErrorCode.EMAIL_TAKEN, "このメールアドレスはすでに登録されています。", "email"
             ) from exc
+        await _keep_pre_registration_terms(user)
         await audit.record(
             rt,
             AuditAction.LOGIN_ADDED,
@@ -183,6 +194,33 @@ async def accept_invitation(
             invitation=invitation.id,
         )
     return user
+
+
+async def _keep_pre_registration_terms(user: User) -> None:
+    """The first login of an establishment registered online (事業所の仮登録, confirmed by
+    staff) agreed to the terms when it entered the registration: keep that agreement as its
+    own, as an account opened with a code keeps the one of its application."""
+    entry = await EstablishmentPreRegistration.get_or_none(
+        establishment_id=user.establishment_id,
+        email=user.email,
+        status=PreRegistrationStatus.CONFIRMED,
+    )
+    if entry is None:
+        return
+    await TermsAgreement.bulk_create(
+        [
+            TermsAgreement(
+                user_id=user.id,
+                kind=kind,
+                version=version,
+                agreed_at=entry.agreed_at,
+            )
+            for kind, version in (
+                (TermsKind.PRIVACY_POLICY, entry.privacy_policy_version),
+                (TermsKind.TERMS_OF_USE, entry.terms_of_use_version),
+            )
+        ]
+    )
 
 
 async def remove_login(rt: Runtime, viewer: Viewer, *, user_id: int) -> User:

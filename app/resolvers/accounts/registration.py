@@ -129,8 +129,8 @@ async def request_employer_registration(
     code = form.check(
         lambda: validation.account_creation_code("account_creation_code", account_creation_code)
     )
-    form.check(lambda: _check_terms(TermsKind.PRIVACY_POLICY, agreed_privacy_policy_version))
-    form.check(lambda: _check_terms(TermsKind.TERMS_OF_USE, agreed_terms_version))
+    form.check(lambda: check_terms(TermsKind.PRIVACY_POLICY, agreed_privacy_policy_version))
+    form.check(lambda: check_terms(TermsKind.TERMS_OF_USE, agreed_terms_version))
     form.done()
 
     account_code = await _match_account_code(
@@ -165,7 +165,7 @@ async def request_employer_registration(
     return registration
 
 
-def _check_terms(kind: TermsKind, agreed_version: str) -> None:
+def check_terms(kind: TermsKind, agreed_version: str) -> None:
     if agreed_version != current_version(kind):
         field = (
             "agreed_privacy_policy_version"

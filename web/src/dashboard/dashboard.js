@@ -1,7 +1,8 @@
 // The employer dashboard (求人者ダッシュボード): log in with the password and the mailed
 // one-time password, see the home figures, every posting with its check and printed 求人票, the
-// applicants of a posting (applicants.js) and the message threads, and receive new messages,
-// status changes and interviews live over graphql-transport-ws.
+// applicants of a posting (applicants.js), the message threads and Hello Work's notices
+// (notices.js), and receive new messages, status changes, interviews and notices live over
+// graphql-transport-ws.
 //
 // The session is the HttpOnly cookie the API sets at login: this script never sees the token.
 // The WebSocket carries the cookie too.
@@ -19,6 +20,15 @@ import {
   setUpApplicants,
 } from "./applicants.js";
 import "./dashboard.css";
+import { setUpLogin } from "./login.js";
+import {
+  NOTICE_CONNECTION,
+  NOTICE_PAGE_SIZE,
+  NOTICE_RECEIVED,
+  onNoticeReceived,
+  resetNotices,
+  setUpNotices,
+} from "./notices.js";
 import {
   $,
   announce,
@@ -28,7 +38,6 @@ import {
   formatTime,
   graphql,
   isSameOrigin,
-  userErrors,
   whenUnauthenticated,
 } from "./page.js";
 
@@ -67,7 +76,7 @@ const THREAD_FIELDS = `id unreadCount lastMessageAt
   lastMessage { id body sender createdAt }
   counterpart { ... on MessageSeeker { label } ... on MessageEstablishment { name } }`;
 
-const HOME_FIELDS = `establishmentName officeName unreadMessageCount
+const HOME_FIELDS = `establishmentName officeName unreadMessageCount unreadNoticeCount
   activePostings { category postingCount hiringCount }
   allActivePostings(first: 50) {
     edges { node { id postingNumber referralDeadline content { jobTitle numberToHire } } }
@@ -75,11 +84,12 @@ const HOME_FIELDS = `establishmentName officeName unreadMessageCount
 
 // `eventCursor` first: the subscriptions start from it, so nothing that happens after the page
 // read its data is missed (at worst something is both read and delivered, which is harmless).
-const HOME = `query DashboardHome {
+const HOME = `query DashboardHome($noticesFirst: Int!) {
   eventCursor
   viewer { email }
   employerHome { ${HOME_FIELDS} }
   messageThreads(first: 30) { edges { node { ${THREAD_FIELDS} } } }
+  helloWorkNotices(first: $noticesFirst) { ${NOTICE_CONNECTION} }
 }`;
 
 // After a posting stopped recruiting: the figures and the active postings again.
@@ -116,11 +126,13 @@ const MESSAGE_RECEIVED = `subscription DashboardMessageReceived($after: String) 
   }
 }`;
 
+// Set up by main(): back to the login form's first step.
+let resetLogin = () => {};
+
 const state = {
   client: null,
   unsubscribe: [],
   threadId: null,
-  challengeId: null,
   refreshingChecks: false,
 };
 
@@ -134,12 +146,7 @@ function show(view) {
 
 function showLogin(message = "") {
   stopLive();
-  state.challengeId = null;
-  $("password-form").hidden = false;
-  $("otp-form").hidden = true;
-  $("password").value = "";
-  $("otp").value = "";
-  $("login-error").textContent = message;
+  resetLogin(message);
   show("login");
   $("email").focus();
 }
@@ -148,61 +155,13 @@ function signedOut(message) {
   if (!$("dashboard").hidden) showLogin(message);
 }
 
-async function submitPassword(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const input = {
-    portal: "EMPLOYER",
-    email: $("email").value.trim(),
-    password: $("password").value,
-  };
-  try {
-    const { login } = await graphql(LOGIN, { input });
-    if (login.errors.length) {
-      $("login-error").textContent = userErrors(login.errors);
-    } else if (login.session) {
-      await start();
-    } else {
-      state.challengeId = login.otpChallenge.id;
-      $("password-form").hidden = true;
-      $("otp-form").hidden = false;
-      $("otp").focus();
-    }
-  } catch (error) {
-    $("login-error").textContent = error.message;
-  }
-}
-
-async function submitOtp(event) {
-  event.preventDefault();
-  $("login-error").textContent = "";
-  const input = { challengeId: state.challengeId, otp: $("otp").value.trim() };
-  try {
-    const { loginVerifyOtp } = await graphql(VERIFY_OTP, { input });
-    if (loginVerifyOtp.errors.length) {
-      $("login-error").textContent = userErrors(loginVerifyOtp.errors);
-    } else {
-      await start();
-    }
-  } catch (error) {
-    $("login-error").textContent = error.message;
-  }
-}
-
-async function logout() {
-  try {
-    await graphql(LOGOUT);
-  } finally {
-    showLogin("ログアウトしました。");
-  }
-}
-
 // --- Home, postings, applicants ------------------------------------------------------------------
 
 function renderHome(home) {
   $("establishment-name").textContent = home.establishmentName;
   $("office-name").textContent = home.officeName;
   $("unread-count").textContent = String(home.unreadMessageCount);
+  $("notice-unread-count").textContent = String(home.unreadNoticeCount);
   $("category-summary").replaceChildren(
     ...home.activePostings.map((summary) => {
       const row = element("tr");
@@ -476,6 +435,7 @@ function startLive(after) {
     subscribe(client, MESSAGE_RECEIVED, "messageReceived", onMessage, after),
     subscribe(client, STATUS_CHANGED, "applicationStatusChanged", onStatusChange, after),
     subscribe(client, INTERVIEW_CHANGED, "interviewChanged", onInterviewChange, after),
+    subscribe(client, NOTICE_RECEIVED, "noticeReceived", onNoticeReceived, after),
   ];
 }
 
@@ -498,10 +458,15 @@ async function refreshHome() {
 async function start() {
   state.threadId = null;
   resetApplicants();
-  const [data] = await Promise.all([graphql(HOME), loadPostingChecks(), refreshReportsDue()]);
+  const [data] = await Promise.all([
+    graphql(HOME, { noticesFirst: NOTICE_PAGE_SIZE }),
+    loadPostingChecks(),
+    refreshReportsDue(),
+  ]);
   $("account-email").textContent = data.viewer.email;
   renderHome(data.employerHome);
   renderThreads(data.messageThreads.edges.map((edge) => edge.node));
+  resetNotices(data.helloWorkNotices);
   $("thread").hidden = true;
   $("notices").replaceChildren();
   $("login-error").textContent = "";
@@ -511,10 +476,13 @@ async function start() {
 }
 
 async function main() {
-  $("password-form").addEventListener("submit", submitPassword);
-  $("otp-form").addEventListener("submit", submitOtp);
-  $("logout").addEventListener("click", logout);
+  resetLogin = setUpLogin(
+    "EMPLOYER",
+    { login: LOGIN, verifyOtp: VERIFY_OTP, logout: LOGOUT },
+    { onSession: () => start(), onLogout: () => showLogin("ログアウトしました。") },
+  );
   $("posting-checks-refresh").addEventListener("click", refreshPostingChecks);
+  setUpNotices();
   $("home-title").tabIndex = -1;
   whenUnauthenticated(signedOut);
   setUpApplicants({ onPostingStopped: () => Promise.all([refreshHome(), loadPostingChecks()]) });

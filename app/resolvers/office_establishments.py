@@ -1,0 +1,436 @@
+"""The office's establishments as the counter looks them up (事業所検索): found by number,
+name, kana or phone, each with its postings, applicants, logins and the decisions staff took
+about it. Staff of the establishment's office only; anyone else sees nothing of these.
+
+The list is in kana order (アイウエオ順, then id), as a counter's ledger is kept; the nested
+lists newest first. Every list is a keyset page; its count runs only when asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pypika_tortoise.terms import Function as SqlFunction
+from tortoise.expressions import Function, Q
+from tortoise.queryset import QuerySet
+
+from app.errors import ErrorCode, UserErrors, user_error
+from app.models import (
+    Application,
+    Establishment,
+    EstablishmentChange,
+    EstablishmentImage,
+    Portal,
+    Posting,
+    PostingEvent,
+    User,
+)
+from app.models.counter import EstablishmentPreRegistration, PreRegistrationStatus
+from app.models.establishments import ReviewStatus
+from app.models.postings import PostingAction, PostingStatus
+from app.resolvers import validation
+from app.resolvers.paging import Page, keyset_page, merge_pages, newest_first
+from app.viewer import Viewer
+
+SEARCH_MAX_LENGTH = 100
+
+
+def office_staff(viewer: Viewer, office_id: int) -> User | None:
+    """The viewer, if staff of office `office_id`: the only one who sees an establishment's
+    postings, applicants, logins and review history through it."""
+    user = viewer.user
+    if user is None or user.portal != Portal.STAFF or user.office_id != office_id:
+        return None
+    return user
+
+
+# --- The search ---------------------------------------------------------------------------
+
+
+class _Replace(SqlFunction):
+    def __init__(self, term: Any, old: str, new: str, alias: str | None = None) -> None:
+        super().__init__("REPLACE", term, old, new, alias=alias)
+
+
+class _WithoutHyphens(Function):
+    """A column's text without its hyphens (REPLACE in SQLite and PostgreSQL alike)."""
+
+    database_func = _Replace
+
+
+_NUMBER_LIKE = re.compile(r"^[\d\-\s]+$")
+_HIRAGANA = re.compile(r"[\u3041-\u3096]")
+
+
+def _katakana(text: str) -> str:
+    """Hiragana as katakana (ひらがな → カタカナ), the rest unchanged."""
+    return _HIRAGANA.sub(lambda match: chr(ord(match.group()) + 0x60), text)
+
+
+def _number_prefix(digits: str) -> str:
+    """The start of a 事業所番号 NNNN-NNNNNN-N that begins with `digits`."""
+    return "-".join(part for part in (digits[:4], digits[4:10], digits[10:]) if part)
+
+
+def search_filter(search: str) -> Q | None:
+    """Who `search` finds: the name or kana holding it, and for digits (with or without
+    hyphens) an establishment number starting with them or a phone number holding them.
+    Full-width and half-width forms are one (NFKC), and hiragana finds the kana. None: every
+    establishment."""
+    text = search.strip()
+    if not text:
+        return None
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise user_error(
+            ErrorCode.TOO_LONG, f"検索語は{SEARCH_MAX_LENGTH}文字以内で入力してください。", "search"
+        )
+    folded = unicodedata.normalize("NFKC", text)
+    found = (
+        Q(name__icontains=text)
+        | Q(name__icontains=folded)
+        | Q(name_kana__icontains=_katakana(folded))
+        | Q(name_kana__icontains=_katakana(text))
+    )
+    if _NUMBER_LIKE.match(folded):
+        digits = validation.digits_only(folded)
+        try:
+            exact = validation.establishment_number("search", folded.replace(" ", ""))
+        except UserErrors:  # not a whole number: the start of one
+            exact = None
+        if exact is not None:
+            found |= Q(number=exact)
+        elif len(digits) <= 11:
+            found |= Q(number__startswith=_number_prefix(digits))
+        found |= Q(phone_digits__contains=digits)
+    return found
+
+
+def _searched(office_id: int, search: str | None) -> QuerySet[Establishment]:
+    query = Establishment.filter(office_id=office_id).annotate(
+        phone_digits=_WithoutHyphens("phone_number", "-", "")
+    )
+    found = search_filter(search or "")
+    return query if found is None else query.filter(found)
+
+
+@dataclass(frozen=True)
+class EstablishmentPosition:
+    """Where a page of the list ended: the kana and id of its last establishment."""
+
+    name_kana: str
+    id: int
+
+
+async def office_establishments(
+    viewer: Viewer, *, search: str | None, first: int, after: EstablishmentPosition | None
+) -> Page[Establishment]:
+    """Staff: the establishments of their office that `search` finds, in kana order."""
+    staff = viewer.require_staff()
+    assert staff.office_id is not None
+    after_q = None
+    if after is not None:
+        after_q = Q(name_kana__gt=after.name_kana) | Q(name_kana=after.name_kana, id__gt=after.id)
+    return await keyset_page(
+        _searched(staff.office_id, search), first, order=("name_kana", "id"), after=after_q
+    )
+
+
+async def count_office_establishments(viewer: Viewer, *, search: str | None) -> int:
+    """How many establishments `office_establishments` lists over all its pages."""
+    staff = viewer.require_staff()
+    assert staff.office_id is not None
+    return await _searched(staff.office_id, search).count()
+
+
+# --- Postings and applicants of one establishment -------------------------------------------
+
+
+def _postings(establishment_id: int, statuses: Iterable[PostingStatus] | None) -> QuerySet[Posting]:
+    """Every posting but the drafts the employer has not sent: staff see a draft only when
+    staff entered it (from a paper 求人申込書)."""
+    query = Posting.filter(establishment_id=establishment_id).filter(
+        ~Q(status=PostingStatus.DRAFT) | Q(entered_by_id__isnull=False)
+    )
+    wanted = set(statuses) if statuses is not None else None
+    return query if wanted is None else query.filter(status__in=list(wanted))
+
+
+async def establishment_postings(
+    viewer: Viewer,
+    establishment_id: int,
+    office_id: int,
+    *,
+    statuses: Iterable[PostingStatus] | None,
+    first: int,
+    after_id: int | None,
+) -> Page[Posting]:
+    """Staff of its office: the establishment's postings, newest first."""
+    if office_staff(viewer, office_id) is None:
+        return Page(items=[], has_next_page=False)
+    return await newest_first(_postings(establishment_id, statuses), first, after_id)
+
+
+async def count_establishment_postings(
+    viewer: Viewer,
+    establishment_id: int,
+    office_id: int,
+    *,
+    statuses: Iterable[PostingStatus] | None,
+) -> int:
+    if office_staff(viewer, office_id) is None:
+        return 0
+    return await _postings(establishment_id, statuses).count()
+
+
+async def establishment_applications(
+    viewer: Viewer, establishment_id: int, office_id: int, *, first: int, after_id: int | None
+) -> Page[Application]:
+    """Staff of its office: the applications to the establishment's postings, newest first."""
+    if office_staff(viewer, office_id) is None:
+        return Page(items=[], has_next_page=False)
+    query = Application.filter(establishment_id=establishment_id)
+    return await newest_first(query, first, after_id)
+
+
+async def count_establishment_applications(
+    viewer: Viewer, establishment_id: int, office_id: int
+) -> int:
+    if office_staff(viewer, office_id) is None:
+        return 0
+    return await Application.filter(establishment_id=establishment_id).count()
+
+
+# --- Logins -------------------------------------------------------------------------------
+
+
+async def logins_of(establishment_ids: Sequence[int]) -> list[list[User]]:
+    """Per establishment, all its logins, active and closed, oldest first; in one query.
+    Unchecked: the field that loads them shows them to its office's staff only."""
+    found: dict[int, list[User]] = {i: [] for i in establishment_ids}
+    rows = await User.filter(
+        portal=Portal.EMPLOYER, establishment_id__in=list(establishment_ids)
+    ).order_by("created_at", "id")
+    for user in rows:
+        assert user.establishment_id is not None
+        found[user.establishment_id].append(user)
+    return [found[i] for i in establishment_ids]
+
+
+# --- Review history -----------------------------------------------------------------------
+
+
+class ReviewHistoryAction(StrEnum):
+    """A decision staff took about an establishment or one of its postings; the order of the
+    members breaks ties between equal moments."""
+
+    POSTING_ACCEPTED = "POSTING_ACCEPTED"
+    POSTING_RETURNED = "POSTING_RETURNED"
+    POSTING_CORRECTED = "POSTING_CORRECTED"
+    POSTING_COUNTER_CONFIRMED = "POSTING_COUNTER_CONFIRMED"
+    POSTING_CHANGE_ACCEPTED = "POSTING_CHANGE_ACCEPTED"
+    POSTING_CHANGE_RETURNED = "POSTING_CHANGE_RETURNED"
+    POSTING_RENEWAL_ACCEPTED = "POSTING_RENEWAL_ACCEPTED"
+    POSTING_RENEWAL_RETURNED = "POSTING_RENEWAL_RETURNED"
+    IMAGE_APPROVED = "IMAGE_APPROVED"
+    IMAGE_REJECTED = "IMAGE_REJECTED"
+    PROFILE_CHANGE_APPROVED = "PROFILE_CHANGE_APPROVED"
+    PROFILE_CHANGE_REJECTED = "PROFILE_CHANGE_REJECTED"
+    PRE_REGISTRATION_CONFIRMED = "PRE_REGISTRATION_CONFIRMED"
+
+
+_POSTING_DECISIONS = {
+    PostingAction.ACCEPTED: ReviewHistoryAction.POSTING_ACCEPTED,
+    PostingAction.RETURNED: ReviewHistoryAction.POSTING_RETURNED,
+    PostingAction.CORRECTED: ReviewHistoryAction.POSTING_CORRECTED,
+    PostingAction.COUNTER_CONFIRMED: ReviewHistoryAction.POSTING_COUNTER_CONFIRMED,
+    PostingAction.CHANGE_ACCEPTED: ReviewHistoryAction.POSTING_CHANGE_ACCEPTED,
+    PostingAction.CHANGE_RETURNED: ReviewHistoryAction.POSTING_CHANGE_RETURNED,
+    PostingAction.RENEWAL_ACCEPTED: ReviewHistoryAction.POSTING_RENEWAL_ACCEPTED,
+    PostingAction.RENEWAL_RETURNED: ReviewHistoryAction.POSTING_RENEWAL_RETURNED,
+}
+
+
+class HistorySource(StrEnum):
+    """The table a history entry comes from; part of its place in the history."""
+
+    POSTING_EVENT = "POSTING_EVENT"
+    IMAGE = "IMAGE"
+    PROFILE_CHANGE = "PROFILE_CHANGE"
+    PRE_REGISTRATION = "PRE_REGISTRATION"
+
+
+_RANK = {source: rank for rank, source in enumerate(HistorySource)}
+
+
+@dataclass(frozen=True)
+class HistoryPosition:
+    """An entry's place in the history, newest first; a page continues after one."""
+
+    at: dt.datetime
+    source: HistorySource
+    id: int
+
+    def key(self) -> tuple[dt.datetime, int, int]:
+        return (self.at, _RANK[self.source], self.id)
+
+
+@dataclass(frozen=True)
+class ReviewHistoryEntry:
+    position: HistoryPosition
+    action: ReviewHistoryAction
+    by_id: int | None
+    """The staff member who decided."""
+    reason: str
+    posting_id: int | None
+
+
+@dataclass(frozen=True)
+class _Source:
+    source: HistorySource
+    query: QuerySet[Any]
+    at: str
+    """The field holding the moment of the decision."""
+
+
+def _history_sources(establishment_id: int) -> list[_Source]:
+    return [
+        _Source(
+            HistorySource.POSTING_EVENT,
+            PostingEvent.filter(
+                posting__establishment_id=establishment_id,
+                action__in=list(_POSTING_DECISIONS),
+            ),
+            "created_at",
+        ),
+        _Source(
+            HistorySource.IMAGE,
+            EstablishmentImage.filter(
+                establishment_id=establishment_id,
+                status__in=[ReviewStatus.APPROVED, ReviewStatus.REJECTED],
+                reviewed_at__isnull=False,
+            ),
+            "reviewed_at",
+        ),
+        _Source(
+            HistorySource.PROFILE_CHANGE,
+            EstablishmentChange.filter(
+                establishment_id=establishment_id,
+                status__in=[ReviewStatus.APPROVED, ReviewStatus.REJECTED],
+                reviewed_at__isnull=False,
+            ),
+            "reviewed_at",
+        ),
+        _Source(
+            HistorySource.PRE_REGISTRATION,
+            EstablishmentPreRegistration.filter(
+                establishment_id=establishment_id,
+                status=PreRegistrationStatus.CONFIRMED,
+                reviewed_at__isnull=False,
+            ),
+            "reviewed_at",
+        ),
+    ]
+
+
+def _before(source: _Source, after: HistoryPosition) -> Q:
+    """The source's entries that come after `after` in the history (older, newest first)."""
+    # SQLite compares the stored text, so compare in UTC, as stored.
+    at = after.at.astimezone(dt.UTC)
+    rank, after_rank = _RANK[source.source], _RANK[after.source]
+    older: dict[str, Any] = {f"{source.at}__lt": at}
+    if rank < after_rank:
+        same_moment_or_older: dict[str, Any] = {f"{source.at}__lte": at}
+        return Q(**same_moment_or_older)
+    if rank > after_rank:
+        return Q(**older)
+    same_moment: dict[str, Any] = {source.at: at, "id__lt": after.id}
+    return Q(**older) | Q(**same_moment)
+
+
+def _entry(source: HistorySource, row: Any) -> ReviewHistoryEntry:
+    if isinstance(row, PostingEvent):
+        return ReviewHistoryEntry(
+            HistoryPosition(row.created_at, source, row.id),
+            _POSTING_DECISIONS[row.action],
+            row.actor_id,
+            row.reason or "",
+            row.posting_id,
+        )
+    if isinstance(row, EstablishmentPreRegistration):
+        assert row.reviewed_at is not None
+        return ReviewHistoryEntry(
+            HistoryPosition(row.reviewed_at, source, row.id),
+            ReviewHistoryAction.PRE_REGISTRATION_CONFIRMED,
+            row.reviewed_by_id,
+            row.review_note,
+            None,
+        )
+    approved = row.status is ReviewStatus.APPROVED
+    if isinstance(row, EstablishmentImage):
+        action = (
+            ReviewHistoryAction.IMAGE_APPROVED if approved else ReviewHistoryAction.IMAGE_REJECTED
+        )
+    else:
+        action = (
+            ReviewHistoryAction.PROFILE_CHANGE_APPROVED
+            if approved
+            else ReviewHistoryAction.PROFILE_CHANGE_REJECTED
+        )
+    return ReviewHistoryEntry(
+        HistoryPosition(row.reviewed_at, source, row.id),
+        action,
+        row.reviewed_by_id,
+        row.review_reason,
+        None,
+    )
+
+
+async def review_history(
+    viewer: Viewer,
+    establishment_id: int,
+    office_id: int,
+    *,
+    first: int,
+    after: HistoryPosition | None = None,
+) -> Page[ReviewHistoryEntry]:
+    """Staff of its office: the decisions taken about the establishment, newest first —
+    its postings accepted, returned, corrected, confirmed at the counter (changes and
+    renewals too), its images and profile changes reviewed, its pre-registration confirmed."""
+    if office_staff(viewer, office_id) is None:
+        return Page(items=[], has_next_page=False)
+    pages: list[Page[ReviewHistoryEntry]] = []
+    for source in _history_sources(establishment_id):
+        page = await keyset_page(
+            source.query,
+            first,
+            order=(f"-{source.at}", "-id"),
+            after=None if after is None else _before(source, after),
+        )
+        pages.append(
+            Page(
+                items=[_entry(source.source, row) for row in page.items],
+                has_next_page=page.has_next_page,
+            )
+        )
+    # Newest first: the merge sorts ascending, so on the key's negation.
+    return merge_pages(pages, first, key=_newest_first_key)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _newest_first_key(entry: ReviewHistoryEntry) -> tuple[int, int, int]:
+    at, rank, entry_id = entry.position.key()
+    return (-((at - _EPOCH) // dt.timedelta(microseconds=1)), -rank, -entry_id)
+
+
+async def count_review_history(viewer: Viewer, establishment_id: int, office_id: int) -> int:
+    if office_staff(viewer, office_id) is None:
+        return 0
+    return sum([await source.query.count() for source in _history_sources(establishment_id)])
