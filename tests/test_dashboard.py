@@ -857,6 +857,9 @@ async def test_hello_works_notices_arrive_live_page_and_are_read_on_opening(
         await expect(page.locator("#login-error")).to_have_text("ログアウトしました。")
         await expect(page.get_by_label("メールアドレス")).to_be_focused()
         await expect(page.locator("#dashboard")).to_be_hidden()
+        # Logged out, the account bar (logout, live status) is not shown.
+        await expect(page.locator("#account")).to_be_hidden()
+        await expect(page.get_by_role("button", name="ログアウト")).to_be_hidden()
 
     assert watched.foreign_requests() == []
     assert watched.console_errors == []

@@ -228,11 +228,14 @@ const state = {
   busy: new Set(),
   // Items settled from this page: their TAKEN event is this page's own doing.
   settledHere: new Set(),
+  // Items whose decision this page has sent and not yet heard back about: the decision's own
+  // event may arrive over the socket before the answer does.
+  settling: new Set(),
 };
 
 export const openItemId = () => state.node?.id ?? null;
 
-export const settledHere = (id) => state.settledHere.has(id);
+export const settledHere = (id) => state.settledHere.has(id) || state.settling.has(id);
 
 // --- Showing an item -----------------------------------------------------------------------------
 
@@ -614,6 +617,7 @@ async function submitting(event, field, settle, done) {
   const node = state.node;
   if (!node || state.busy.has(form.id)) return;
   state.busy.add(form.id);
+  state.settling.add(node.id);
   clearErrors(form);
   try {
     const { errors, outcome = "" } = await settle(node, field ? field.value.trim() : "");
@@ -626,6 +630,7 @@ async function submitting(event, field, settle, done) {
     showErrors(form, [{ message: error.message }], field);
   } finally {
     state.busy.delete(form.id);
+    state.settling.delete(node.id);
   }
 }
 

@@ -305,7 +305,9 @@ function threadItem(thread) {
     button.append(" ", element("span", `未読 ${thread.unreadCount} 件`, "unread"));
   }
   if (thread.lastMessage) {
+    // Spaces between the parts: a screen reader and a copy read them as separate words.
     button.append(
+      " ",
       element(
         "span",
         `${formatTime(thread.lastMessage.createdAt)} ${thread.lastMessage.body}`,
