@@ -35,7 +35,6 @@ from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
 from app.japanese import japanese_era_date
 from app.models import (
     AuditAction,
-    Establishment,
     Event,
     Portal,
     Posting,
@@ -62,6 +61,7 @@ from app.models.postings import (
     WorkStyle,
 )
 from app.resolvers import audit, events, notices, posting_check, queue_events, validation
+from app.resolvers.establishments import establishment_for_staff
 from app.resolvers.paging import Page, newest_first, oldest_first
 from app.resolvers.posting_check import CheckResult, PostingWarning, WarningCode
 from app.resolvers.review import ReviewKind
@@ -394,28 +394,40 @@ async def _move(
 # --- Employer use cases -------------------------------------------------------------------
 
 
+async def _new_draft(
+    establishment_id: int,
+    content: PostingContent,
+    actor: User,
+    now: dt.datetime,
+    *,
+    entered_by_id: int | None = None,
+) -> Posting:
+    """A new draft and its first history entry; call inside a transaction."""
+    posting = await Posting.create(
+        establishment_id=establishment_id,
+        status=PostingStatus.DRAFT,
+        entered_by_id=entered_by_id,
+        created_at=now,
+        updated_at=now,
+        **saved_content(content).stored(),
+    )
+    await _record(
+        posting.id,
+        PostingAction.CREATED,
+        actor_id=actor.id,
+        at=now,
+        from_status=None,
+        to_status=PostingStatus.DRAFT,
+    )
+    return posting
+
+
 async def create_posting(rt: Runtime, viewer: Viewer, content: PostingContent) -> Posting:
     """一時保存: a new draft of the employer's establishment, complete or not."""
     user = viewer.require_employer()
-    content = saved_content(content)
-    now = rt.clock.now()
+    assert user.establishment_id is not None
     async with in_transaction():
-        posting = await Posting.create(
-            establishment_id=user.establishment_id,
-            status=PostingStatus.DRAFT,
-            created_at=now,
-            updated_at=now,
-            **content.stored(),
-        )
-        await _record(
-            posting.id,
-            PostingAction.CREATED,
-            actor_id=user.id,
-            at=now,
-            from_status=None,
-            to_status=PostingStatus.DRAFT,
-        )
-    return posting
+        return await _new_draft(user.establishment_id, content, user, rt.clock.now())
 
 
 async def enter_posting(
@@ -424,31 +436,11 @@ async def enter_posting(
     """Staff: a new draft for an establishment of their office, entered from the paper
     求人申込書 it handed in or sent (`entered_by`). Staff of the office may rewrite and submit
     it; the establishment's logins see it as theirs, entered by Hello Work."""
+    establishment = await establishment_for_staff(viewer, establishment_id)
     staff = viewer.require_staff()
-    establishment = await Establishment.get_or_none(
-        id=establishment_id, office_id=staff.office_id
-    ).only("id")
-    # Another office's establishment is answered as one that is not there.
-    if establishment is None:
-        raise user_error(ErrorCode.NOT_FOUND, "事業所が見つかりません。", "establishment_id")
-    content = saved_content(content)
-    now = rt.clock.now()
     async with in_transaction():
-        posting = await Posting.create(
-            establishment_id=establishment.id,
-            status=PostingStatus.DRAFT,
-            entered_by_id=staff.id,
-            created_at=now,
-            updated_at=now,
-            **content.stored(),
-        )
-        await _record(
-            posting.id,
-            PostingAction.CREATED,
-            actor_id=staff.id,
-            at=now,
-            from_status=None,
-            to_status=PostingStatus.DRAFT,
+        posting = await _new_draft(
+            establishment.id, content, staff, rt.clock.now(), entered_by_id=staff.id
         )
         await audit.record(
             rt,
