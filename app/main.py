@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -40,7 +40,7 @@ from app.broker import running
 from app.clock import Clock
 from app.db import tortoise_config
 from app.errors import Throttled
-from app.middleware import CsrfMiddleware, SecurityHeadersMiddleware
+from app.middleware import CsrfMiddleware, SecurityHeadersMiddleware, cors
 from app.observability import (
     MetricsMiddleware,
     RequestIdMiddleware,
@@ -51,6 +51,7 @@ from app.observability import (
     process_metrics,
     quiet_sql_parameters,
 )
+from app.persisted import PersistedDocuments
 from app.resolvers.accounts import viewer_for_session, viewer_for_token
 from app.resolvers.documents import MAX_DOCUMENT_BYTES
 from app.resolvers.images import MAX_IMAGE_BYTES
@@ -58,9 +59,11 @@ from app.runtime import Runtime
 from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
 from app.schema.errors import TopLevelCode, throttled_error
+from app.schema.extensions import cost_extension
 from app.settings import Settings
 from app.sockets import SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_REASON, OpenSockets
 from app.tasks import periodic_tasks
+from app.throttle import RateLimitHeadersMiddleware
 from app.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -74,17 +77,72 @@ def bearer_token(request: Request | WebSocket) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+CREDENTIAL_SHAPES = 'authorization: "Bearer TOKEN" (any case, or in headers), authToken or token'
+"""The `connection_init` payloads that carry a session token, as a close reason names them."""
+
+NO_TOKEN_REASON = f"Forbidden: no session token; send {CREDENTIAL_SHAPES}"
+BAD_TOKEN_SHAPE_REASON = f"Forbidden: unexpected token shape; send {CREDENTIAL_SHAPES}"
+INVALID_TOKEN_REASON = f"Forbidden: invalid or expired token; send {CREDENTIAL_SHAPES}"
+
+FORBIDDEN_CLOSE_CODE = 4403
+"""graphql-transport-ws's Forbidden: the socket has no session (the reasons above)."""
+
+
+class SocketRefused(Exception):
+    """`connection_init` refused: `SessionBoundHandler` closes the socket with 4403 and
+    `reason` (Strawberry's `ConnectionRejectionError` would say only "Forbidden")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # A close frame's reason holds at most 123 bytes.
+        assert len(reason.encode()) <= 123, reason
+        self.reason = reason
+
+
 def connection_token(params: Mapping[str, object], websocket: WebSocket) -> str | None:
-    """The session token of a WebSocket: from the `connection_init` payload
-    (`{"authorization": "Bearer …"}` or `{"token": …}`), else from the session cookie."""
-    authorization = params.get("authorization")
-    if isinstance(authorization, str):
-        scheme, _, credentials = authorization.partition(" ")
-        return credentials.strip() if scheme.lower() == "bearer" else None
-    token = params.get("token")
-    if isinstance(token, str):
-        return token
+    """The session token of a WebSocket: from the `connection_init` payload, else from the
+    session cookie. The payload's keys in any case: `authorization` (`Bearer …`), the same
+    under `headers`, or `authToken` or `token` (with or without `Bearer `); null or empty
+    counts as absent. Raises `SocketRefused` for any other shape of those, or two tokens."""
+    tokens: set[str] = set()
+    for key, value in params.items():
+        name = key.lower()
+        if name == "headers":
+            if not isinstance(value, Mapping):
+                raise SocketRefused(BAD_TOKEN_SHAPE_REASON)
+            tokens.update(
+                _token(header_value, scheme_required=True)
+                for header, header_value in value.items()
+                if isinstance(header, str) and header.lower() == "authorization"
+            )
+        elif name == "authorization":
+            tokens.add(_token(value, scheme_required=True))
+        elif name in ("authtoken", "token"):
+            tokens.add(_token(value, scheme_required=False))
+    tokens.discard("")
+    if len(tokens) > 1:
+        raise SocketRefused(BAD_TOKEN_SHAPE_REASON)
+    if tokens:
+        return tokens.pop()
     return websocket.cookies.get(SESSION_COOKIE)
+
+
+def _token(value: object, *, scheme_required: bool) -> str:
+    """The token in `Bearer <token>` (or, unless `scheme_required`, alone); "" for none."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise SocketRefused(BAD_TOKEN_SHAPE_REASON)
+    scheme, _, credentials = value.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        token = credentials.strip()
+    elif scheme_required:
+        raise SocketRefused(BAD_TOKEN_SHAPE_REASON)
+    else:
+        token = value.strip()
+    if not token or any(character.isspace() for character in token):
+        raise SocketRefused(BAD_TOKEN_SHAPE_REASON)
+    return token
 
 
 @dataclass
@@ -123,7 +181,11 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle()
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except SocketRefused as refused:
+            await self.websocket.close(FORBIDDEN_CLOSE_CODE, refused.reason)
+            return
         session = self.context.viewer.session
         if self.connection_acknowledged and session is not None:
             self._registration.enter_context(self.view.sockets.opened(session, self.end))
@@ -160,15 +222,24 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 )
                 return
             try:
-                # As over HTTP: the payload's shape, and no NUL or lone surrogate in it.
-                transport.check_operation(
+                # As over HTTP: the payload's shape, and no NUL or lone surrogate in it; then
+                # the document a `documentId` or APQ hash names, or the refusal of an untrusted
+                # one (TRUSTED_DOCUMENTS=only).
+                operation = transport.check_operation(
                     message["payload"], self.view.rt.settings.query_max_tokens
+                )
+                query = await self.view.persisted.resolve(
+                    query=operation.query,
+                    extensions=operation.extensions,
+                    document_id=operation.document_id,
                 )
             except transport.Refused as exc:
                 await self.send_message(
                     {"id": message["id"], "type": "error", "payload": exc.graphql_errors}
                 )
                 return
+            if query is not None and query != operation.query:
+                message = {**message, "payload": {**message["payload"], "query": query}}
         await super().handle_subscribe(message)
 
 
@@ -188,6 +259,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.rt = rt
         self.sockets = OpenSockets(rt)
+        self.persisted = PersistedDocuments.from_settings(settings)
 
     async def run(  # type: ignore[override]
         self,
@@ -249,12 +321,19 @@ class GraphQLApp(GraphQL[Context, None]):
         else:
             raise HTTPException(400, "Unsupported content type")
         operation = transport.check_operation(data, self.rt.settings.query_max_tokens)
-        return GraphQLRequestData(
+        return transport.RequestData(
             query=operation.query,
             variables=operation.variables,
             operation_name=operation.operation_name,
             extensions=operation.extensions,
+            document_id=operation.document_id,
         )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET by `documentId` or APQ hash has no `query` either, and may accept anything.
+        params = request.query_params
+        persisted = params.get("documentId") is not None or params.get("extensions") is not None
+        return not persisted and super().should_render_graphql_ide(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -277,7 +356,9 @@ class GraphQLApp(GraphQL[Context, None]):
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         """Count the request against its session's budget (the address's when anonymous)
-        before any of it runs; over budget, every operation of it is answered THROTTLED."""
+        before any of it runs; over budget, every operation of it is answered THROTTLED. Then
+        the document a `documentId` or APQ hash names (`app.persisted`), refused when it is not
+        trusted or is a subscription (served over WebSocket only)."""
         session = context.viewer.session
         try:
             await self.rt.throttle.hit_request(
@@ -286,6 +367,15 @@ class GraphQLApp(GraphQL[Context, None]):
         except Throttled as exc:
             refused = ExecutionResult(data=None, errors=[throttled_error(exc)])
             return [refused] * len(request_data) if isinstance(request_data, list) else refused
+        assert isinstance(request_data, transport.RequestData), "parse_http_body refuses batches"
+        request_data.query = await self.persisted.resolve(
+            query=request_data.query,
+            extensions=request_data.extensions,
+            document_id=request_data.document_id,
+        )
+        transport.refuse_subscription(
+            request_data.query, request_data.operation_name, self.rt.settings.query_max_tokens
+        )
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,
@@ -308,7 +398,17 @@ class GraphQLApp(GraphQL[Context, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        """A throttled answer is HTTP 429 with `Retry-After`, as proxies and clients expect."""
+        """A throttled answer is HTTP 429 with `Retry-After`, as proxies and clients expect.
+        Every answer has `extensions.cost` (`QueryCostLimiter`), at 0 for one refused before
+        the schema saw it (the request budget spent)."""
+        results = response_data if isinstance(response_data, list) else [response_data]
+        for result in results:
+            extensions = result.get("extensions") or {}
+            if "cost" not in extensions:
+                result["extensions"] = {
+                    **extensions,
+                    "cost": cost_extension(0, self.rt.settings.query_max_cost),
+                }
         response = super().create_response(response_data, sub_response)
         retry_after = _throttled_for(response_data)
         if retry_after is not None:
@@ -317,14 +417,15 @@ class GraphQLApp(GraphQL[Context, None]):
         return response
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        """Authenticate the WebSocket at `connection_init`; strawberry closes it with 4403
-        (Forbidden) when the token is missing or invalid."""
+        """Authenticate the WebSocket at `connection_init` (`connection_token`); without a
+        live session it is closed with 4403 (Forbidden) and a reason that names the shapes
+        accepted (`SocketRefused`)."""
         assert isinstance(context, WebSocketContext)
         assert isinstance(context.request, WebSocket)
         token = connection_token(context.connection_params, context.request)
         viewer = await viewer_for_token(self.rt, token)
         if not viewer.is_authenticated:
-            raise ConnectionRejectionError
+            raise SocketRefused(NO_TOKEN_REASON if token is None else INVALID_TOKEN_REASON)
         context.viewer = viewer
         return UnsetType()  # the one UNSET: acknowledged without a payload
 
@@ -416,6 +517,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             running(rt.broker),
             graphql.sockets.running(),
             contextlib.aclosing(rt.throttle),
+            contextlib.aclosing(graphql.persisted),
             process_metrics(settings),
         ):
             tune_garbage_collection()
@@ -423,7 +525,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method: the view answers those it does not serve (405) in JSON too.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(settings), methods=["GET"]),
@@ -444,7 +547,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Middleware(RequestIdMiddleware),
             Middleware(MetricsMiddleware),
             Middleware(SecurityHeadersMiddleware, production=settings.is_production),
-            Middleware(CsrfMiddleware, allowed_origins=settings.allowed_origins),
+            # Outside the CSRF guard: a preflight is answered here, and every answer from
+            # within, a refusal included, has the CORS headers of its origin.
+            cors(graphql.allowed_origins),
+            Middleware(CsrfMiddleware, allowed_origins=graphql.allowed_origins),
+            Middleware(RateLimitHeadersMiddleware),
         ],
         lifespan=lifespan,
     )

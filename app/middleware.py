@@ -1,5 +1,6 @@
-"""Browser safety, as pure ASGI middleware: security headers on every response, and the
-cross-site request forgery (CSRF) guard of cookie-authenticated requests.
+"""Browser safety, as pure ASGI middleware: security headers on every response, the
+cross-site request forgery (CSRF) guard of cookie-authenticated requests, and cross-origin
+resource sharing (CORS, Starlette's) for the pages of `ALLOWED_ORIGINS`.
 
 Pure ASGI rather than `BaseHTTPMiddleware`, so WebSockets and streamed bodies pass untouched.
 """
@@ -11,7 +12,13 @@ from urllib.parse import urlsplit
 
 import orjson
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.observability import REQUEST_ID_HEADER
+from app.settings import ConfigurationError
+from app.throttle import RATE_LIMIT_HEADERS
 
 HSTS = "max-age=63072000; includeSubDomains"
 """Two years, as the HSTS preload list asks; sent only in production (behind TLS)."""
@@ -56,6 +63,14 @@ PREFLIGHT_HEADERS = ("authorization", "apollo-require-preflight", "x-apollo-oper
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# What a page of an allowed origin may send and read (besides the CORS safelist): the bearer
+# token, the headers Apollo's clients add, and the request id to correlate with the logs.
+CORS_REQUEST_HEADERS = ("content-type", *PREFLIGHT_HEADERS, REQUEST_ID_HEADER)
+CORS_RESPONSE_HEADERS = (REQUEST_ID_HEADER, "Retry-After", *RATE_LIMIT_HEADERS)
+CORS_METHODS = ("GET", "POST", "OPTIONS")
+CORS_MAX_AGE_SECONDS = 3600
+"""How long a browser may keep a preflight's answer (Chromium keeps at most two hours)."""
+
 
 class SecurityHeadersMiddleware:
     """Adds the security headers to every HTTP response that does not set its own:
@@ -84,6 +99,26 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def cors(allowed_origins: Iterable[str]) -> Middleware:
+    """Starlette's CORS middleware for the pages of `allowed_origins` (normalised, as the
+    WebSocket's Origin check has them), with their cookies: it answers their preflights, and
+    lets them read the answers and the headers above. Browsers do not ask before opening a
+    WebSocket; Strawberry checks its Origin against the same list."""
+    origins = sorted(allowed_origins)
+    if "*" in origins:
+        # With cookies allowed, every site could then act as the logged-in user.
+        raise ConfigurationError("ALLOWED_ORIGINS lists origins; '*' is not accepted")
+    return Middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_REQUEST_HEADERS,
+        allow_credentials=True,
+        expose_headers=CORS_RESPONSE_HEADERS,
+        max_age=CORS_MAX_AGE_SECONDS,
+    )
 
 
 def _origin(url: str) -> str:

@@ -15,6 +15,7 @@ DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
 
 Environment = Literal["development", "production"]
 LogFormat = Literal["json", "text"]
+TrustedDocuments = Literal["off", "allow", "only"]
 
 
 class ConfigurationError(RuntimeError):
@@ -64,6 +65,24 @@ def _directory(env: dict[str, str], name: str) -> Path | None:
     if not path.is_dir():
         raise ConfigurationError(f"{name} must be an existing directory, got {raw!r}")
     return path
+
+
+def _trusted_documents(env: dict[str, str]) -> TrustedDocuments:
+    chosen = _choice(env, "TRUSTED_DOCUMENTS", ("off", "allow", "only"), "allow")
+    return "off" if chosen == "off" else "only" if chosen == "only" else "allow"
+
+
+def _manifests(env: dict[str, str]) -> tuple[Path, ...]:
+    """TRUSTED_DOCUMENTS_MANIFESTS: comma-separated paths of existing files."""
+    paths = tuple(
+        Path(raw.strip())
+        for raw in env.get("TRUSTED_DOCUMENTS_MANIFESTS", "").split(",")
+        if raw.strip()
+    )
+    for path in paths:
+        if not path.is_file():
+            raise ConfigurationError(f"TRUSTED_DOCUMENTS_MANIFESTS: no file {str(path)!r}")
+    return paths
 
 
 def _switch(env: dict[str, str], name: str, default: bool) -> bool:
@@ -224,6 +243,20 @@ class Settings:
     prometheus_multiproc_dir: Path | None = None
     """PROMETHEUS_MULTIPROC_DIR: where every worker process writes its metrics (prometheus-client
     multiprocess mode, needed with `uvicorn --workers`); unset for one process."""
+    trusted_documents: TrustedDocuments = "allow"
+    """TRUSTED_DOCUMENTS=off|allow|only (`app.persisted`): `allow` (the default) runs any
+    document and the trusted ones by id; `only` runs nothing but the trusted documents (by id
+    or as their text); `off` reads no manifest (APQ only)."""
+    trusted_documents_manifests: tuple[Path, ...] = ()
+    """TRUSTED_DOCUMENTS_MANIFESTS: comma-separated paths of further manifests (graphql-codegen's
+    `persisted-documents.json`), beside the one of the service's own pages."""
+    apq_cache_size: int = 1000
+    """APQ_CACHE_SIZE: at most this many APQ documents kept in memory (without REDIS_URL, or
+    while Redis is away)."""
+    apq_cache_bytes: int = 10 * 1024 * 1024
+    """APQ_CACHE_BYTES: at most this many bytes of APQ documents kept in memory."""
+    apq_ttl_seconds: int = 24 * 60 * 60
+    """APQ_TTL_SECONDS: how long Redis keeps an APQ document after it was last registered."""
 
     @property
     def is_production(self) -> bool:
@@ -280,9 +313,19 @@ class Settings:
             ),
             metrics_token=env.get("METRICS_TOKEN") or None,
             prometheus_multiproc_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
+            trusted_documents=_trusted_documents(env),
+            trusted_documents_manifests=_manifests(env),
+            apq_cache_size=_int(env, "APQ_CACHE_SIZE", 1000),
+            apq_cache_bytes=_int(env, "APQ_CACHE_BYTES", 10 * 1024 * 1024),
+            apq_ttl_seconds=_int(env, "APQ_TTL_SECONDS", 24 * 60 * 60),
         )
         if settings.document_root.resolve().is_relative_to(settings.media_root.resolve()):
             raise ConfigurationError("DOCUMENT_ROOT must not be inside MEDIA_ROOT, which is served")
+        if settings.apq_cache_size < 0 or settings.apq_cache_bytes < 0:
+            raise ConfigurationError("APQ_CACHE_SIZE and APQ_CACHE_BYTES must not be negative")
+        if settings.apq_ttl_seconds < 1:
+            # Redis refuses a key's expiry of 0: every registration would fail.
+            raise ConfigurationError("APQ_TTL_SECONDS must be 1 or more")
         if not 4 <= settings.bcrypt_rounds <= 31:
             # bcrypt accepts no other cost: the service would start and fail every login.
             raise ConfigurationError("BCRYPT_ROUNDS must be between 4 and 31")

@@ -13,13 +13,21 @@ set with that in mind.
 Counters live in Redis when `REDIS_URL` is set, shared by every server process (`INCR` and
 `EXPIRE` in one MULTI/EXEC pipeline), in this process's memory otherwise. `RATE_LIMITS=off`
 turns all of it off.
+
+What is left of each credential path's limits checked while handling one HTTP request is
+collected (`checking`) and told in the `RateLimit-*` headers of its answer
+(`RateLimitHeadersMiddleware`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -27,6 +35,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.clock import Clock
 from app.errors import Throttled
@@ -68,6 +78,42 @@ class Action(Enum):
         "pre_registration_verify_per_address",
         "pre_registration_verify_per_account",
     )
+
+
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+"""IETF draft-ietf-httpapi-ratelimit-headers: the limit, the tries left, the seconds to reset."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """What is left of one limit in its current window, as the IETF draft's `RateLimit-Limit`,
+    `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the window ends) say it."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+
+# The quotas of the credential paths checked in the current HTTP request; None outside one.
+# A list shared by every task the request starts (each copies the context, not the list).
+_checked: ContextVar[list[Quota] | None] = ContextVar("checked_quotas", default=None)
+
+
+@contextlib.contextmanager
+def checking() -> Iterator[list[Quota]]:
+    """Collect, into the list given, the quota of every credential limit checked within."""
+    checked: list[Quota] = []
+    token = _checked.set(checked)
+    try:
+        yield checked
+    finally:
+        _checked.reset(token)
+
+
+def tightest(quotas: list[Quota]) -> Quota | None:
+    """The quota nearest to exhaustion (the longest wait among equals), as the draft asks when
+    several apply; None without any."""
+    return min(quotas, key=lambda quota: (quota.remaining, -quota.reset), default=None)
 
 
 class Counter(Protocol):
@@ -200,9 +246,10 @@ class Throttle:
         if not self.enabled:
             return
         by_address, by_subject = action.value
+        checked = _checked.get()
         if client is not None:
-            await self._hit(by_address, client)
-        await self._hit(by_subject, subject.strip().lower())
+            await self._hit(by_address, client, checked)
+        await self._hit(by_subject, subject.strip().lower(), checked)
 
     async def hit_request(self, *, session_id: int | None, client: str | None) -> None:
         """One GraphQL HTTP request of a session, or of an address when anonymous."""
@@ -213,7 +260,8 @@ class Throttle:
         elif client is not None:
             await self._hit("requests_per_session", f"address:{client}")
 
-    async def _hit(self, name: str, subject: str) -> None:
+    async def _hit(self, name: str, subject: str, checked: list[Quota] | None = None) -> None:
+        """One try against the limit `name`; its quota after it added to `checked`."""
         limit: RateLimit = getattr(self.limits, name)
         now = self.clock.now().timestamp()
         window = math.floor(now / limit.seconds)
@@ -222,8 +270,37 @@ class Throttle:
         count = await self.counter.incr(
             f"{KEY_PREFIX}:{name}:{window}:{hashed}", limit.seconds, now
         )
+        reset = max(1, math.ceil((window + 1) * limit.seconds - now))
+        if checked is not None:
+            checked.append(Quota(limit.count, max(0, limit.count - count), reset))
         if count > limit.count:
-            raise Throttled(max(1, math.ceil((window + 1) * limit.seconds - now)))
+            raise Throttled(reset)
 
     async def aclose(self) -> None:
         await self.counter.close()
+
+
+class RateLimitHeadersMiddleware:
+    """ASGI middleware: `RATE_LIMIT_HEADERS` on an HTTP answer whose request checked a
+    credential path's limits (`checking`), those of the tightest (`tightest`). Answers that
+    checked none have none, and so have WebSockets."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with checking() as checked:
+
+            async def send_with_quota(message: Message) -> None:
+                quota = tightest(checked)
+                if message["type"] == "http.response.start" and quota is not None:
+                    headers = MutableHeaders(scope=message)
+                    values = (quota.limit, quota.remaining, quota.reset)
+                    for name, value in zip(RATE_LIMIT_HEADERS, values, strict=True):
+                        headers[name] = str(value)
+                await send(message)
+
+            await self.app(scope, receive, send_with_quota)

@@ -1,15 +1,17 @@
 """What one GraphQL request may carry, checked before any of it runs.
 
-A request is one operation (batches are refused): a JSON object whose `query` and
-`operationName` are strings or null and whose `variables` and `extensions` are objects or null,
-nested at most `MAX_DEPTH` deep. No text in it, the string literals of the document included,
+A request is one operation (batches are refused): a JSON object whose `query`,
+`operationName` and `documentId` (a trusted document's id, see `app.persisted`) are strings or
+null and whose `variables` and `extensions` are objects or null, nested at most `MAX_DEPTH`
+deep. No text in it, the string literals of the document included,
 may hold NUL (U+0000), which PostgreSQL cannot store in text, or a lone surrogate
 (U+D800–U+DFFF), which is not text at all: it arrives as a JSON escape (`"\\ud800"`) and fails
 wherever it is encoded. Each refusal is a `Refused` with a code: BAD_REQUEST (HTTP 400) for
 what is no GraphQL request, BAD_USER_INPUT (200, as for any other refused value) for NUL.
 
 HTTP requests are checked by `app.main.GraphQLApp.parse_http_body`; a WebSocket `subscribe`
-payload is the same object and goes through the same `check_operation`.
+payload is the same object and goes through the same `check_operation`. Over HTTP a
+subscription is refused (`refuse_subscription`): subscriptions are served over WebSocket only.
 """
 
 from __future__ import annotations
@@ -19,9 +21,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError, Source, TokenKind
+from graphql import (
+    GraphQLError,
+    GraphQLFormattedError,
+    GraphQLSyntaxError,
+    OperationType,
+    Source,
+    TokenKind,
+    get_operation_ast,
+)
 from graphql.language import Lexer
+from strawberry.extensions import ParserCache
 from strawberry.file_uploads.utils import replace_placeholders_with_files
+from strawberry.http import GraphQLRequestData
 
 MAX_DEPTH = 32
 """Objects and lists inside one another; the deepest input of the schema needs 6."""
@@ -79,6 +91,15 @@ class Operation:
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+    document_id: str | None = None
+    """The id of a trusted document to run instead of a `query` (`app.persisted`)."""
+
+
+@dataclass
+class RequestData(GraphQLRequestData):
+    """Strawberry's request data with the `documentId` of the request beside it."""
+
+    document_id: str | None = None
 
 
 def check_operation(data: object, max_tokens: int) -> Operation:
@@ -94,10 +115,12 @@ def check_operation(data: object, max_tokens: int) -> Operation:
         operation_name=data.get("operationName"),
         variables=data.get("variables"),
         extensions=data.get("extensions"),
+        document_id=data.get("documentId"),
     )
     for name, value, kind in (
         ("query", operation.query, str),
         ("operationName", operation.operation_name, str),
+        ("documentId", operation.document_id, str),
         ("variables", operation.variables, dict),
         ("extensions", operation.extensions, dict),
     ):
@@ -109,6 +132,34 @@ def check_operation(data: object, max_tokens: int) -> Operation:
         for literal in _string_literals(operation.query, max_tokens):
             check_text(literal)
     return operation
+
+
+PARSER_CACHE_SIZE = 512
+"""Documents kept parsed. `app.schema.build_schema` gives the schema a parser cache of this
+size: Strawberry shares one LRU per size, so a document parsed here is not parsed again when it
+runs (and the other way round)."""
+
+_parse = ParserCache(maxsize=PARSER_CACHE_SIZE).cached_parse_document
+
+
+def refuse_subscription(query: str | None, operation_name: str | None, max_tokens: int) -> None:
+    """`Refused` when the operation to run is a subscription: over HTTP, Strawberry would run
+    it as a query and fail. Anything that does not parse, or names no single operation, is left
+    to Strawberry, which reports it with its place in the document."""
+    if query is None or "subscription" not in query:
+        return
+    try:
+        document = _parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return
+    operation = get_operation_ast(document, operation_name)
+    if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
+        raise Refused(
+            "サブスクリプションは HTTP では受け付けていません。WebSocket で /graphql に接続し、"
+            "graphql-transport-ws プロトコルで subscribe してください。",
+            reason="Subscriptions are served over WebSocket at /graphql "
+            "(subprotocol graphql-transport-ws), not over HTTP",
+        )
 
 
 def with_files(operations: object, files_map: object, files: Mapping[str, Any]) -> object:

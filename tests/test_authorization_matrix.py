@@ -188,6 +188,7 @@ QUERIES: dict[str, Row] = {
     "helloWorkNotices": row(UNAUTH, FORBIDDEN, OK, OK, FORBIDDEN, FORBIDDEN),
     "eventCursor": row(UNAUTH, OK, OK, OK, OK, OK),
     "node": row(EMPTY, EMPTY, OK, EMPTY, OK, EMPTY, ids(id="posting_a")),
+    "nodes": row(EMPTY, EMPTY, OK, EMPTY, OK, EMPTY, lambda w, v: {"ids": [w.ids["posting_a"]]}),
 }
 
 
@@ -1017,7 +1018,8 @@ def classify(body: dict[str, Any], name: str, operation: str) -> str:
         if not codes:
             return OK
         return NOT_FOUND if codes == [NOT_FOUND] else user_error(*codes)
-    if value is None or value == [] or (isinstance(value, dict) and value.get("edges") == []):
+    nothing = value is None or (isinstance(value, list) and all(v is None for v in value))
+    if nothing or (isinstance(value, dict) and value.get("edges") == []):
         return EMPTY
     return OK
 

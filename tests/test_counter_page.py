@@ -38,6 +38,7 @@ from tests.conftest import (
     new_establishment,
     new_staff,
 )
+from tests.page_dates import assert_dates_in_era, japanese_date, japanese_time
 from tests.test_dashboard import DOCUMENT_CONSTANT, INTERPOLATION, ids_left_out, operation_names
 from tests.test_establishment_settings import update
 from tests.test_images import png, uploaded
@@ -270,6 +271,16 @@ async def test_a_submission_arrives_live_is_accepted_and_leaves_a_colleagues_que
         assert response.status == 200
         assert (await response.body()).startswith(b"%PDF-")
         await expect(page.locator(".history li")).to_contain_text(["申込み（仮登録）（事業所）"])
+
+        # Days and moments in the era, as the dashboard writes them; <time> keeps the ISO value.
+        submitted_at = page.locator(f'#item-panel time[datetime="{posting["submittedAt"]}"]')
+        await expect(submitted_at.first).to_have_text(japanese_time(posting["submittedAt"]))
+        due_on = posting["counterRegistration"]["dueOn"]
+        await expect(page.locator(f'#counter-due time[datetime="{due_on}"]')).to_have_text(
+            japanese_date(due_on)
+        )
+        assert await assert_dates_in_era(page) > 2
+        assert await assert_dates_in_era(other) > 1
 
         # Its first posting needs 本登録 first: the refusal in Japanese beside the form.
         await expect(page.locator("#counter-due")).to_contain_text("本登録が必要です")

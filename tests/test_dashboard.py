@@ -45,6 +45,7 @@ from app.schema.nodes import decode_id
 from tests import flows, seeker_flows
 from tests.browser import chromium, screenshot, watched_page
 from tests.conftest import GraphQLClient, Server, new_employer_of, new_seeker, new_staff
+from tests.page_dates import assert_dates_in_era, japanese_date
 from tests.processes import UvicornProcess, run_app_ok, service_env, smtp_server
 from tests.test_application_documents import pdf, uploaded
 from tests.test_notices import establishment_of, mark_read, notice_id, send_notice
@@ -308,15 +309,11 @@ async def test_an_employer_watches_messages_and_status_changes_arrive(
         await expect(page.locator("#notices")).to_contain_text("応募 → 書類選考")
 
         assert await page.evaluate("window.stillTheSamePage") is True
+        assert await assert_dates_in_era(page) > 0
         await screenshot(page, "dashboard")
 
     assert watched.foreign_requests() == []
     assert watched.console_errors == []
-
-
-def japanese_date(day: str) -> str:
-    date = dt.date.fromisoformat(day)
-    return f"{date.year}年{date.month}月{date.day}日"
 
 
 async def test_an_employer_sees_each_postings_check_and_opens_its_printed_kyujinhyo(
@@ -645,6 +642,7 @@ async def test_an_employer_works_through_an_applicant_from_the_dashboard(
         # (before this later one) were not announced again.
         announced = await notices.locator("li").all_inner_texts()
         assert not [text for text in announced if "→" in text or "面接の設定" in text], announced
+        assert await assert_dates_in_era(page) > 0
         await screenshot(page, "dashboard-applicant")
 
     assert watched.foreign_requests() == []

@@ -2,7 +2,8 @@
 
 A guide is read top to bottom (the convention is in `docs/README.md`): directives in HTML
 comments name each step, and the fenced blocks after a directive are its operation, variables
-and response, the WebSocket message, or the status and headers of a plain GET. Each guide
+and response, the WebSocket message, the status and headers of a plain GET, or the raw body
+of a POST and its answer. Each guide
 runs in its own clean database; what the server answers must equal the documented response,
 except for placeholders such as `<posting-id>`, which must have their kind's shape and, when
 named, the same value throughout the guide. Every `graphql` block in `docs/` must also be
@@ -60,6 +61,7 @@ GUIDES = [
     "messages.md",
     "subscriptions.md",
     "counter.md",
+    "frontend.md",
 ]
 UPDATE = os.environ.get("DOCS_UPDATE") == "1"
 
@@ -70,7 +72,7 @@ SEEKER_EMAIL = "taro@example.jp"
 
 # --- Reading a guide ---------------------------------------------------------------------------
 
-DIRECTIVE = re.compile(r"^(?:[→←] )?<!--\s*(example|setup|mail|ws|get):\s*(.*?)\s*-->\s*$")
+DIRECTIVE = re.compile(r"^(?:[→←] )?<!--\s*(example|setup|mail|ws|get|post):\s*(.*?)\s*-->\s*$")
 FENCE = re.compile(r"^```(\w*)\s*$")
 
 
@@ -151,13 +153,11 @@ def _global_id(value: str) -> bool:
         decoded = base64.b64decode(value, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         return False
-    type_name, _, pk = decoded.partition(":")
-    node = schema().get_type(type_name)
-    return (
-        isinstance(node, graphql.GraphQLObjectType)
-        and any(i.name == "Node" for i in node.interfaces)
-        and pk.isdigit()
-    )
+    # `Type:key`, Type an object type with an `id` (a `Node`, or an object a client caches by
+    # it: `TermsDocument:TERMS_OF_USE:2026-04-01`, `OtpChallenge:<uuid>`).
+    type_name, _, key = decoded.partition(":")
+    named = schema().get_type(type_name)
+    return isinstance(named, graphql.GraphQLObjectType) and "id" in named.fields and bool(key)
 
 
 def _cursor(value: str) -> bool:
@@ -322,6 +322,19 @@ def dump(value: Any, indent: int = 0) -> str:
     return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
 
 
+def without_undocumented_extensions(expected: Any, actual: Any) -> Any:
+    """`actual` without the response's top-level `extensions` (every answer carries its
+    `cost`) where the documented response shows none; in a WebSocket message, its payload's."""
+    if not isinstance(expected, dict) or not isinstance(actual, dict):
+        return actual
+    if "extensions" in actual and "extensions" not in expected and "data" in actual:
+        actual = {key: value for key, value in actual.items() if key != "extensions"}
+    if isinstance(actual.get("payload"), dict):
+        payload = without_undocumented_extensions(expected.get("payload"), actual["payload"])
+        actual = {**actual, "payload": payload}
+    return actual
+
+
 @dataclass
 class Scenario:
     server: Server
@@ -340,6 +353,7 @@ class Scenario:
 
     def check(self, step: Step, block: Block, actual: Any) -> None:
         expected = json.loads(block.text)
+        actual = without_undocumented_extensions(expected, actual)
         problems = self.bindings.compare(expected, actual)
         if UPDATE:
             self.rewrites.append((block, dump(self.bindings.render(expected, actual))))
@@ -357,6 +371,8 @@ class Scenario:
             await self.mail(step)
         elif step.kind == "get":
             await self.get(step)
+        elif step.kind == "post":
+            await self.post(step)
         else:
             await self.websocket(step)
 
@@ -415,6 +431,31 @@ class Scenario:
             "headers": {name: response.headers.get(name) for name in named},
         }
         self.check(step, step.blocks[0], actual)
+
+    async def post(self, step: Step) -> None:
+        """`<!-- post: PATH, as: ACTOR -->`: the first json block posted as it is (its
+        placeholders filled) with the actor's session, as no GraphQL client would; the last is
+        the response body, and a middle one, when there are three, the status and the headers
+        it names (without it, the status must be 200)."""
+        languages = [block.language for block in step.blocks]
+        assert languages in (["json", "json"], ["json", "json", "json"]), (
+            f"{step.where(self.guide)}: a post is a json block of the request body, the status "
+            f"and headers (optional) and the response body, not {languages}"
+        )
+        client = self.client(step.options["as"])
+        headers = {"Authorization": f"Bearer {client.token}"} if client.token else {}
+        body = self.bindings.fill(json.loads(step.blocks[0].text))
+        response = await client.http.post(self.bindings.fill(step.head), json=body, headers=headers)
+        if len(step.blocks) == 3:
+            named = json.loads(step.blocks[1].text).get("headers", {})
+            actual = {
+                "status": response.status_code,
+                "headers": {name: response.headers.get(name) for name in named},
+            }
+            self.check(step, step.blocks[1], actual)
+        else:
+            assert response.status_code == 200, f"{step.where(self.guide)}: {response.text}"
+        self.check(step, step.blocks[-1], response.json())
 
     async def websocket(self, step: Step) -> None:
         actor = step.options["as"]
@@ -688,6 +729,8 @@ def test_placeholders_check_their_shape_and_keep_their_first_value() -> None:
     assert bindings.compare("<posting-id>", base64.b64encode(b"Posting:8").decode()) != []
     assert bindings.compare("<id>", base64.b64encode(b"NoSuchType:1").decode()) != []
     assert bindings.compare("<id>", base64.b64encode(b"Application:3").decode()) == []
+    assert bindings.compare("<id>", base64.b64encode(b"Application:").decode()) != []
+    assert bindings.compare("<id>", base64.b64encode(b"UserError:3").decode()) != []
     assert "id" not in bindings
     assert bindings.compare("<at-datetime>", "tomorrow") != []
     assert bindings.compare("Bearer <session-token>", "Bearer " + "x" * 43) == []
@@ -698,3 +741,16 @@ def test_placeholders_check_their_shape_and_keep_their_first_value() -> None:
         bindings.fill("<thread-id>")
     with pytest.raises(AssertionError, match="last word"):
         bindings.compare("<posting>", "anything")
+
+
+def test_a_responses_extensions_are_compared_only_where_documented() -> None:
+    cost = {"cost": {"requested": 4, "limit": 5000}}
+    answer = {"data": {"a": 1}, "extensions": cost}
+    assert without_undocumented_extensions({"data": {"a": 1}}, answer) == {"data": {"a": 1}}
+    assert without_undocumented_extensions(answer, answer) == answer
+    message = {"id": "1", "type": "next", "payload": answer}
+    assert without_undocumented_extensions({"id": "1", "type": "next", "payload": {}}, message) == {
+        "id": "1",
+        "type": "next",
+        "payload": {"data": {"a": 1}},
+    }

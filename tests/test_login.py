@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry import relay
 
 from app.models import OtpChallenge
 from tests import flows
@@ -143,7 +144,7 @@ async def test_five_wrong_otps_void_the_challenge(server: Server, gql: GraphQLCl
     assert payload["session"] is None
     assert payload["errors"][0]["code"] == "OTP_EXPIRED"
     assert "もう一度ログイン" in payload["errors"][0]["message"]
-    row = await OtpChallenge.get(id=challenge_id)
+    row = await OtpChallenge.get(id=relay.GlobalID.from_id(challenge_id).node_id)
     assert row.failed_attempts == 5
     assert row.closed_at is not None
 
@@ -461,7 +462,7 @@ async def test_the_session_cookie_is_httponly_and_samesite_lax(
     # Only the cookie, no Authorization header: authenticated all the same.
     async with httpx.AsyncClient(base_url=server.url, cookies={"hw_session": token}) as browser:
         only_cookie = await browser.post("/graphql", json={"query": "{ viewer { email } }"})
-    assert only_cookie.json() == {"data": {"viewer": {"email": EMAIL}}}
+    assert only_cookie.json()["data"] == {"viewer": {"email": EMAIL}}
 
 
 @pytest.mark.usefixtures("employer")

@@ -62,7 +62,7 @@ def test_the_codec_reads_back_what_it_wrote_and_nothing_else() -> None:
             cursor_moment(moment)
 
 
-async def test_malformed_cursors_are_bad_user_input_on_every_connection(
+async def test_malformed_cursors_are_bad_user_input_on_every_connection_both_ways(
     server: Server, gql: GraphQLClient, new_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     staff = await new_staff(server, new_client())
@@ -119,6 +119,14 @@ async def test_malformed_cursors_are_bad_user_input_on_every_connection(
             [*malformed_cursors("review", "|", 3), *review_moments],
         ),
         (staff, connection("auditEvents"), {}, malformed_cursors("AuditEvent", bigint=True)),
+        (employer, connection("helloWorkNotices"), {}, malformed_cursors("notice")),
+        (employer, connection("resultReportsDue"), {}, malformed_cursors("report-due", ":", 2)),
+        (
+            staff,
+            connection("personalDataAccessLog"),
+            {},
+            malformed_cursors("personal-data-access", bigint=True),
+        ),
         (
             staff,
             REGISTRATIONS,
@@ -127,12 +135,16 @@ async def test_malformed_cursors_are_bad_user_input_on_every_connection(
         ),
     ]
     with no_error_logged(caplog):
-        for client, document, variables, cursors in cases:
-            assert flows.top_level_codes(await client.post(document, variables)) == [], document
-            for cursor in cursors:
-                response = await client.post(document, {**variables, "after": cursor})
-                codes = flows.top_level_codes(response)
-                assert codes == ["BAD_USER_INPUT"], (document, cursor[:80], response.text)
+        for client, forward, variables, cursors in cases:
+            # The same cursors are refused going backward (`before`).
+            backward = forward.replace("after: $after", "before: $after")
+            assert backward != forward
+            for document in (forward, backward):
+                assert flows.top_level_codes(await client.post(document, variables)) == []
+                for cursor in cursors:
+                    response = await client.post(document, {**variables, "after": cursor})
+                    codes = flows.top_level_codes(response)
+                    assert codes == ["BAD_USER_INPUT"], (document, cursor[:80], response.text)
 
 
 async def test_a_subscription_refuses_a_malformed_cursor(

@@ -106,7 +106,7 @@ async def test_fragments_spread_over_and_over_are_refused_by_their_expanded_size
     }
     assert "項目数" in refused["errors"][0]["message"]
     assert refused.get("data") is None
-    assert allowed == {"data": {"__typename": "Query"}}
+    assert allowed["data"] == {"__typename": "Query"}
     assert _codes(one_more) == ["QUERY_TOO_COMPLEX"]
 
 
@@ -166,7 +166,7 @@ async def test_depth_and_aliases_are_limited(gql: GraphQLClient) -> None:
     enough = "{ " + " ".join(f"a{i}: viewer {{ email }}" for i in range(MAX_ALIASES)) + " }"
 
     # The root field is at depth 0: MAX_DEPTH + 1 levels of fields are the most allowed.
-    assert (await gql.post(nested(MAX_DEPTH + 1))).json() == {"data": {"node": None}}
+    assert (await gql.post(nested(MAX_DEPTH + 1))).json()["data"] == {"node": None}
     assert _codes((await gql.post(nested(MAX_DEPTH + 2))).json()) == ["GRAPHQL_VALIDATION_FAILED"]
     assert "errors" not in (await gql.post(enough)).json()
     assert _codes((await gql.post(many)).json()) == ["GRAPHQL_VALIDATION_FAILED"]
@@ -189,7 +189,7 @@ async def test_depth_and_aliases_count_through_fragments(gql: GraphQLClient) -> 
     many = f"{{ ...A ...B }} {thrice} {four}"  # 16 aliases
     enough = f"{{ ...B x: __typename y: __typename z: __typename }} {thrice} {four}"
 
-    assert (await gql.post(nested(MAX_DEPTH + 1))).json() == {"data": {"node": None}}
+    assert (await gql.post(nested(MAX_DEPTH + 1))).json()["data"] == {"node": None}
     deep = (await gql.post(nested(MAX_DEPTH + 2))).json()
     assert _codes(deep) == ["GRAPHQL_VALIDATION_FAILED"]
     assert (
@@ -298,7 +298,7 @@ async def test_fields_repeated_past_the_pairs_limit_are_refused_before_validatio
 
     assert _pairs(repeated(45)) == 2 * 990
     allowed = (await gql.post(repeated(45))).json()
-    assert allowed == {"data": {"viewer": None}}
+    assert allowed["data"] == {"viewer": None}
     assert _pairs(repeated(46)) == 2 * 1035
     refused = (await gql.post(repeated(46))).json()
     assert _codes(refused) == ["QUERY_TOO_COMPLEX"]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from strawberry import relay
 
 from app.clock import MovableClock
 from app.errors import Throttled
@@ -260,7 +261,7 @@ async def test_one_otp_challenge_has_one_budget_however_its_id_is_written(
         flows.LOGIN,
         {"input": {"portal": "STAFF", "email": staff.email, "password": flows.STAFF_PASSWORD}},
     )
-    challenge = uuid.UUID(data["login"]["otpChallenge"]["id"])
+    challenge = uuid.UUID(relay.GlobalID.from_id(data["login"]["otpChallenge"]["id"]).node_id)
     spellings = [
         str(challenge),
         str(challenge).upper(),

@@ -13,8 +13,11 @@ class Portal(StrEnum):
     """Which My Page a login belongs to."""
 
     STAFF = "STAFF"
+    """職員 (staff of a Hello Work office)."""
     EMPLOYER = "EMPLOYER"
+    """求人者 (a login of an establishment: 求人者マイページ)."""
     SEEKER = "SEEKER"
+    """求職者 (a job seeker: 求職者マイページ)."""
 
 
 class User(Model):

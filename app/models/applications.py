@@ -14,67 +14,69 @@ from app.models.postings import Posting
 
 class ApplicationSource(StrEnum):
     REFERRAL = "REFERRAL"
-    """ハローワークの紹介 (with a referral letter, 紹介状)"""
+    """ハローワークの紹介 (referral by Hello Work, with a referral letter, 紹介状)"""
     ONLINE = "ONLINE"
-    """オンライン自主応募 (also the answer to a direct request)"""
+    """オンライン自主応募 (online application; also the answer to a direct request)"""
 
 
 class ApplicationStatus(StrEnum):
     APPLIED = "APPLIED"
-    """応募"""
+    """応募 (applied): not looked at yet"""
     SCREENING = "SCREENING"
-    """書類選考"""
+    """書類選考 (screening of the documents)"""
     INTERVIEW = "INTERVIEW"
-    """面接"""
+    """面接 (interviewing)"""
     HIRED = "HIRED"
-    """採用"""
+    """採用 (hired)"""
     REJECTED = "REJECTED"
-    """不採用"""
+    """不採用 (rejected)"""
     WITHDRAWN = "WITHDRAWN"
-    """辞退 (by the seeker, or recorded by the employer or staff when declined by phone)"""
+    """辞退 (withdrawn: by the seeker, or recorded by the employer or staff when declined by
+    phone)"""
 
 
 class ReportedResult(StrEnum):
     """選考結果登録: the result as reported to Hello Work."""
 
     HIRED = "HIRED"
-    """採用"""
+    """採用 (hired), with the planned start date"""
     REJECTED = "REJECTED"
-    """不採用"""
+    """不採用 (rejected), with a reason"""
     WITHDRAWN = "WITHDRAWN"
-    """応募者辞退"""
+    """応募者辞退 (the applicant withdrew)"""
 
 
 class RejectionReason(StrEnum):
     """不採用の理由, the fixed list of the 選考結果登録 (free text beside it)."""
 
     SKILLS = "SKILLS"
-    """必要な知識・技能・経験が不足"""
+    """必要な知識・技能・経験が不足 (lacks the knowledge, skills or experience needed)"""
     LICENSE = "LICENSE"
-    """必要な免許・資格がない"""
+    """必要な免許・資格がない (lacks a licence or qualification needed)"""
     CONDITIONS = "CONDITIONS"
-    """労働条件（賃金・時間・勤務地等）が合わない"""
+    """労働条件（賃金・時間・勤務地等）が合わない (the working conditions do not suit: wage,
+    hours, place, …)"""
     APTITUDE = "APTITUDE"
-    """適性が合わない"""
+    """適性が合わない (not suited to the work)"""
     FILLED = "FILLED"
-    """他の応募者を採用（充足）"""
+    """他の応募者を採用（充足） (another applicant was hired: the post is filled)"""
     OTHER = "OTHER"
-    """その他"""
+    """その他 (other: the reason is written in the note)"""
 
 
 class NoticeMethod(StrEnum):
     """選考結果連絡: how the applicant was told the result."""
 
     MESSAGE = "MESSAGE"
-    """メッセージ（求職者マイページ）"""
+    """メッセージ（求職者マイページ） (a message to the seeker's My Page, sent by the service)"""
     PHONE = "PHONE"
-    """電話"""
+    """電話 (by phone)"""
     EMAIL = "EMAIL"
-    """メール"""
+    """メール (by email, sent by the employer)"""
     POST = "POST"
-    """郵送"""
+    """郵送 (by post)"""
     IN_PERSON = "IN_PERSON"
-    """面談"""
+    """面談 (in person)"""
 
 
 # The Japanese words for each value, as Hello Work's pages, the CSV and the letters use them.
@@ -209,17 +211,20 @@ class ApplicationEvent(Model):
 
 class DocumentKind(StrEnum):
     RESUME = "RESUME"
-    """履歴書"""
+    """履歴書 (résumé)"""
     CAREER_HISTORY = "CAREER_HISTORY"
-    """職務経歴書"""
+    """職務経歴書 (career history)"""
     OTHER = "OTHER"
-    """その他の応募書類"""
+    """その他の応募書類 (another application document)"""
 
 
 class DocumentFormat(StrEnum):
     PDF = "PDF"
+    """PDF"""
     JPEG = "JPEG"
+    """JPEG 画像 (JPEG image)"""
     PNG = "PNG"
+    """PNG 画像 (PNG image)"""
 
 
 class ApplicationDocument(Model):
@@ -304,13 +309,13 @@ class PersonalDataKind(StrEnum):
     """What of an applicant's personal data was read."""
 
     CONTACT = "CONTACT"
-    """氏名・連絡先"""
+    """氏名・連絡先 (name and contact: `Application.person`)"""
     DOCUMENT = "DOCUMENT"
-    """応募書類"""
+    """応募書類 (a document downloaded)"""
     REFERRAL_LETTER = "REFERRAL_LETTER"
-    """紹介状"""
+    """紹介状 (the referral letter's PDF)"""
     EXPORT = "EXPORT"
-    """応募者一覧の出力 (CSV)"""
+    """応募者一覧の出力 (an export of the applicants as CSV)"""
 
 
 class PersonalDataAccess(Model):

@@ -15,15 +15,18 @@ from app.models.postings import Posting
 
 class PreRegistrationStatus(StrEnum):
     UNVERIFIED = "UNVERIFIED"
-    """Entered: the key mailed to the address has not been given back yet."""
+    """未確認 (unverified): entered; the key mailed to the address has not been given back
+    yet."""
     PENDING = "PENDING"
-    """The address is confirmed: waiting in the queue of the jurisdiction office."""
+    """確認待ち (pending): the address is confirmed; waiting in the queue of the jurisdiction
+    office."""
     CONFIRMED = "CONFIRMED"
-    """本登録: staff confirmed it, the establishment and its first login exist."""
+    """本登録 (confirmed): staff confirmed it, the establishment and its first login exist."""
     REFUSED = "REFUSED"
-    """Staff refused it, with a reason that was mailed."""
+    """お断り (refused): staff refused it, with a reason that was mailed."""
     VOID = "VOID"
-    """The key ran out of tries or a newer entry for the same address replaced it."""
+    """無効 (void): the key ran out of tries or a newer entry for the same address replaced
+    it."""
 
 
 class EstablishmentPreRegistration(Model):
@@ -93,15 +96,17 @@ class NoticeKind(StrEnum):
     """What Hello Work tells the establishment (ハローワークからのお知らせ)."""
 
     POSTING_ACCEPTED = "POSTING_ACCEPTED"
+    """求人の受理 (posting accepted): the posting is accepted and active."""
     POSTING_RETURNED = "POSTING_RETURNED"
+    """求人の修正依頼 (posting returned): returned for correction, with the reason."""
     POSTING_CORRECTED = "POSTING_CORRECTED"
-    """Staff corrected minor points of a submitted posting."""
+    """求人の軽微な修正 (posting corrected): staff corrected minor points of a submission."""
     COUNTER_REGISTRATION_DUE = "COUNTER_REGISTRATION_DUE"
-    """本登録 at the counter is due for a submitted posting."""
+    """本登録のお願い (counter registration due): 本登録 at the counter is due."""
     RESULT_REPORT_DUE = "RESULT_REPORT_DUE"
-    """The result of a referral (採否) is to be reported."""
+    """選考結果登録のお願い (result report due): a referral's result (採否) is to be reported."""
     LOGIN_EMAIL_RESET = "LOGIN_EMAIL_RESET"
-    """Staff set a new email for a login at the counter."""
+    """ログインのメールアドレス変更 (login email reset): set by staff at the counter."""
 
 
 class HelloWorkNotice(Model):

@@ -44,8 +44,11 @@ class Establishment(Model):
 
 class ReviewStatus(StrEnum):
     PENDING = "PENDING"
+    """審査待ち (waiting for staff review)."""
     APPROVED = "APPROVED"
+    """承認 (approved by staff)."""
     REJECTED = "REJECTED"
+    """差戻し (rejected by staff, with a reason)."""
 
 
 class EstablishmentChange(Model):
@@ -76,9 +79,13 @@ class EstablishmentChange(Model):
 
 class ImageFormat(StrEnum):
     JPEG = "JPEG"
+    """JPEG形式 (JPEG, .jpg or .jpeg)"""
     PNG = "PNG"
+    """PNG形式 (PNG, .png)"""
     GIF = "GIF"
+    """GIF形式 (GIF, .gif)"""
     BMP = "BMP"
+    """BMP形式 (bitmap, .bmp)"""
 
 
 class EstablishmentImage(Model):

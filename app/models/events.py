@@ -20,11 +20,11 @@ class QueueChange(StrEnum):
     """How the review queue of an office changed."""
 
     ADDED = "ADDED"
-    """An item started waiting."""
+    """追加 (added): an item started waiting."""
     TAKEN = "TAKEN"
-    """Staff decided on an item (accepted, returned, confirmed, refused)."""
+    """処理済み (taken): staff decided on it (accepted, returned, confirmed, refused)."""
     REMOVED = "REMOVED"
-    """The item stopped waiting without a decision (withdrawn, lapsed, deleted)."""
+    """取下げ等 (removed): it stopped waiting without a decision (withdrawn, lapsed, deleted)."""
 
 
 class Event(Model):

@@ -11,7 +11,9 @@ from app.models.establishments import Establishment
 
 class MessageSender(StrEnum):
     EMPLOYER = "EMPLOYER"
+    """事業所 (the establishment): one of its logins wrote it."""
     SEEKER = "SEEKER"
+    """求職者 (the job seeker) wrote it."""
 
 
 class MessageThread(Model):

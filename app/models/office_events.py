@@ -12,12 +12,13 @@ from app.models.offices import Office
 
 class OfficeEventKind(StrEnum):
     JOB_FAIR = "JOB_FAIR"
-    """就職面接会・合同企業説明会"""
+    """就職面接会・合同企業説明会 (job fair, joint company information session)"""
     SEMINAR = "SEMINAR"
-    """セミナー"""
+    """セミナー (seminar)"""
     BRIEFING = "BRIEFING"
-    """事業所向け説明会"""
+    """事業所向け説明会 (briefing for employers)"""
     OTHER = "OTHER"
+    """その他 (other)"""
 
 
 class OfficeEvent(Model):

@@ -54,28 +54,41 @@ class PostingCategory(Labelled):
     """求人区分."""
 
     GENERAL = "GENERAL", "一般"
+    """一般 (general)."""
     GRADUATE = "GRADUATE", "大卒等 (新卒・既卒)"
+    """大卒等 (new and recent graduates: 新卒・既卒), valid to 31 March of the school year."""
     SEASONAL = "SEASONAL", "季節"
+    """季節 (seasonal work)."""
     MIGRANT = "MIGRANT", "出稼ぎ"
+    """出稼ぎ (migrant work, away from home)."""
     DISABILITY = "DISABILITY", "障害者"
+    """障害者 (for persons with disabilities only)."""
 
 
 class WorkStyle(Labelled):
     """フルタイム / パート: decided by the working hours, not by the contract."""
 
     FULL_TIME = "FULL_TIME", "フルタイム"
+    """フルタイム (full-time)."""
     PART_TIME = "PART_TIME", "パート"
+    """パート (part-time): fewer hours a week than the establishment's full-time workers."""
 
 
 class EmploymentType(Labelled):
     """雇用形態."""
 
     REGULAR = "REGULAR", "正社員"
+    """正社員 (regular employee)."""
     NON_REGULAR = "NON_REGULAR", "正社員以外"
+    """正社員以外 (non-regular employee: contract, temporary …)."""
     DISPATCH = "DISPATCH", "派遣 (有期か無期かを選び直してください)"
+    """派遣 (dispatched worker): an earlier value, to choose again as fixed-term or indefinite."""
     FIXED_TERM_DISPATCH = "FIXED_TERM_DISPATCH", "有期雇用派遣労働者"
+    """有期雇用派遣労働者 (dispatched worker on a fixed-term contract with the agency)."""
     INDEFINITE_DISPATCH = "INDEFINITE_DISPATCH", "無期雇用派遣労働者"
+    """無期雇用派遣労働者 (dispatched worker on an indefinite contract with the agency)."""
     PART_TIMER = "PART_TIMER", "パート労働者"
+    """パート労働者 (part-time worker)."""
 
 
 DISPATCH_TYPES = frozenset(
@@ -91,43 +104,61 @@ class EmploymentPeriod(Labelled):
     """雇用期間."""
 
     INDEFINITE = "INDEFINITE", "雇用期間の定めなし"
+    """雇用期間の定めなし (no fixed term)."""
     FIXED_TERM = "FIXED_TERM", "雇用期間の定めあり"
+    """雇用期間の定めあり (a fixed term, given in the detail)."""
 
 
 class WageForm(Labelled):
     """賃金形態."""
 
     MONTHLY = "MONTHLY", "月給"
+    """月給 (monthly wage)."""
     DAILY = "DAILY", "日給"
+    """日給 (daily wage)."""
     HOURLY = "HOURLY", "時給"
+    """時給 (hourly wage)."""
 
 
 class Insurance(Labelled):
     """加入保険等, as ticked on the posting form."""
 
     EMPLOYMENT = "EMPLOYMENT", "雇用保険"
+    """雇用保険 (employment insurance)."""
     WORKERS_ACCIDENT = "WORKERS_ACCIDENT", "労災保険"
+    """労災保険 (workers' accident compensation insurance)."""
     PUBLIC_SERVICE_ACCIDENT = "PUBLIC_SERVICE_ACCIDENT", "公務災害補償"
+    """公務災害補償 (accident compensation for public servants)."""
     HEALTH = "HEALTH", "健康保険"
+    """健康保険 (health insurance)."""
     PENSION = "PENSION", "厚生年金"
+    """厚生年金 (employees' pension insurance)."""
     ASSET_FORMATION = "ASSET_FORMATION", "財形"
+    """財形 (employees' asset-formation savings)."""
 
 
 class WeeklyTwoDaysOff(Labelled):
     """週休二日制."""
 
     EVERY_WEEK = "EVERY_WEEK", "毎週"
+    """毎週 (every week)."""
     SOME_WEEKS = "SOME_WEEKS", "その他 (隔週など)"
+    """その他 (some weeks: every other week …)."""
     NONE = "NONE", "なし"
+    """なし (none)."""
 
 
 class PublicationRange(Labelled):
     """公開範囲: the four options of Hello Work's form, in its order."""
 
     WITH_NAME = "WITH_NAME", "事業所名等を含む求人情報を公開する"
+    """1 事業所名等を含む求人情報を公開 (published with the establishment's name)."""
     WITHOUT_NAME = "WITHOUT_NAME", "事業所名等を含まない求人情報を公開する"
+    """2 事業所名等を含まない求人情報を公開 (published without the establishment's name)."""
     NAME_TO_SEEKERS_ONLY = "NAME_TO_SEEKERS_ONLY", "ハローワークの求職者に限定公開する"
+    """3 ハローワークの求職者に限定公開 (only to seekers with a My Page, who see the name)."""
     NOT_PUBLISHED = "NOT_PUBLISHED", "求人情報を公開しない"
+    """4 求人情報を公開しない (not published: referral at the counter only)."""
 
 
 ONLINE_APPLICATION_RANGES = frozenset({PublicationRange.WITH_NAME, PublicationRange.WITHOUT_NAME})
@@ -141,74 +172,107 @@ class AgeLimitReason(Labelled):
         "ITEM_1",
         "1号 (定年年齢を上限に、その上限年齢未満の者を期間の定めのない契約で募集)",
     )
+    """1号 (item 1): under the retirement age, on an indefinite contract."""
     ITEM_2 = "ITEM_2", "2号 (法令の規定により年齢制限が設けられている)"
+    """2号 (item 2): an age limit set by law."""
     ITEM_3_I = (
         "ITEM_3_I",
         "3号イ (長期勤続によるキャリア形成のため若年者等を期間の定めのない契約で募集)",
     )
+    """3号イ (item 3 i): young people, for a long career, on an indefinite contract."""
     ITEM_3_RO = "ITEM_3_RO", "3号ロ (技能・ノウハウの継承のため特定の職種で特定の年齢層を募集)"
+    """3号ロ (item 3 ro): an age group of a trade, to hand on skills and know-how."""
     ITEM_3_HA = "ITEM_3_HA", "3号ハ (芸術・芸能の分野における表現の真実性等の要請)"
+    """3号ハ (item 3 ha): the authenticity of a role in the arts or entertainment."""
     ITEM_3_NI = (
         "ITEM_3_NI",
         "3号ニ (60歳以上の高年齢者または国の施策の対象となる特定の年齢層を募集)",
     )
+    """3号ニ (item 3 ni): people of 60 or over, or an age group a national programme helps."""
 
 
 class SmokingMeasure(Labelled):
     """受動喫煙対策 (健康増進法, required on postings since 2020)."""
 
     NO_SMOKING_INDOORS = "NO_SMOKING_INDOORS", "屋内禁煙"
+    """屋内禁煙 (no smoking indoors)."""
     SMOKING_ROOM = "SMOKING_ROOM", "喫煙室設置 (屋内原則禁煙)"
+    """喫煙室設置 (a smoking room; otherwise no smoking indoors)."""
     NO_SMOKING_ON_PREMISES = "NO_SMOKING_ON_PREMISES", "敷地内禁煙"
+    """敷地内禁煙 (no smoking on the premises)."""
     SMOKING_ALLOWED = "SMOKING_ALLOWED", "屋内喫煙可"
+    """屋内喫煙可 (smoking allowed indoors)."""
     OTHER = "OTHER", "その他"
+    """その他 (other, given in the detail)."""
 
 
 class RenewalPossibility(Labelled):
     """契約更新の可能性."""
 
     AUTOMATIC = "AUTOMATIC", "原則更新"
+    """原則更新 (renewed as a rule)."""
     CONDITIONAL = "CONDITIONAL", "条件付きで更新あり"
+    """条件付きで更新あり (may be renewed, on conditions)."""
     NONE = "NONE", "更新なし"
+    """更新なし (not renewed)."""
 
 
 class EducationLevel(Labelled):
     """学歴."""
 
     ANY = "ANY", "不問"
+    """不問 (any schooling)."""
     HIGH_SCHOOL = "HIGH_SCHOOL", "高校以上"
+    """高校以上 (high school or higher)."""
     VOCATIONAL = "VOCATIONAL", "専修学校以上"
+    """専修学校以上 (vocational school or higher)."""
     JUNIOR_COLLEGE = "JUNIOR_COLLEGE", "短大・高専以上"
+    """短大・高専以上 (junior or technical college or higher)."""
     UNIVERSITY = "UNIVERSITY", "大学以上"
+    """大学以上 (university or higher)."""
     GRADUATE_SCHOOL = "GRADUATE_SCHOOL", "大学院以上"
+    """大学院以上 (graduate school)."""
 
 
 class CommutePay(Labelled):
     """通勤手当."""
 
     ACTUAL = "ACTUAL", "実費支給 (上限なし)"
+    """実費支給 上限なし (the actual cost, without a cap)."""
     CAPPED = "CAPPED", "実費支給 (上限あり)"
+    """実費支給 上限あり (the actual cost, up to a cap)."""
     FIXED = "FIXED", "定額"
+    """定額 (a fixed amount)."""
     NONE = "NONE", "なし"
+    """なし (none)."""
 
 
 class VariableHours(Labelled):
     """変形労働時間制."""
 
     NONE = "NONE", "なし"
+    """なし (none)."""
     WEEKLY = "WEEKLY", "1週間単位"
+    """1週間単位 (averaged over a week)."""
     MONTHLY = "MONTHLY", "1か月単位"
+    """1か月単位 (averaged over a month)."""
     YEARLY = "YEARLY", "1年単位"
+    """1年単位 (averaged over a year)."""
     FLEXTIME = "FLEXTIME", "フレックスタイム制"
+    """フレックスタイム制 (flextime)."""
 
 
 class ResultNotice(Labelled):
     """選考結果通知の方法."""
 
     MAIL = "MAIL", "郵送"
+    """郵送 (by post)."""
     PHONE = "PHONE", "電話"
+    """電話 (by phone)."""
     EMAIL = "EMAIL", "メール"
+    """メール (by e-mail)."""
     MY_PAGE = "MY_PAGE", "求職者マイページ"
+    """求職者マイページ (on the seeker's My Page)."""
 
 
 # --- The sections --------------------------------------------------------------------------
@@ -218,13 +282,21 @@ class Section(Labelled):
     """The eight sections of Hello Work's form, in its order."""
 
     CATEGORY = "CATEGORY", "求人区分等"
+    """1 求人区分等 (category, work style, employment type, publication)."""
     ESTABLISHMENT = "ESTABLISHMENT", "事業所情報"
+    """2 事業所情報 (the establishment)."""
     JOB = "JOB", "仕事内容"
+    """3 仕事内容 (the job and the workplace)."""
     WAGES = "WAGES", "賃金・手当"
+    """4 賃金・手当 (wages and allowances)."""
     HOURS = "HOURS", "労働時間"
+    """5 労働時間 (working hours, holidays and overtime)."""
     INSURANCE = "INSURANCE", "保険・年金・定年等"
+    """6 保険・年金・定年等 (insurance, pension and retirement)."""
     PR = "PR", "求人PR"
+    """7 求人PR (the posting's PR)."""
     SELECTION = "SELECTION", "選考方法"
+    """8 選考方法 (selection)."""
 
 
 # --- The kinds of item ---------------------------------------------------------------------

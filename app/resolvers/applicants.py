@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from app.models import Application, Establishment, PersonalDataAccess, SeekerProfile, User
 from app.models.accounts import Portal
 from app.models.applications import PersonalDataKind
-from app.resolvers.paging import Page, newest_first
+from app.resolvers.paging import Page, Window, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -181,15 +181,14 @@ async def access_log(
     viewer: Viewer,
     *,
     application_id: int | None = None,
-    first: int,
-    after_id: int | None = None,
+    window: Window[int],
 ) -> Page[PersonalDataAccess]:
     """Staff: the reads of applicants' personal data for their office, newest first."""
     staff = viewer.require_staff()
     query = PersonalDataAccess.filter(office_id=staff.office_id)
     if application_id is not None:
         query = query.filter(application_id=application_id)
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
 
 
 async def visible_reads(viewer: Viewer, ids: list[int]) -> dict[int, PersonalDataAccess]:

@@ -57,7 +57,7 @@ from app.resolvers import (
     postings,
     validation,
 )
-from app.resolvers.paging import Page, newest_first
+from app.resolvers.paging import Page, Window, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 from app.wages import PREFECTURES
@@ -606,8 +606,7 @@ async def establishment_applications(
     *,
     posting_id: int | None = None,
     status: ApplicationStatus | None = None,
-    first: int,
-    after_id: int | None = None,
+    window: Window[int],
 ) -> Page[Application]:
     """The applications to the employer's establishment's postings, newest first."""
     user = viewer.require_employer()
@@ -616,15 +615,13 @@ async def establishment_applications(
         query = query.filter(posting_id=posting_id)
     if status is not None:
         query = query.filter(status=status)
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
 
 
-async def my_applications(
-    viewer: Viewer, *, first: int, after_id: int | None = None
-) -> Page[Application]:
+async def my_applications(viewer: Viewer, *, window: Window[int]) -> Page[Application]:
     """The seeker's own applications, newest first."""
     user = viewer.require(Portal.SEEKER)
-    return await newest_first(Application.filter(seeker_id=user.id), first, after_id)
+    return await newest(Application.filter(seeker_id=user.id), window)
 
 
 async def visible_applications(viewer: Viewer, ids: list[int]) -> dict[int, Application]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from app.models import AuditAction, AuditEvent, Establishment, User
-from app.resolvers.paging import Page, newest_first
+from app.models import AuditAction, AuditEvent, Establishment, Portal, User
+from app.resolvers.paging import Page, Window, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -67,8 +67,7 @@ async def office_audit_events(
     establishment_id: int | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-    first: int,
-    after_id: int | None = None,
+    window: Window[int],
 ) -> Page[AuditEvent]:
     """Staff: the audit events of their own office, newest first.
 
@@ -85,4 +84,14 @@ async def office_audit_events(
         query = query.filter(occurred_at__gte=since.astimezone(dt.UTC))
     if until is not None:
         query = query.filter(occurred_at__lt=until.astimezone(dt.UTC))
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
+
+
+async def visible_audit_events(viewer: Viewer, ids: list[int]) -> dict[int, AuditEvent]:
+    """The events among `ids` that `office_audit_events` shows the viewer: those of their
+    office, to staff; none to anyone else."""
+    user = viewer.user
+    if user is None or user.portal != Portal.STAFF or user.office_id is None:
+        return {}
+    found = await AuditEvent.filter(id__in=ids, office_id=user.office_id)
+    return {event.id: event for event in found}

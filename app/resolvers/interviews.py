@@ -42,9 +42,9 @@ class InterviewChange(StrEnum):
     """What an INTERVIEW_CHANGED event reports."""
 
     SCHEDULED = "SCHEDULED"
-    """面接の設定"""
+    """面接の設定 (an interview was set)"""
     CANCELLED = "CANCELLED"
-    """面接の取消"""
+    """面接の取消 (an interview was cancelled; it stays, with when and why)"""
 
 
 @dataclass(frozen=True)

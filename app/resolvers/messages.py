@@ -9,6 +9,7 @@ the seeker appears under a label that stays the same for that establishment.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -29,7 +30,7 @@ from app.models import (
 from app.models.events import Event, EventKind
 from app.models.messages import MessageSender
 from app.resolvers import events, notifications, validation
-from app.resolvers.paging import Page, check_page_size, keyset_page, newest_first
+from app.resolvers.paging import Page, Window, columns_page, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -305,43 +306,35 @@ async def mark_read(rt: Runtime, viewer: Viewer, thread_id: int) -> MarkedRead:
 # --- Reading ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ThreadPosition:
-    """Where a thread stands in the list: latest activity first, then the newer thread."""
+THREAD_ORDER = ("-last_message_at", "-id")
+"""The threads' order: the latest activity first, then the newer thread (two threads can have
+their last message at the same instant)."""
 
-    last_message_at: dt.datetime
-    thread_id: int
-
-    def following(self) -> Q:
-        """The threads that come after this position."""
-        return Q(last_message_at__lt=self.last_message_at) | Q(
-            last_message_at=self.last_message_at, id__lt=self.thread_id
-        )
+ThreadPosition = tuple[dt.datetime, int]
+"""Where a thread stands in the list: the time of its last message, and its id."""
 
 
-async def threads(
-    viewer: Viewer, *, first: int, after: ThreadPosition | None
-) -> Page[MessageThread]:
-    """The viewer's conversations, the latest activity first."""
-    check_page_size(first)
+def thread_position(thread: MessageThread) -> ThreadPosition:
+    assert thread.last_message_at is not None  # only threads with messages are listed
+    return (thread.last_message_at, thread.id)
+
+
+async def threads(viewer: Viewer, *, window: Window[ThreadPosition]) -> Page[MessageThread]:
+    """The viewer's conversations that hold a message, the latest activity first."""
     query = party(viewer).threads().filter(last_message_at__isnull=False)
-    return await keyset_page(
-        query,
-        first,
-        order=("-last_message_at", "-id"),
-        after=None if after is None else after.following(),
-    )
+    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
+    positions: Window[Sequence[object]] = window.map(lambda position: position)
+    return await columns_page(query, positions, order=THREAD_ORDER)
 
 
 async def thread_messages(
-    viewer: Viewer, thread_id: int, *, first: int, after_id: int | None
+    viewer: Viewer, thread_id: int, *, window: Window[int]
 ) -> Page[Message] | None:
     """A thread's history, newest first; None when the thread is not the viewer's."""
-    check_page_size(first)
     me = party(viewer)
     if not await me.threads().filter(id=thread_id).exists():
         return None
-    return await newest_first(Message.filter(thread_id=thread_id), first, after_id)
+    return await newest(Message.filter(thread_id=thread_id), window)
 
 
 async def visible_threads(viewer: Viewer, ids: list[int]) -> dict[int, MessageThread]:

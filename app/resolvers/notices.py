@@ -19,7 +19,7 @@ from app.models import Event, HelloWorkNotice
 from app.models.counter import NoticeKind
 from app.models.events import EventKind
 from app.resolvers import events
-from app.resolvers.paging import Page, check_page_size, newest_first
+from app.resolvers.paging import Page, Window, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -84,17 +84,12 @@ def _inbox(viewer: Viewer, *, unread_only: bool = False) -> QuerySet[HelloWorkNo
 
 
 async def inbox(
-    viewer: Viewer, *, first: int, after_id: int | None, unread_only: bool = False
+    viewer: Viewer, *, window: Window[int], unread_only: bool = False
 ) -> Page[HelloWorkNotice]:
-    """A page of the employer's notices, newest first, with their posting and application."""
-    check_page_size(first)
+    """A page of the employer's notices (the unread ones only, when asked), newest first, with
+    their posting and application; its count is the list's."""
     query = _inbox(viewer, unread_only=unread_only).select_related("posting", "application")
-    return await newest_first(query, first, after_id)
-
-
-async def inbox_count(viewer: Viewer, *, unread_only: bool = False) -> int:
-    """How many notices the inbox holds (the unread ones only, when asked)."""
-    return await _inbox(viewer, unread_only=unread_only).count()
+    return await newest(query, window)
 
 
 async def unread_count(establishment_id: int) -> int:

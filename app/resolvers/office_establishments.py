@@ -35,7 +35,17 @@ from app.models.counter import EstablishmentPreRegistration, PreRegistrationStat
 from app.models.establishments import ReviewStatus
 from app.models.postings import PostingAction, PostingStatus
 from app.resolvers import validation
-from app.resolvers.paging import Page, keyset_page, merge_pages, newest_first
+from app.resolvers.paging import (
+    Page,
+    Window,
+    columns_page,
+    empty_page,
+    flip,
+    merge_window,
+    newest,
+    past,
+    window_page,
+)
 from app.viewer import Viewer
 
 SEARCH_MAX_LENGTH = 100
@@ -119,33 +129,30 @@ def _searched(office_id: int, search: str | None) -> QuerySet[Establishment]:
     return query if found is None else query.filter(found)
 
 
-@dataclass(frozen=True)
-class EstablishmentPosition:
-    """Where a page of the list ended: the kana and id of its last establishment."""
+ESTABLISHMENT_ORDER = ("name_kana", "id")
+"""The list's order: kana (アイウエオ順), then id; a position is an establishment's
+`(name_kana, id)`."""
 
-    name_kana: str
-    id: int
+EstablishmentPosition = tuple[str, int]
+"""Where an establishment stands in the list: its kana and id."""
+
+
+def establishment_position(establishment: Establishment) -> EstablishmentPosition:
+    return (establishment.name_kana, establishment.id)
 
 
 async def office_establishments(
-    viewer: Viewer, *, search: str | None, first: int, after: EstablishmentPosition | None
+    viewer: Viewer, *, search: str | None, window: Window[EstablishmentPosition]
 ) -> Page[Establishment]:
-    """Staff: the establishments of their office that `search` finds, in kana order."""
+    """Staff: the establishments of their office that `search` finds, in kana order; the
+    page's count is the search's."""
     staff = viewer.require_staff()
     assert staff.office_id is not None
-    after_q = None
-    if after is not None:
-        after_q = Q(name_kana__gt=after.name_kana) | Q(name_kana=after.name_kana, id__gt=after.id)
-    return await keyset_page(
-        _searched(staff.office_id, search), first, order=("name_kana", "id"), after=after_q
+    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
+    positions: Window[Sequence[object]] = window.map(lambda position: position)
+    return await columns_page(
+        _searched(staff.office_id, search), positions, order=ESTABLISHMENT_ORDER
     )
-
-
-async def count_office_establishments(viewer: Viewer, *, search: str | None) -> int:
-    """How many establishments `office_establishments` lists over all its pages."""
-    staff = viewer.require_staff()
-    assert staff.office_id is not None
-    return await _searched(staff.office_id, search).count()
 
 
 # --- Postings and applicants of one establishment -------------------------------------------
@@ -167,43 +174,21 @@ async def establishment_postings(
     office_id: int,
     *,
     statuses: Iterable[PostingStatus] | None,
-    first: int,
-    after_id: int | None,
+    window: Window[int],
 ) -> Page[Posting]:
     """Staff of its office: the establishment's postings, newest first."""
     if office_staff(viewer, office_id) is None:
-        return Page(items=[], has_next_page=False)
-    return await newest_first(_postings(establishment_id, statuses), first, after_id)
-
-
-async def count_establishment_postings(
-    viewer: Viewer,
-    establishment_id: int,
-    office_id: int,
-    *,
-    statuses: Iterable[PostingStatus] | None,
-) -> int:
-    if office_staff(viewer, office_id) is None:
-        return 0
-    return await _postings(establishment_id, statuses).count()
+        return empty_page()
+    return await newest(_postings(establishment_id, statuses), window)
 
 
 async def establishment_applications(
-    viewer: Viewer, establishment_id: int, office_id: int, *, first: int, after_id: int | None
+    viewer: Viewer, establishment_id: int, office_id: int, *, window: Window[int]
 ) -> Page[Application]:
     """Staff of its office: the applications to the establishment's postings, newest first."""
     if office_staff(viewer, office_id) is None:
-        return Page(items=[], has_next_page=False)
-    query = Application.filter(establishment_id=establishment_id)
-    return await newest_first(query, first, after_id)
-
-
-async def count_establishment_applications(
-    viewer: Viewer, establishment_id: int, office_id: int
-) -> int:
-    if office_staff(viewer, office_id) is None:
-        return 0
-    return await Application.filter(establishment_id=establishment_id).count()
+        return empty_page()
+    return await newest(Application.filter(establishment_id=establishment_id), window)
 
 
 # --- Logins -------------------------------------------------------------------------------
@@ -230,18 +215,35 @@ class ReviewHistoryAction(StrEnum):
     members breaks ties between equal moments."""
 
     POSTING_ACCEPTED = "POSTING_ACCEPTED"
+    """求人の受理 (posting accepted): the posting became active (有効中)."""
     POSTING_RETURNED = "POSTING_RETURNED"
+    """修正依頼 (posting returned): sent back to the employer with a reason."""
     POSTING_CORRECTED = "POSTING_CORRECTED"
+    """軽微な修正 (posting corrected): staff corrected minor points of a submitted posting, with a
+    note the employer sees."""
     POSTING_COUNTER_CONFIRMED = "POSTING_COUNTER_CONFIRMED"
+    """本登録 (confirmed at the counter): the employer came to the counter for a posting that
+    needs it, and staff marked it done."""
     POSTING_CHANGE_ACCEPTED = "POSTING_CHANGE_ACCEPTED"
+    """変更の受理 (change accepted): a change of an active posting took effect."""
     POSTING_CHANGE_RETURNED = "POSTING_CHANGE_RETURNED"
+    """変更の修正依頼 (change returned): a change of an active posting was sent back."""
     POSTING_RENEWAL_ACCEPTED = "POSTING_RENEWAL_ACCEPTED"
+    """更新の受理 (renewal accepted): a reserved renewal, active from the posting's deadline."""
     POSTING_RENEWAL_RETURNED = "POSTING_RENEWAL_RETURNED"
+    """更新の差戻し (renewal returned): a reserved renewal refused; the posting ends at its
+    deadline."""
     IMAGE_APPROVED = "IMAGE_APPROVED"
+    """画像の承認 (image approved)."""
     IMAGE_REJECTED = "IMAGE_REJECTED"
+    """画像の差戻し (image rejected), with a reason."""
     PROFILE_CHANGE_APPROVED = "PROFILE_CHANGE_APPROVED"
+    """事業所情報の変更の承認 (profile change approved): the new profile is in use."""
     PROFILE_CHANGE_REJECTED = "PROFILE_CHANGE_REJECTED"
+    """事業所情報の変更の差戻し (profile change rejected), with a reason."""
     PRE_REGISTRATION_CONFIRMED = "PRE_REGISTRATION_CONFIRMED"
+    """仮登録の本登録 (pre-registration confirmed): the online entry (事業所の仮登録) became this
+    establishment."""
 
 
 _POSTING_DECISIONS = {
@@ -338,19 +340,22 @@ def _history_sources(establishment_id: int) -> list[_Source]:
     ]
 
 
-def _before(source: _Source, after: HistoryPosition) -> Q:
-    """The source's entries that come after `after` in the history (older, newest first)."""
+def _past(source: _Source, position: HistoryPosition, *, newer: bool) -> Q:
+    """The source's entries past `position` in the history: after it (older, the history
+    being newest first), or before it (newer) when `newer`."""
     # SQLite compares the stored text, so compare in UTC, as stored.
-    at = after.at.astimezone(dt.UTC)
-    rank, after_rank = _RANK[source.source], _RANK[after.source]
-    older: dict[str, Any] = {f"{source.at}__lt": at}
-    if rank < after_rank:
-        same_moment_or_older: dict[str, Any] = {f"{source.at}__lte": at}
-        return Q(**same_moment_or_older)
-    if rank > after_rank:
-        return Q(**older)
-    same_moment: dict[str, Any] = {source.at: at, "id__lt": after.id}
-    return Q(**older) | Q(**same_moment)
+    at = position.at.astimezone(dt.UTC)
+    rank, position_rank = _RANK[source.source], _RANK[position.source]
+    order: tuple[str, ...] = (f"-{source.at}", "-id")
+    if newer:
+        order = flip(order)
+    if rank == position_rank:
+        return past(order, (at, position.id))
+    # Another source at the same moment comes first or later by its rank alone.
+    ahead = rank < position_rank if not newer else rank > position_rank
+    op = ("lte" if ahead else "lt") if not newer else ("gte" if ahead else "gt")
+    bound: dict[str, Any] = {f"{source.at}__{op}": at}
+    return Q(**bound)
 
 
 def _entry(source: HistorySource, row: Any) -> ReviewHistoryEntry:
@@ -396,30 +401,35 @@ async def review_history(
     establishment_id: int,
     office_id: int,
     *,
-    first: int,
-    after: HistoryPosition | None = None,
+    window: Window[HistoryPosition],
 ) -> Page[ReviewHistoryEntry]:
     """Staff of its office: the decisions taken about the establishment, newest first —
     its postings accepted, returned, corrected, confirmed at the counter (changes and
     renewals too), its images and profile changes reviewed, its pre-registration confirmed."""
     if office_staff(viewer, office_id) is None:
-        return Page(items=[], has_next_page=False)
+        return empty_page()
     pages: list[Page[ReviewHistoryEntry]] = []
     for source in _history_sources(establishment_id):
-        page = await keyset_page(
+        page = await window_page(
             source.query,
-            first,
+            Window(
+                size=window.size,
+                after=None if window.after is None else _past(source, window.after, newer=False),
+                before=None if window.before is None else _past(source, window.before, newer=True),
+                backward=window.backward,
+            ),
             order=(f"-{source.at}", "-id"),
-            after=None if after is None else _before(source, after),
         )
         pages.append(
             Page(
                 items=[_entry(source.source, row) for row in page.items],
                 has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                count=page.count,
             )
         )
     # Newest first: the merge sorts ascending, so on the key's negation.
-    return merge_pages(pages, first, key=_newest_first_key)
+    return merge_window(pages, window, key=_newest_first_key)
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -428,9 +438,3 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 def _newest_first_key(entry: ReviewHistoryEntry) -> tuple[int, int, int]:
     at, rank, entry_id = entry.position.key()
     return (-((at - _EPOCH) // dt.timedelta(microseconds=1)), -rank, -entry_id)
-
-
-async def count_review_history(viewer: Viewer, establishment_id: int, office_id: int) -> int:
-    if office_staff(viewer, office_id) is None:
-        return 0
-    return sum([await source.query.count() for source in _history_sources(establishment_id)])

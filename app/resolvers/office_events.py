@@ -21,7 +21,7 @@ from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
 from app.models import AuditAction, OfficeEvent, OfficeEventInterest, Portal
 from app.models.office_events import OfficeEventKind
 from app.resolvers import audit, validation
-from app.resolvers.paging import Page, check_page_size, keyset_page, oldest_first
+from app.resolvers.paging import Page, Window, columns_page, empty_page, oldest
 from app.runtime import Runtime
 from app.viewer import Viewer
 from app.wages import PREFECTURES
@@ -172,14 +172,14 @@ async def cancel_event(rt: Runtime, viewer: Viewer, event_id: int) -> OfficeEven
 
 
 async def event_registrations(
-    viewer: Viewer, event_id: int, *, first: int, after_id: int | None = None
+    viewer: Viewer, event_id: int, *, window: Window[int]
 ) -> Page[OfficeEventInterest]:
     """Staff of the event's office: the establishments registered, in the order they came."""
     staff = viewer.require_staff()
     event = await OfficeEvent.get_or_none(id=event_id)
     if event is None or event.office_id != staff.office_id:
         raise Forbidden
-    return await oldest_first(OfficeEventInterest.filter(event_id=event_id), first, after_id)
+    return await oldest(OfficeEventInterest.filter(event_id=event_id), window)
 
 
 # --- Employers ----------------------------------------------------------------------------
@@ -255,18 +255,16 @@ class EventFilters:
     keyword: str | None = None
 
 
-@dataclass(frozen=True)
-class EventCursor:
-    """Where a page of the search ends: events come by start time, then id."""
+EVENT_ORDER = ("starts_at", "id")
+"""The search's order: the soonest start first, then the older event (two events can start at
+the same time)."""
 
-    starts_at: dt.datetime
-    id: int
+EventPosition = tuple[dt.datetime, int]
+"""Where an event stands in the search: its start (in UTC) and its id."""
 
-    def following(self) -> Q:
-        """The events that come after this position."""
-        return Q(starts_at__gt=_utc(self.starts_at)) | Q(
-            starts_at=_utc(self.starts_at), id__gt=self.id
-        )
+
+def event_position(event: OfficeEvent) -> EventPosition:
+    return (_utc(event.starts_at), event.id)
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -279,13 +277,11 @@ async def search_events(
     viewer: Viewer,
     filters: EventFilters,
     *,
-    first: int,
-    after: EventCursor | None = None,
+    window: Window[EventPosition],
 ) -> Page[OfficeEvent]:
     """Employers and staff: the upcoming events of every office that are not cancelled,
     soonest first."""
     _require_employer_or_staff(viewer)
-    check_page_size(first)
     query = OfficeEvent.filter(cancelled_at__isnull=True, starts_at__gt=rt.clock.now())
     if filters.from_date is not None:
         query = query.filter(starts_at__gte=_start_of_day(filters.from_date))
@@ -296,7 +292,7 @@ async def search_events(
         if filters.prefecture not in PREFECTURES:
             # No event has another (every write checks it), and Tortoise would refuse a value
             # longer than the column rather than find nothing.
-            return Page(items=[], has_next_page=False)
+            return empty_page()
         query = query.filter(prefecture=filters.prefecture)
     keyword = (filters.keyword or "").strip()
     if keyword:
@@ -306,12 +302,13 @@ async def search_events(
             | Q(target__icontains=keyword)
             | Q(venue__icontains=keyword)
         )
-    return await keyset_page(
-        query,
-        first,
-        order=("starts_at", "id"),
-        after=None if after is None else after.following(),
-    )
+    return await columns_page(query, window.map(_utc_position), order=EVENT_ORDER)
+
+
+def _utc_position(position: EventPosition) -> EventPosition:
+    """`position` with its start in UTC, as stored and compared."""
+    starts_at, event_id = position
+    return (_utc(starts_at), event_id)
 
 
 def _require_employer_or_staff(viewer: Viewer) -> None:
@@ -319,6 +316,23 @@ def _require_employer_or_staff(viewer: Viewer) -> None:
         raise NotAuthenticated
     if viewer.user.portal not in (Portal.EMPLOYER, Portal.STAFF):
         raise Forbidden
+
+
+async def visible_registrations(viewer: Viewer, ids: list[int]) -> dict[int, OfficeEventInterest]:
+    """The registrations among `ids` the viewer may read by `node`: staff those of their
+    office's events, employers their own establishment's."""
+    user = viewer.user
+    if user is None:
+        return {}
+    query = OfficeEventInterest.filter(id__in=ids)
+    if user.portal == Portal.STAFF and user.office_id is not None:
+        query = query.filter(event__office_id=user.office_id)
+    elif user.portal == Portal.EMPLOYER and user.establishment_id is not None:
+        query = query.filter(establishment_id=user.establishment_id)
+    else:
+        return {}
+    found = await query.select_related("establishment")
+    return {registration.id: registration for registration in found}
 
 
 async def visible_events(viewer: Viewer, ids: list[int]) -> dict[int, OfficeEvent]:

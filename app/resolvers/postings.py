@@ -62,7 +62,7 @@ from app.models.postings import (
 )
 from app.resolvers import audit, events, notices, posting_check, queue_events, validation
 from app.resolvers.establishments import establishment_for_staff
-from app.resolvers.paging import Page, newest_first, oldest_first
+from app.resolvers.paging import Page, Window, empty_page, newest, oldest
 from app.resolvers.posting_check import CheckResult, PostingWarning, WarningCode
 from app.resolvers.review import ReviewKind
 from app.runtime import Runtime
@@ -1315,8 +1315,7 @@ async def establishment_postings(
     status: PostingStatus | None = None,
     category: PostingCategory | None = None,
     renewable_on: dt.date | None = None,
-    first: int,
-    after_id: int | None = None,
+    window: Window[int],
     items: Iterable[str] | None = None,
 ) -> Page[Posting]:
     """The postings of the employer's establishment, newest first.
@@ -1340,10 +1339,10 @@ async def establishment_postings(
             referral_deadline__gte=renewable_on,
             referral_deadline__lte=renewable_on + dt.timedelta(days=RENEWAL_WINDOW_DAYS),
         )
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
 
 
-async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = None) -> Page[Posting]:
+async def review_queue(viewer: Viewer, *, window: Window[int]) -> Page[Posting]:
     """Staff: the submitted postings, and the changes and renewals of active ones waiting for
     review, of their office, oldest first."""
     staff = viewer.require_staff()
@@ -1357,7 +1356,7 @@ async def review_queue(viewer: Viewer, *, first: int, after_id: int | None = Non
             renewal_accepted_at__isnull=True,
         )
     )
-    return await oldest_first(query, first, after_id)
+    return await oldest(query, window)
 
 
 @dataclass(frozen=True)
@@ -1408,7 +1407,7 @@ def accepts_online_applications(posting: Posting) -> bool:
 
 
 async def search_postings(
-    rt: Runtime, viewer: Viewer, filters: SearchFilters, *, first: int, after_id: int | None = None
+    rt: Runtime, viewer: Viewer, filters: SearchFilters, *, window: Window[int]
 ) -> Page[Posting]:
     """Active postings published to the viewer, newest first; anyone may search."""
     query = Posting.filter(_published(viewer, rt.clock.today())).select_related("establishment")
@@ -1425,13 +1424,13 @@ async def search_postings(
         if filters.prefecture not in wages.PREFECTURES:
             # No posting has another (every write checks it), and Tortoise would refuse a value
             # longer than the column rather than find nothing.
-            return Page(items=[], has_next_page=False)
+            return empty_page()
         query = query.filter(workplace_prefecture=filters.prefecture)
     if filters.employment_type is not None:
         query = query.filter(employment_type=filters.employment_type)
     if filters.work_style is not None:
         query = query.filter(work_style=filters.work_style)
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
 
 
 def shows_establishment(viewer: Viewer, posting: Posting) -> bool:
@@ -1441,6 +1440,13 @@ def shows_establishment(viewer: Viewer, posting: Posting) -> bool:
     if posting.publication_range is PublicationRange.NAME_TO_SEEKERS_ONLY:
         return viewer.user is not None and viewer.user.portal == Portal.SEEKER
     return False
+
+
+async def published_postings(rt: Runtime, viewer: Viewer, ids: list[int]) -> dict[int, Posting]:
+    """The postings among `ids` published to the viewer today, as the search finds them (with
+    their establishment): what `node` reads of a `PostingSearchResult`."""
+    query = Posting.filter(_published(viewer, rt.clock.today()), id__in=ids)
+    return {posting.id: posting for posting in await query.select_related("establishment")}
 
 
 async def visible_postings(viewer: Viewer, ids: list[int]) -> dict[int, Posting]:

@@ -6,10 +6,10 @@ and the reports still due, which the counter chases by phone."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app import outbox
@@ -18,7 +18,7 @@ from app.errors import ErrorCode, user_error
 from app.models import Application, Portal, Posting
 from app.models.applications import NoticeMethod, RejectionReason, ReportedResult
 from app.resolvers import applications, events, messages, validation
-from app.resolvers.paging import Page, keyset_page
+from app.resolvers.paging import Page, Window, columns_page
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -198,18 +198,24 @@ class ReportDue:
     """The first day the report is refused; None while the posting is valid (no lock yet)."""
 
 
+DUE_ORDER = ("establishment_id", "id")
+"""The order of the reports due: establishment by establishment, oldest application first (on
+the (establishment_id, reported_result, id) index)."""
+
+DuePosition = tuple[int, int]
+"""Where a report due stands in the list: its establishment's id and its application's id."""
+
+
 async def result_reports_due(
     rt: Runtime,
     viewer: Viewer,
     *,
     establishment_id: int | None = None,
-    first: int,
-    after: tuple[int, int] | None = None,
+    window: Window[DuePosition],
 ) -> Page[ReportDue]:
     """Every applicant without a reported result, oldest first: of the employer's
     establishment, or, for staff, across their office (what the counter chases by phone),
-    establishment by establishment. `after` is the (establishment id, application id) of the
-    previous page's last entry."""
+    establishment by establishment (`DUE_ORDER`)."""
     user = viewer.require_employer_or_staff()
     query = Application.filter(reported_result__isnull=True)
     if user.portal == Portal.EMPLOYER:
@@ -218,10 +224,9 @@ async def result_reports_due(
         query = query.filter(establishment__office_id=user.office_id)
         if establishment_id is not None:
             query = query.filter(establishment_id=establishment_id)
-    position = None
-    if after is not None:
-        position = Q(establishment_id__gt=after[0]) | Q(establishment_id=after[0], id__gt=after[1])
-    page = await keyset_page(query, first, order=("establishment_id", "id"), after=position)
+    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
+    positions: Window[Sequence[object]] = window.map(lambda position: position)
+    page = await columns_page(query, positions, order=DUE_ORDER)
     invalidated = dict(
         await Posting.filter(id__in={row.posting_id for row in page.items}).values_list(
             "id", "invalidated_at"
@@ -240,4 +245,6 @@ async def result_reports_due(
             for row in page.items
         ],
         has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        count=page.count,
     )

@@ -3,8 +3,8 @@
 Submitted postings, changes to active postings, images, establishment profile changes and
 online pre-registrations (事業所の仮登録) whose address was confirmed, oldest first by the moment
 each started waiting; ties go posting, image, establishment change, pre-registration, then by
-id. Pages are keyset pages on that order, so an item reviewed meanwhile never shifts
-the next page.
+id. Pages are keyset pages on that order, forward or backward, so an item reviewed meanwhile
+never shifts the next page.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from app.models import EstablishmentChange, EstablishmentImage, Posting
 from app.models.counter import EstablishmentPreRegistration, PreRegistrationStatus
 from app.models.establishments import ReviewStatus
 from app.models.postings import PostingStatus
-from app.resolvers.paging import Page, keyset_page, merge_pages
+from app.resolvers.paging import Page, Window, merge_window, window_page
 from app.viewer import Viewer
 
 
@@ -121,39 +121,50 @@ def _sources(office_id: int) -> list[_Source]:
     ]
 
 
-def _after(source: _Source, after: QueuePosition) -> Q:
-    """The filter keeping the source's items that come after `after` in the queue's order."""
+def _past(source: _Source, position: QueuePosition, *, backward: bool) -> Q:
+    """The filter keeping the source's items that come after `position` in the queue's order
+    (before it, `backward`): later moments, and at the same moment a kind that ranks after
+    (before), or the same kind with a greater (smaller) id."""
     field = source.waiting_since
     # SQLite compares the stored text, so compare in UTC, as stored.
-    at = after.waiting_since.astimezone(dt.UTC)
-    rank, after_rank = _RANK[source.kind], _RANK[after.kind]
-    later: dict[str, Any] = {f"{field}__gt": at}
-    if rank > after_rank:
-        same_moment_or_later: dict[str, Any] = {f"{field}__gte": at}
-        return Q(**same_moment_or_later)
-    if rank < after_rank:
-        return Q(**later)
-    same_moment: dict[str, Any] = {field: at, "id__gt": after.id}
-    return Q(**later) | Q(**same_moment)
+    at = position.waiting_since.astimezone(dt.UTC)
+    op = "lt" if backward else "gt"
+    beyond: dict[str, Any] = {f"{field}__{op}": at}
+    ahead = _RANK[source.kind] - _RANK[position.kind]
+    if backward:
+        ahead = -ahead
+    if ahead > 0:
+        at_or_beyond: dict[str, Any] = {f"{field}__{op}e": at}
+        return Q(**at_or_beyond)
+    if ahead < 0:
+        return Q(**beyond)
+    same_moment: dict[str, Any] = {field: at, f"id__{op}": position.id}
+    return Q(**beyond) | Q(**same_moment)
 
 
-async def review_queue(
-    viewer: Viewer, *, first: int, after: QueuePosition | None = None
-) -> Page[QueueItem]:
+async def review_queue(viewer: Viewer, *, window: Window[QueuePosition]) -> Page[QueueItem]:
     """Staff: what waits for review in their office, oldest first."""
     staff = viewer.require_staff()
     assert staff.office_id is not None
     pages: list[Page[QueueItem]] = []
     for source in _sources(staff.office_id):
-        page = await keyset_page(
-            source.query,
-            first,
-            order=(source.waiting_since, "id"),
-            after=None if after is None else _after(source, after),
+        bounds = Window(
+            size=window.size,
+            after=None if window.after is None else _past(source, window.after, backward=False),
+            before=None if window.before is None else _past(source, window.before, backward=True),
+            backward=window.backward,
         )
+        page = await window_page(source.query, bounds, order=(source.waiting_since, "id"))
         items = [
             QueueItem(QueuePosition(getattr(row, source.waiting_since), source.kind, row.id), row)
             for row in page.items
         ]
-        pages.append(Page(items=items, has_next_page=page.has_next_page))
-    return merge_pages(pages, first, key=lambda item: item.position.key())
+        pages.append(
+            Page(
+                items=items,
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                count=page.count,
+            )
+        )
+    return merge_window(pages, window, key=lambda item: item.position.key())

@@ -13,15 +13,24 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app import outbox
 from app.errors import ErrorCode, Forbidden, UserError, UserErrors, user_error
-from app.models import Portal, Posting, SeekerProfile, SeekerRegistration, SeekerRequest, User
+from app.models import (
+    Application,
+    Portal,
+    Posting,
+    SeekerProfile,
+    SeekerRegistration,
+    SeekerRequest,
+    User,
+)
 from app.models.postings import EmploymentType, PostingStatus, WorkStyle
 from app.models.seekers import SeekerRegistrationStatus
 from app.resolvers import keys, postings, taken_address, validation
-from app.resolvers.paging import Page, newest_first
+from app.resolvers.paging import Page, Window, empty_page, newest
 from app.runtime import Runtime
 from app.security import hash_password
 from app.throttle import Action
@@ -299,12 +308,10 @@ async def update_profile(rt: Runtime, viewer: Viewer, profile: ProfileInput) -> 
     return await my_profile(viewer)
 
 
-async def my_requests(
-    viewer: Viewer, *, first: int, after_id: int | None = None
-) -> Page[SeekerRequest]:
+async def my_requests(viewer: Viewer, *, window: Window[int]) -> Page[SeekerRequest]:
     """The direct requests the seeker received, newest first."""
     user = viewer.require(Portal.SEEKER)
-    return await newest_first(SeekerRequest.filter(seeker_id=user.id), first, after_id)
+    return await newest(SeekerRequest.filter(seeker_id=user.id), window)
 
 
 # --- Employers: search and requests -------------------------------------------------------
@@ -328,14 +335,14 @@ async def _require_active_posting(viewer: Viewer) -> User:
 
 
 async def search_seekers(
-    viewer: Viewer, filters: SearchFilters, *, first: int, after_id: int | None = None
+    viewer: Viewer, filters: SearchFilters, *, window: Window[int]
 ) -> Page[SeekerProfile]:
     """求職者情報検索: published profiles (公開希望) of active seekers, newest first.
 
     Only an establishment with an active posting may search; anyone else is Forbidden.
     """
     await _require_active_posting(viewer)
-    query = SeekerProfile.filter(published=True, user__is_active=True)
+    query = _searchable()
     keyword = (filters.keyword or "").strip()
     if keyword:
         query = query.filter(
@@ -347,11 +354,16 @@ async def search_seekers(
         if filters.prefecture not in PREFECTURES:
             # No profile has another (every write checks it), and Tortoise would refuse a value
             # longer than the column rather than find nothing.
-            return Page(items=[], has_next_page=False)
+            return empty_page()
         query = query.filter(desired_prefecture=filters.prefecture)
     if filters.employment_type is not None:
         query = query.filter(desired_employment_type=filters.employment_type)
-    return await newest_first(query, first, after_id)
+    return await newest(query, window)
+
+
+def _searchable() -> QuerySet[SeekerProfile]:
+    """The profiles the seeker search finds: published (公開希望), of an open account."""
+    return SeekerProfile.filter(published=True, user__is_active=True)
 
 
 async def send_request(
@@ -378,9 +390,7 @@ async def send_request(
             "リクエストはオンライン自主応募を受け付けている求人についてのみ送信できます。",
             "posting_id",
         )
-    profile = await SeekerProfile.get_or_none(
-        id=seeker_profile_id, published=True, user__is_active=True
-    )
+    profile = await _searchable().get_or_none(id=seeker_profile_id)
     if profile is None:
         raise user_error(ErrorCode.NOT_FOUND, "求職者が見つかりません。", "seeker_profile_id")
     already = user_error(
@@ -418,6 +428,43 @@ async def visible_profiles(viewer: Viewer, ids: list[int]) -> dict[int, SeekerPr
         return {}
     found = await SeekerProfile.filter(id__in=ids, user_id=user.id).select_related("user")
     return {profile.id: profile for profile in found}
+
+
+async def _seekers(query: QuerySet[Any], column: str = "seeker_id") -> set[int]:
+    """The seekers (user ids in `column`) of the rows of `query`."""
+    return {row[column] for row in await query.values(column)}
+
+
+async def visible_applicant_profiles(viewer: Viewer, ids: list[int]) -> dict[int, SeekerProfile]:
+    """The anonymised profiles (`ApplicantProfile`) among `ids` the viewer may read by `node`,
+    as it reaches them otherwise: a seeker their own; an employer those the seeker search finds
+    (while the establishment has an active posting), of seekers who applied to the
+    establishment, and of seekers it sent a request; staff those of seekers who applied to an
+    establishment of their office."""
+    user = viewer.user
+    if user is None or not ids:
+        return {}
+    profiles = {profile.id: profile for profile in await SeekerProfile.filter(id__in=ids)}
+    wanted = {profile.user_id for profile in profiles.values()}
+    if user.portal == Portal.SEEKER:
+        allowed = {user.id} & wanted
+    elif user.portal == Portal.EMPLOYER and user.establishment_id is not None:
+        establishment_id = user.establishment_id
+        allowed = await _seekers(
+            Application.filter(seeker_id__in=wanted, establishment_id=establishment_id)
+        )
+        allowed |= await _seekers(
+            SeekerRequest.filter(seeker_id__in=wanted, posting__establishment_id=establishment_id)
+        )
+        if await Posting.exists(establishment_id=establishment_id, status=PostingStatus.ACTIVE):
+            allowed |= await _seekers(_searchable().filter(user_id__in=wanted), "user_id")
+    elif user.portal == Portal.STAFF and user.office_id is not None:
+        allowed = await _seekers(
+            Application.filter(seeker_id__in=wanted, establishment__office_id=user.office_id)
+        )
+    else:
+        return {}
+    return {id: profile for id, profile in profiles.items() if profile.user_id in allowed}
 
 
 async def visible_requests(viewer: Viewer, ids: list[int]) -> dict[int, SeekerRequest]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+from collections import defaultdict
 from collections.abc import Callable
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -52,9 +55,13 @@ from app.schema.subscriptions import Subscription, SubscriptionQuery
 from app.schema.terms import TermsQuery
 from app.schema.wages import WageQuery
 from app.settings import Settings
+from app.transport import PARSER_CACHE_SIZE
+
+MAX_NODES = 100
+"""The most global IDs one `nodes` reads, as a page holds."""
 
 
-@strawberry.type
+@strawberry.type(description="What a client reads: every query of the service.")
 class Query(
     AccountQuery,
     HomeQuery,
@@ -72,17 +79,72 @@ class Query(
     SubscriptionQuery,
     EstablishmentQuery,
 ):
-    @strawberry.field(description="Any object the viewer may see, by its global ID.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        # A malformed or unknown ID is simply nothing the viewer can see.
+    @strawberry.field(
+        description=(
+            "Any object the viewer may see, by its global ID; null for an ID that names "
+            "nothing the viewer may see (malformed ones included)."
+        )
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="A global ID (an object's `id`).")
+        ],
+    ) -> relay.Node | None:
+        return (await _nodes(info, [id]))[0]
+
+    @strawberry.field(
+        description=(
+            "Several objects by their global IDs (at most 100), in the order given, each read "
+            "as `node` reads it: null for each ID that names nothing the viewer may see. The "
+            "IDs of one type are read together."
+        )
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Global IDs (objects' `id`), 0 to 100."),
+        ],
+    ) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODES:
+            raise GraphQLError(
+                f"ids は{MAX_NODES}件までで指定してください。",
+                extensions={"code": "BAD_USER_INPUT"},
+            )
+        return await _nodes(info, ids)
+
+
+async def _nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    """The objects `ids` name that the viewer may see, in order: one `resolve_nodes` per type.
+    A malformed ID, or one of a type that is no Node, is simply nothing the viewer can see."""
+    found: list[relay.Node | None] = [None] * len(ids)
+    by_type: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
+    for index, id in enumerate(ids):
         try:
             global_id = relay.GlobalID.from_id(id)
-            return await global_id.resolve_node(info, required=False)
+            by_type[global_id.resolve_type(info)].append((index, global_id.node_id))
         except (KeyError, ValueError, GlobalIDValueError):
-            return None
+            continue
+    for node_type, wanted in by_type.items():
+        nodes = node_type.resolve_nodes(
+            info=info, node_ids=[node_id for _, node_id in wanted], required=False
+        )
+        if inspect.isawaitable(nodes):
+            nodes = await nodes
+        for (index, _), node in zip(wanted, nodes, strict=True):
+            found[index] = node
+    return found
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What a client changes: each mutation takes one `input` and answers a payload with "
+        "`errors` (coded, in Japanese) that is empty when the change was made."
+    )
+)
 class Mutation(
     AccountMutation,
     EstablishmentMutation,
@@ -131,7 +193,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         OperationObserver,
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
-        lambda: ReportingParserCache(maxsize=512),
+        lambda: ReportingParserCache(maxsize=PARSER_CACHE_SIZE),
         lambda: LimitedValidationCache(limits, maxsize=VALIDATION_CACHE_SIZE),
         CodedErrors,
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Self, TypeVar
+from typing import Annotated, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -18,7 +18,8 @@ from app.models.accounts import Portal as PortalEnum
 from app.print_routes import referral_letter_path
 from app.resolvers import applicants, applications, results
 from app.resolvers.applicants import Person
-from app.resolvers.paging import Page
+from app.resolvers.paging import Page, empty_page
+from app.schema import describe
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow
@@ -33,73 +34,82 @@ from app.schema.interviews import (
 )
 from app.schema.nodes import MAX_BIGINT_ID, decode_id, visible_nodes
 from app.schema.paging import (
+    After,
+    Before,
     Connection,
     Edge,
-    check_first,
+    First,
+    Last,
     connection,
     cursor_number,
     cursor_parts,
     encode_cursor,
-    page_args,
+    id_window,
+    window,
 )
 from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
 from app.schema.postings import Posting, PostingSearchResult
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
-strawberry.enum(
+describe.enum(
     enums.ApplicationStatus,
     description=(
-        "APPLIED 応募, SCREENING 書類選考, INTERVIEW 面接, HIRED 採用, REJECTED 不採用, "
-        "WITHDRAWN 辞退 (by the seeker, or recorded by the employer or staff)."
+        "選考状況 (selection status) of an application: APPLIED → SCREENING → INTERVIEW, then "
+        "a result (HIRED or REJECTED) at any stage, or WITHDRAWN before one."
     ),
 )
-strawberry.enum(
+ApplicationStatus = enums.ApplicationStatus
+describe.enum(
     enums.ReportedResult,
-    description="選考結果登録: HIRED 採用, REJECTED 不採用, WITHDRAWN 応募者辞退.",
+    description="選考結果 (the result) as reported to Hello Work (選考結果登録).",
 )
 ReportedResult = enums.ReportedResult
-strawberry.enum(
+describe.enum(
     enums.RejectionReason,
-    description=(
-        "不採用の理由: SKILLS 知識・技能・経験の不足, LICENSE 免許・資格がない, CONDITIONS "
-        "労働条件が合わない, APTITUDE 適性が合わない, FILLED 他の応募者を採用（充足）, OTHER "
-        "その他 (with text)."
-    ),
+    description="不採用の理由 (reason for rejection): the fixed list of the 選考結果登録.",
 )
 RejectionReason = enums.RejectionReason
-strawberry.enum(
+describe.enum(
     enums.NoticeMethod,
-    description=(
-        "選考結果連絡の方法: MESSAGE メッセージ (My Page holders), PHONE 電話, EMAIL メール, "
-        "POST 郵送, IN_PERSON 面談."
-    ),
+    description="選考結果連絡の方法 (how the applicant was told the result).",
 )
 NoticeMethod = enums.NoticeMethod
-ApplicationStatus = enums.ApplicationStatus
-strawberry.enum(
+describe.enum(
     enums.ApplicationSource,
-    description="REFERRAL ハローワークの紹介 (紹介状), ONLINE オンライン自主応募.",
+    description="応募の経路 (how the application came): a referral or an online application.",
 )
 ApplicationSource = enums.ApplicationSource
 
 _CURSOR = "application"
+STATUS_CHANGE_TYPE = "ApplicationStatusChange"
 
 
-@strawberry.type(description="One status change: who, when, from, to and why; kept forever.")
+@strawberry.type(
+    description=(
+        "選考状況の変更 (one status change of an application): who, when, from, to and why; "
+        "kept forever. Seen by whoever sees the application."
+    )
+)
 class ApplicationStatusChange:
+    id: strawberry.ID = strawberry.field(
+        description="Global ID of the change (opaque), a key for caches; not a `node`."
+    )
     actor_portal: Portal | None = strawberry.field(
         description="Who acted: the employer, the seeker, or staff (a referral)."
     )
-    at: dt.datetime
+    at: dt.datetime = strawberry.field(description="変更日時 (when the status changed).")
     from_status: ApplicationStatus | None = strawberry.field(
-        description="Null for the application's arrival."
+        description="The status before; null for the application's arrival."
     )
-    to_status: ApplicationStatus
-    reason: str
+    to_status: ApplicationStatus = strawberry.field(description="The status after.")
+    reason: str = strawberry.field(
+        description="理由 (reason) given with the change; empty when none was given."
+    )
 
     @classmethod
     def from_row(cls, row: ApplicationHistoryRow) -> Self:
         return cls(
+            id=strawberry.ID(relay.to_base64(STATUS_CHANGE_TYPE, row["id"])),
             actor_portal=row["actor_portal"],
             at=row["at"],
             from_status=row["from_status"],
@@ -146,9 +156,14 @@ class ApplicantPerson:
         )
 
 
-@strawberry.type(description="選考結果登録: the result as reported to Hello Work.")
+@strawberry.type(
+    description=(
+        "選考結果登録 (result report): the result as reported to Hello Work; part of its "
+        "application."
+    )
+)
 class ApplicationResultReport:
-    result: ReportedResult
+    result: ReportedResult = strawberry.field(description="選考結果 (the result reported).")
     hire_date: dt.date | None = strawberry.field(description="採用予定日 (入社日), for HIRED.")
     conditions_differ: bool = strawberry.field(
         description="HIRED on conditions that differ from the posting (求人票と異なる労働条件)."
@@ -163,21 +178,45 @@ class ApplicationResultReport:
     )
 
 
-@strawberry.type(description="選考結果連絡: when and how the applicant was told the result.")
+@strawberry.type(
+    description=(
+        "選考結果連絡 (result notice): when and how the applicant was told the result; part "
+        "of its application."
+    )
+)
 class ApplicationResultNotice:
-    method: NoticeMethod
-    notified_at: dt.datetime
+    method: NoticeMethod = strawberry.field(description="連絡方法 (how the applicant was told).")
+    notified_at: dt.datetime = strawberry.field(
+        description="連絡日時 (when told): the message's time, or the time the employer gave."
+    )
 
 
-@strawberry.type(description="A seeker's application to a posting (応募).")
+@strawberry.type(
+    description=(
+        "応募 (application): a seeker's application to a posting, by referral or online. Seen "
+        "(`node` too) by the establishment of the posting, the seeker and staff of the "
+        "establishment's office."
+    )
+)
 class Application(relay.Node):
     id: relay.NodeID[int]
-    status: ApplicationStatus
-    source: ApplicationSource
-    referral_letter_number: str | None = strawberry.field(description="紹介状番号 (referrals).")
-    referral_note: str = strawberry.field(description="紹介状の記載事項 (referrals).")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    status: ApplicationStatus = strawberry.field(description="選考状況 (selection status).")
+    source: ApplicationSource = strawberry.field(
+        description="応募の経路 (source): a referral or an online application."
+    )
+    referral_letter_number: str | None = strawberry.field(
+        description="紹介状番号 (referral letter number), for referrals; null otherwise."
+    )
+    referral_note: str = strawberry.field(
+        description="紹介状の記載事項 (the referral letter's note), for referrals; else empty."
+    )
+    created_at: dt.datetime = strawberry.field(description="応募日時 (when it arrived).")
+    updated_at: dt.datetime = strawberry.field(
+        description=(
+            "更新日時 (updated at): the last change of its status, result report or result "
+            "notice; `createdAt` until then."
+        )
+    )
     posting_pk: strawberry.Private[int]
     seeker_id: strawberry.Private[int | None]
     row: strawberry.Private[models.Application]
@@ -359,7 +398,7 @@ class Application(relay.Node):
         )
 
 
-@strawberry.type(description="A page of applications; `first` is at most 100.")
+@strawberry.type(description="A page of applications (応募), with how many the list holds.")
 class ApplicationConnection(Connection[Edge[Application]]):
     pass
 
@@ -381,31 +420,47 @@ class ApplicationQuery:
     async def applications(
         self,
         info: Info,
-        posting_id: relay.GlobalID | None = None,
-        status: ApplicationStatus | None = None,
-        first: int = 20,
-        after: str | None = None,
+        posting_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description=(
+                    "Only the applicants of this posting (a `Posting` ID of the establishment); "
+                    "one of another establishment lists nothing."
+                )
+            ),
+        ] = None,
+        status: Annotated[
+            ApplicationStatus | None,
+            strawberry.argument(description="Only the applicants in this 選考状況 (status)."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ApplicationConnection:
         viewer = info.context.viewer
-        after_id = page_args(_CURSOR, first, after)
+        page_window = id_window(_CURSOR, first, after, last, before)
         posting_pk = None
         if posting_id is not None:
             posting_pk = _id_or_nothing(posting_id, "Posting")
             if posting_pk is None:
-                return _connection(Page(items=[], has_next_page=False))
+                return _connection(empty_page())
         page = await applications.establishment_applications(
-            viewer, posting_id=posting_pk, status=status, first=first, after_id=after_id
+            viewer, posting_id=posting_pk, status=status, window=page_window
         )
         return _connection(page)
 
     @strawberry.field(description="Seeker: their own applications, newest first.")
     async def my_applications(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ApplicationConnection:
-        after_id = page_args(_CURSOR, first, after)
-        page = await applications.my_applications(
-            info.context.viewer, first=first, after_id=after_id
-        )
+        page_window = id_window(_CURSOR, first, after, last, before)
+        page = await applications.my_applications(info.context.viewer, window=page_window)
         return _connection(page)
 
     @strawberry.field(
@@ -419,25 +474,29 @@ class ApplicationQuery:
     async def result_reports_due(
         self,
         info: Info,
-        establishment_id: relay.GlobalID | None = None,
-        first: int = 20,
-        after: str | None = None,
+        establishment_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description=(
+                    "Staff: only this establishment of their office (an `Establishment` ID); "
+                    "one of another office lists nothing. Ignored for an employer."
+                )
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ResultReportDueConnection:
-        check_first(first)
-        position = None
-        if after is not None:
-            parts = cursor_parts(after, _DUE_CURSOR, 2)
-            position = (cursor_number(parts[0]), cursor_number(parts[1]))
+        page_window = window(first, after, last, before, _due_position)
         establishment_pk = None
         if establishment_id is not None:
             establishment_pk = _id_or_nothing(establishment_id, "Establishment")
             if establishment_pk is None:
-                return connection(
-                    ResultReportDueConnection, Page(items=[], has_next_page=False), _due_edge
-                )
+                return connection(ResultReportDueConnection, empty_page(), _due_edge)
         ctx = info.context
         page = await results.result_reports_due(
-            ctx.rt, ctx.viewer, establishment_id=establishment_pk, first=first, after=position
+            ctx.rt, ctx.viewer, establishment_id=establishment_pk, window=page_window
         )
         today = ctx.rt.clock.today()
         return connection(ResultReportDueConnection, page, lambda item: _due_edge(item, today))
@@ -450,7 +509,17 @@ class ApplicationQuery:
         permission_classes=[IsEmployer],
     )
     async def application_counts(
-        self, info: Info, posting_id: relay.GlobalID | None = None
+        self,
+        info: Info,
+        posting_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description=(
+                    "Only this posting (a `Posting` ID of the establishment); one of another "
+                    "establishment counts nothing (an empty list)."
+                )
+            ),
+        ] = None,
     ) -> list[ApplicationCounts]:
         posting_pk = None
         if posting_id is not None:
@@ -470,22 +539,28 @@ class ApplicationQuery:
     async def personal_data_access_log(
         self,
         info: Info,
-        application_id: relay.GlobalID | None = None,
-        first: int = 20,
-        after: str | None = None,
+        application_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description=(
+                    "Only the reads of this application (an `Application` ID); one of another "
+                    "office lists nothing."
+                )
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> PersonalDataAccessConnection:
-        after_id = page_args(_ACCESS_CURSOR, first, after, MAX_BIGINT_ID)
+        page_window = id_window(_ACCESS_CURSOR, first, after, last, before, MAX_BIGINT_ID)
         application_pk = None
         if application_id is not None:
             application_pk = _id_or_nothing(application_id, "Application")
             if application_pk is None:
-                return connection(
-                    PersonalDataAccessConnection,
-                    Page(items=[], has_next_page=False),
-                    _access_edge,
-                )
+                return connection(PersonalDataAccessConnection, empty_page(), _access_edge)
         page = await applicants.access_log(
-            info.context.viewer, application_id=application_pk, first=first, after_id=after_id
+            info.context.viewer, application_id=application_pk, window=page_window
         )
         return connection(PersonalDataAccessConnection, page, _access_edge)
 
@@ -499,11 +574,29 @@ def _id_or_nothing(global_id: relay.GlobalID, type_name: str) -> int | None:
 
 _DUE_CURSOR = "report-due"
 _ACCESS_CURSOR = "personal-data-access"
+REPORT_DUE_TYPE = "ResultReportDue"
 
 
-@strawberry.type(description="An applicant whose result is not reported to Hello Work yet.")
+def _due_position(cursor: str) -> results.DuePosition:
+    """The (establishment id, application id) a cursor of the reports due holds."""
+    establishment_part, application_part = cursor_parts(cursor, _DUE_CURSOR, 2)
+    return cursor_number(establishment_part), cursor_number(application_part)
+
+
+@strawberry.type(
+    description=(
+        "選考結果の報告待ち (a result report due): an applicant whose result is not reported "
+        "to Hello Work yet, and until when it can be."
+    )
+)
 class ResultReportDue:
-    application: Application
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Global ID of the report due (opaque), a key for caches: one per application; not "
+            "a `node`."
+        )
+    )
+    application: Application = strawberry.field(description="The application to report on.")
     locked_from: dt.date | None = strawberry.field(
         description="The first day the report is refused; null while the posting is valid."
     )
@@ -519,7 +612,9 @@ class ResultReportDue:
         )
 
 
-@strawberry.type(description="A page of result reports due; `first` is at most 100.")
+@strawberry.type(
+    description="A page of result reports due (報告待ち), with how many the list holds."
+)
 class ResultReportDueConnection(Connection[Edge[ResultReportDue]]):
     pass
 
@@ -532,6 +627,7 @@ def _due_edge(item: results.ReportDue, today: dt.date | None = None) -> Edge[Res
     return Edge(
         cursor=encode_cursor(_DUE_CURSOR, row.establishment_id, row.id),
         node=ResultReportDue(
+            id=strawberry.ID(relay.to_base64(REPORT_DUE_TYPE, row.id)),
             application=Application.from_model(row),
             locked_from=item.locked_from,
             days_left=days_left,
@@ -540,22 +636,35 @@ def _due_edge(item: results.ReportDue, today: dt.date | None = None) -> Edge[Res
     )
 
 
-@strawberry.type(description="The applicants of one posting per status (応募者数).")
+@strawberry.type(
+    description=(
+        "応募者数 (applicant counts) of one posting, per status; for the establishment's employers."
+    )
+)
 class ApplicationCounts:
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Global ID of the posting's counts (opaque), a key for caches: one per posting; "
+            "not a `node`."
+        )
+    )
     posting_pk: strawberry.Private[int]
-    applied: int = strawberry.field(description="応募")
-    screening: int = strawberry.field(description="書類選考")
-    interview: int = strawberry.field(description="面接")
-    hired: int = strawberry.field(description="採用")
-    rejected: int = strawberry.field(description="不採用")
-    withdrawn: int = strawberry.field(description="辞退")
-    total: int
-    unreported: int = strawberry.field(description="No result reported to Hello Work yet.")
+    applied: int = strawberry.field(description="応募 (applied): how many are APPLIED.")
+    screening: int = strawberry.field(description="書類選考 (screening): how many are SCREENING.")
+    interview: int = strawberry.field(description="面接 (interview): how many are INTERVIEW.")
+    hired: int = strawberry.field(description="採用 (hired): how many are HIRED.")
+    rejected: int = strawberry.field(description="不採用 (rejected): how many are REJECTED.")
+    withdrawn: int = strawberry.field(description="辞退 (withdrawn): how many are WITHDRAWN.")
+    total: int = strawberry.field(description="応募者数 (applicants): all of them, any status.")
+    unreported: int = strawberry.field(
+        description="選考結果未報告 (unreported): how many have no result reported to Hello Work."
+    )
 
     @classmethod
     def of(cls, counts: applications.Counts) -> Self:
         by = counts.by_status
         return cls(
+            id=strawberry.ID(relay.to_base64(COUNTS_TYPE, counts.posting_id)),
             posting_pk=counts.posting_id,
             applied=by.get(ApplicationStatus.APPLIED, 0),
             screening=by.get(ApplicationStatus.SCREENING, 0),
@@ -567,37 +676,41 @@ class ApplicationCounts:
             unreported=counts.unreported,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The posting counted.")
     async def posting(self, info: Info) -> Posting:
         return Posting.from_model(await info.context.loaders.posting_by_id.load(self.posting_pk))
 
 
-strawberry.enum(
+COUNTS_TYPE = "ApplicationCounts"
+
+describe.enum(
     enums.PersonalDataKind,
-    description=(
-        "What was read: CONTACT 氏名・連絡先, DOCUMENT 応募書類, REFERRAL_LETTER 紹介状, EXPORT "
-        "応募者一覧の出力 (CSV)."
-    ),
+    description="閲覧した個人情報の種類 (what of an applicant's personal data was read).",
 )
 PersonalDataKind = enums.PersonalDataKind
 
 
-@strawberry.type(description="One read of an applicant's personal data (who, when, which, what).")
+@strawberry.type(
+    description=(
+        "個人情報の閲覧記録 (one read of an applicant's personal data): who, when, which, what; "
+        "never changed. Seen (`node` too) by staff of the office of the establishment read."
+    )
+)
 class PersonalDataAccess(relay.Node):
     id: relay.NodeID[int]
-    at: dt.datetime
-    kind: PersonalDataKind
+    at: dt.datetime = strawberry.field(description="閲覧日時 (when it was read).")
+    kind: PersonalDataKind = strawberry.field(description="What was read.")
     reader_pk: strawberry.Private[int]
     application_pk: strawberry.Private[int | None]
     posting_pk: strawberry.Private[int | None]
     document_pk: strawberry.Private[int | None]
 
-    @strawberry.field(description="The login who read: its email and portal.")
+    @strawberry.field(description="メールアドレス of the login who read (its address now).")
     async def reader_email(self, info: Info) -> str | None:
         user = await info.context.loaders.user_by_id.load(self.reader_pk)
         return user.email if user is not None else None
 
-    @strawberry.field
+    @strawberry.field(description="Which side the reader is on: EMPLOYER or STAFF.")
     async def reader_portal(self, info: Info) -> Portal | None:
         user = await info.context.loaders.user_by_id.load(self.reader_pk)
         return user.portal if user is not None else None
@@ -642,7 +755,9 @@ class PersonalDataAccess(relay.Node):
         )
 
 
-@strawberry.type(description="A page of reads of personal data; `first` is at most 100.")
+@strawberry.type(
+    description="A page of reads of personal data (閲覧記録), with how many the list holds."
+)
 class PersonalDataAccessConnection(Connection[Edge[PersonalDataAccess]]):
     pass
 
@@ -654,6 +769,10 @@ def _access_edge(row: models.PersonalDataAccess) -> Edge[PersonalDataAccess]:
 
 
 # --- Mutations ----------------------------------------------------------------------------
+
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of every payload's `errors` of this module's mutations."""
+CHANGED = "The application as it is now; null on errors."
 
 
 @strawberry.input(
@@ -716,9 +835,14 @@ _MOVES_DESCRIPTION = (
 )
 
 
-@strawberry.input
+@strawberry.input(description="選考状況の変更 (a status change) of one application.")
 class ApplicationStatusUpdateInput:
-    application_id: relay.GlobalID
+    application_id: relay.GlobalID = strawberry.field(
+        description=(
+            "The application (an `Application` ID): of the employer's establishment, the "
+            "seeker's own, or, for staff, of their office."
+        )
+    )
     status: ApplicationStatus = strawberry.field(description=_MOVES_DESCRIPTION)
     reason: str = strawberry.field(
         default="",
@@ -742,8 +866,13 @@ class ApplicationStatusBulkUpdateInput:
     )
 )
 class ApplicationResultReportInput:
-    application_id: relay.GlobalID
-    result: ReportedResult
+    application_id: relay.GlobalID = strawberry.field(
+        description=(
+            "The application (an `Application` ID) of the employer's establishment, or for "
+            "staff of their office."
+        )
+    )
+    result: ReportedResult = strawberry.field(description="選考結果 (the result), required.")
     hire_date: dt.date | None = strawberry.field(
         default=None, description="採用予定日 (入社日), not before the application; for HIRED."
     )
@@ -763,8 +892,12 @@ class ApplicationResultReportInput:
     )
 )
 class ApplicationResultNotifyInput:
-    application_id: relay.GlobalID
-    method: NoticeMethod
+    application_id: relay.GlobalID = strawberry.field(
+        description="An application of the establishment that is HIRED or REJECTED."
+    )
+    method: NoticeMethod = strawberry.field(
+        description="連絡方法 (how), required; MESSAGE only for a person with a My Page."
+    )
     message: str = strawberry.field(
         default="", description="For MESSAGE: the message, up to 2,000 characters."
     )
@@ -773,21 +906,21 @@ class ApplicationResultNotifyInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationCreate`.")
 class ApplicationCreatePayload:
-    application: Application | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    application: Application | None = strawberry.field(default=None, description=CHANGED)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `referralCreate`.")
 class ReferralCreatePayload:
-    application: Application | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    application: Application | None = strawberry.field(default=None, description=CHANGED)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationStatusUpdate`.")
 class ApplicationStatusUpdatePayload:
-    application: Application | None = None
+    application: Application | None = strawberry.field(default=None, description=CHANGED)
     number_to_hire_reached: bool = strawberry.field(
         default=False,
         description=(
@@ -795,18 +928,31 @@ class ApplicationStatusUpdatePayload:
             "whether to stop recruiting (`postingStop`); the posting stays active until then."
         ),
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type(description="The outcome for one application of a bulk change.")
+@strawberry.type(description="The outcome for one application of a bulk change (一括変更).")
 class ApplicationStatusBulkResult:
-    application_id: relay.GlobalID
-    application: Application | None = None
-    number_to_hire_reached: bool = False
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    application_id: relay.GlobalID = strawberry.field(
+        description="The application, as given in `applicationIds`."
+    )
+    application: Application | None = strawberry.field(
+        default=None, description="The application as it is now; null when refused."
+    )
+    number_to_hire_reached: bool = strawberry.field(
+        default=False,
+        description=(
+            "This change made the hires reach the posting's number to hire (as in "
+            "`applicationStatusUpdate`)."
+        ),
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why this application was not changed; empty when it was.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationStatusBulkUpdate`.")
 class ApplicationStatusBulkUpdatePayload:
     results: list[ApplicationStatusBulkResult] = strawberry.field(
         default_factory=list, description="One per application, in the order given."
@@ -816,16 +962,16 @@ class ApplicationStatusBulkUpdatePayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationResultReport`.")
 class ApplicationResultReportPayload:
-    application: Application | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    application: Application | None = strawberry.field(default=None, description=CHANGED)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationResultNotify`.")
 class ApplicationResultNotifyPayload:
-    application: Application | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    application: Application | None = strawberry.field(default=None, description=CHANGED)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 P = TypeVar("P")
@@ -842,7 +988,12 @@ class ApplicationMutation:
         permission_classes=[IsSeeker],
     )
     async def application_create(
-        self, info: Info, input: ApplicationCreateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationCreateInput,
+            strawberry.argument(description="The posting applied to and the 志望動機."),
+        ],
     ) -> ApplicationCreatePayload:
         ctx = info.context
         return await _run(
@@ -865,7 +1016,12 @@ class ApplicationMutation:
         permission_classes=[IsStaff],
     )
     async def referral_create(
-        self, info: Info, input: ReferralCreateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ReferralCreateInput,
+            strawberry.argument(description="The posting, the person referred and the 紹介状."),
+        ],
     ) -> ReferralCreatePayload:
         ctx = info.context
         return await _run(
@@ -894,7 +1050,12 @@ class ApplicationMutation:
         )
     )
     async def application_status_update(
-        self, info: Info, input: ApplicationStatusUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationStatusUpdateInput,
+            strawberry.argument(description="The application and its new status."),
+        ],
     ) -> ApplicationStatusUpdatePayload:
         ctx = info.context
         try:
@@ -920,7 +1081,12 @@ class ApplicationMutation:
         permission_classes=[IsEmployer],
     )
     async def application_status_bulk_update(
-        self, info: Info, input: ApplicationStatusBulkUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationStatusBulkUpdateInput,
+            strawberry.argument(description="The applications and their new status."),
+        ],
     ) -> ApplicationStatusBulkUpdatePayload:
         ctx = info.context
         ids: list[int] = []
@@ -961,7 +1127,12 @@ class ApplicationMutation:
         )
     )
     async def application_result_report(
-        self, info: Info, input: ApplicationResultReportInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationResultReportInput,
+            strawberry.argument(description="The application and its result."),
+        ],
     ) -> ApplicationResultReportPayload:
         ctx = info.context
         return await _run(
@@ -988,7 +1159,12 @@ class ApplicationMutation:
         permission_classes=[IsEmployer],
     )
     async def application_result_notify(
-        self, info: Info, input: ApplicationResultNotifyInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationResultNotifyInput,
+            strawberry.argument(description="The application and how the applicant was told."),
+        ],
     ) -> ApplicationResultNotifyPayload:
         ctx = info.context
         return await _run(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
+from collections.abc import Iterable
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -13,19 +14,30 @@ from app import models
 from app.clock import TOKYO
 from app.errors import UserErrors
 from app.resolvers import audit
-from app.resolvers.paging import Page
+from app.resolvers.paging import Page, empty_page
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.establishments import Establishment
-from app.schema.nodes import MAX_BIGINT_ID, decode_id
-from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
+from app.schema.nodes import MAX_BIGINT_ID, decode_id, row_id
+from app.schema.paging import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    connection,
+    encode_cursor,
+    id_window,
+)
 from app.schema.permissions import IsStaff
 
-strawberry.enum(
+describe.enum(
     models.AuditAction,
     description=(
-        "What happened: logins (成功, 失敗, ワンタイムパスワード誤り, ロック, ロック解除, "
-        "ログアウト), account opening and its code (発行, 無効化), passwords and addresses, "
-        "logins added and removed, withdrawal (退会), and the staff's actions."
+        "監査ログの種類 (what happened): logins (成功, 失敗, ワンタイムパスワード誤り, ロック, "
+        "ロック解除, ログアウト), account opening and its code (発行, 無効化), passwords and "
+        "addresses, logins added and removed, withdrawal (退会), and the staff's actions."
     ),
 )
 AuditAction = models.AuditAction
@@ -33,11 +45,23 @@ AuditAction = models.AuditAction
 _CURSOR = "AuditEvent"
 
 
-@strawberry.type(description="One security event; the trail is append-only.")
-class AuditEvent:
-    id: strawberry.ID
-    occurred_at: dt.datetime
-    action: AuditAction
+@strawberry.type(
+    description=(
+        "監査ログ (one security event); the trail is append-only. Seen (`node` too) by staff "
+        "of the office it belongs to only."
+    )
+)
+class AuditEvent(relay.Node):
+    id: relay.NodeID[int]
+    event_number: str = strawberry.field(
+        description=(
+            "監査番号 (event number): the event's own number in the trail, as the database "
+            "and the service's logs hold it; larger for later events. What `id` held before "
+            "it became a global ID."
+        )
+    )
+    occurred_at: dt.datetime = strawberry.field(description="発生日時 (when it happened).")
+    action: AuditAction = strawberry.field(description="監査ログの種類 (what happened).")
     client_address: str | None = strawberry.field(
         description="The client's address for what came from outside (logins, keys)."
     )
@@ -52,7 +76,8 @@ class AuditEvent:
     @classmethod
     def from_model(cls, event: models.AuditEvent) -> Self:
         return cls(
-            id=strawberry.ID(str(event.id)),
+            id=event.id,
+            event_number=str(event.id),
             occurred_at=event.occurred_at,
             action=event.action,
             client_address=event.client_address,
@@ -80,6 +105,17 @@ class AuditEvent:
         found = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(found)
 
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        # Not `visible_nodes`: the trail's ids are `bigint`, past the range it reads.
+        ids = [row_id(node_id, MAX_BIGINT_ID) for node_id in node_ids]
+        found = await audit.visible_audit_events(
+            info.context.viewer, [i for i in ids if i is not None]
+        )
+        return [cls.from_model(found[i]) if i is not None and i in found else None for i in ids]
+
 
 async def _email(info: Info, user_id: int | None) -> str | None:
     """The address of a login; for one closed since, the address it had."""
@@ -91,7 +127,7 @@ async def _email(info: Info, user_id: int | None) -> str | None:
     return user.former_email if not user.is_active and user.former_email else user.email
 
 
-@strawberry.type(description="A page of audit events, newest first; `first` is at most 100.")
+@strawberry.type(description="A page of audit events, newest first.")
 class AuditEventConnection(Connection[Edge[AuditEvent]]):
     pass
 
@@ -115,34 +151,58 @@ class AuditQuery:
     @strawberry.field(
         description="Staff: the security events of their office (logins and failures of its "
         "establishments' logins, lockouts, codes issued and voided, password and address "
-        "changes, and what its staff did), newest first. `since` is inclusive, `until` "
-        "exclusive, a time without offset is Japan time.",
+        "changes, and what its staff did), newest first; `totalCount` counts those the "
+        "filters keep.",
         permission_classes=[IsStaff],
     )
     async def audit_events(
         self,
         info: Info,
-        actions: list[AuditAction] | None = None,
-        establishment_id: relay.GlobalID | None = None,
-        since: dt.datetime | None = None,
-        until: dt.datetime | None = None,
-        first: int = 20,
-        after: str | None = None,
+        actions: Annotated[
+            list[AuditAction] | None,
+            strawberry.argument(
+                description="Only events of these kinds; null or empty: every kind."
+            ),
+        ] = None,
+        establishment_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(
+                description=(
+                    "Only events concerning this establishment (an `Establishment` ID); one "
+                    "that names no establishment of the office finds none."
+                )
+            ),
+        ] = None,
+        since: Annotated[
+            dt.datetime | None,
+            strawberry.argument(
+                description="From this moment, inclusive; a time without offset is Japan time."
+            ),
+        ] = None,
+        until: Annotated[
+            dt.datetime | None,
+            strawberry.argument(
+                description="Before this moment, exclusive; a time without offset is Japan time."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> AuditEventConnection:
-        after_id = page_args(_CURSOR, first, after, MAX_BIGINT_ID)
+        page_window = id_window(_CURSOR, first, after, last, before, MAX_BIGINT_ID)
         establishment_pk = None
         if establishment_id is not None:
             try:
                 establishment_pk = decode_id(establishment_id, "Establishment", "establishmentId")
             except UserErrors:
-                return _connection(Page(items=[], has_next_page=False))
+                return _connection(empty_page())
         page = await audit.office_audit_events(
             info.context.viewer,
             actions=actions,
             establishment_id=establishment_pk,
             since=_in_tokyo(since),
             until=_in_tokyo(until),
-            first=first,
-            after_id=after_id,
+            window=page_window,
         )
         return _connection(page)

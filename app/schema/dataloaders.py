@@ -47,6 +47,8 @@ class PostingHistoryRow(TypedDict):
     postings reads a few hundred of them, and building models and their actors costs more
     than the query)."""
 
+    id: int
+    """The event's row, for the entry's global ID."""
     posting_id: int
     action: PostingAction
     actor_portal: Portal | None
@@ -158,6 +160,8 @@ async def _seeker_profiles(user_ids: Sequence[int]) -> list[models.SeekerProfile
 class ApplicationHistoryRow(TypedDict):
     """One status change of an application, as `PostingHistoryRow`."""
 
+    id: int
+    """The event's row, for the change's global ID."""
     application_id: int
     actor_portal: Portal | None
     at: dt.datetime

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -19,19 +19,20 @@ from app import models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import applications as enums
 from app.resolvers import documents
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.permissions import IsSeeker
 
-strawberry.enum(
-    enums.DocumentKind,
-    description="RESUME 履歴書, CAREER_HISTORY 職務経歴書, OTHER その他の応募書類.",
-)
+describe.enum(enums.DocumentKind, description="応募書類の種類 (what kind of application document).")
 DocumentKind = enums.DocumentKind
-strawberry.enum(
+describe.enum(
     enums.DocumentFormat,
-    description="PDF, JPEG or PNG (画像), as read from the file's bytes, whatever its name says.",
+    description=(
+        "ファイル形式 (file format) of a document, as read from the file's bytes, whatever its "
+        "name says."
+    ),
 )
 DocumentFormat = enums.DocumentFormat
 
@@ -45,14 +46,16 @@ DocumentFormat = enums.DocumentFormat
 )
 class ApplicationDocument(relay.Node):
     id: relay.NodeID[int]
-    kind: DocumentKind
-    file_format: DocumentFormat
+    kind: DocumentKind = strawberry.field(description="書類の種類 (which document it is).")
+    file_format: DocumentFormat = strawberry.field(
+        description="ファイル形式 (format), read from its bytes."
+    )
     file_name: str = strawberry.field(
         description="The name it was sent with, cleaned: no folders or control characters, the "
         "extension of its format, at most 100 characters."
     )
-    size: int = strawberry.field(description="Bytes.")
-    uploaded_at: dt.datetime
+    size: int = strawberry.field(description="ファイルサイズ (size) in bytes, at most 5 MB.")
+    uploaded_at: dt.datetime = strawberry.field(description="登録日時 (when it was attached).")
     application_id: strawberry.Private[int]
 
     @classmethod
@@ -86,20 +89,31 @@ class ApplicationDocument(relay.Node):
 
 @strawberry.input(description="Send as a multipart request: operations, map, then the file.")
 class ApplicationDocumentUploadInput:
-    application_id: strawberry.ID = strawberry.field(description="One of the seeker's own.")
-    kind: DocumentKind
+    application_id: strawberry.ID = strawberry.field(
+        description=(
+            "The application (an `Application` ID), one of the seeker's own; at most 5 "
+            "documents each."
+        )
+    )
+    kind: DocumentKind = strawberry.field(description="書類の種類 (which document), required.")
     file: Upload = strawberry.field(
         description="PDF, JPEG or PNG, at most 5 MB (5,242,880 bytes); its format is read from "
         "its bytes. A PDF needs a page and no password."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationDocumentUpload`.")
 class ApplicationDocumentUploadPayload:
     document: ApplicationDocument | None = strawberry.field(
-        default=None, description="The new document."
+        default=None, description="The new document; null on errors."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description=(
+            "What was wrong (field, stable code, Japanese message); empty when the document "
+            "was attached."
+        ),
+    )
 
 
 @strawberry.type
@@ -112,7 +126,12 @@ class DocumentMutation:
         permission_classes=[IsSeeker],
     )
     async def application_document_upload(
-        self, info: Info, input: ApplicationDocumentUploadInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationDocumentUploadInput,
+            strawberry.argument(description="The application, the kind and the file."),
+        ],
     ) -> ApplicationDocumentUploadPayload:
         ctx = info.context
         file = input.file

@@ -12,16 +12,36 @@ from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, Throttled, UserErrors
+from app.schema import describe
 
-strawberry.enum(ErrorCode, name="UserErrorCode", description="Stable error codes.")
+describe.enum(
+    ErrorCode,
+    name="UserErrorCode",
+    description=(
+        "エラーコード (error code): stable codes of `UserError`; clients branch on these, never "
+        "on messages."
+    ),
+)
 UserErrorCode = ErrorCode
 
 
-@strawberry.type(description="A problem with the input; `message` is for people, `code` for code.")
+@strawberry.type(
+    description=(
+        "入力エラー (user error): a problem with the input; `message` is for people, `code` for "
+        "code. A payload with errors changed nothing (beyond counting a wrong try)."
+    )
+)
 class UserError:
-    field: str | None = strawberry.field(description="The input field at fault, if one is.")
-    code: UserErrorCode
-    message: str
+    field: str | None = strawberry.field(
+        description=(
+            "The input field at fault as sent (`content.jobTitle`, `ids.2`); null when the "
+            "error is about the input as a whole."
+        )
+    )
+    code: UserErrorCode = strawberry.field(description="What went wrong, stable.")
+    message: str = strawberry.field(
+        description="エラーメッセージ (message) in Japanese, to show as it is."
+    )
 
 
 def user_errors(exc: UserErrors) -> list[UserError]:

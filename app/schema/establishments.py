@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, NewType, Self
 
 import strawberry
@@ -25,23 +25,29 @@ from app.resolvers.office_establishments import (
     HistoryPosition,
     HistorySource,
     ReviewHistoryAction,
+    establishment_position,
 )
 from app.resolvers.paging import Page
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import (
-    CountedConnection,
+    After,
+    Before,
+    Connection,
     Edge,
+    First,
+    Last,
     bad_cursor,
     bad_input,
-    check_first,
     connection,
     cursor_moment,
     cursor_number,
     cursor_parts,
     encode_cursor,
-    page_args,
+    id_window,
+    window,
 )
 from app.schema.permissions import IsEmployer, IsStaff
 
@@ -58,18 +64,23 @@ LazyEmployerLogin = Annotated["EmployerLogin", strawberry.lazy("app.schema.accou
 LazyPostingStatus = Annotated["PostingStatus", strawberry.lazy("app.schema.postings")]
 
 
-strawberry.enum(
+describe.enum(
     PostingCategoryEnum,
-    description="求人区分: 一般, 新卒・既卒 (学卒), 季節, 出稼ぎ, 障害者.",
+    description="求人区分 (posting category): 一般, 大卒等 (新卒・既卒), 季節, 出稼ぎ, 障害者.",
 )
 PostingCategory = PostingCategoryEnum
 
 
-@strawberry.type(description="A Hello Work office (公共職業安定所).")
+@strawberry.type(
+    description=(
+        "A Hello Work office (公共職業安定所). Readable by `node` for its staff and for the "
+        "employers of the establishments it has jurisdiction over (管轄安定所)."
+    )
+)
 class Office(relay.Node):
     id: relay.NodeID[int]
-    code: str = strawberry.field(description="安定所番号.")
-    name: str
+    code: str = strawberry.field(description="安定所番号 (office code): 5 digits.")
+    name: str = strawberry.field(description="安定所名 (the office's name).")
 
     @classmethod
     def from_model(cls, office: models.Office) -> Self:
@@ -102,13 +113,20 @@ YEN_SCALAR = strawberry.scalar(
 )
 
 
-@strawberry.type(description="事業所情報: what Hello Work shows of the establishment on postings.")
+@strawberry.type(
+    description=(
+        "事業所情報 (establishment profile): what Hello Work shows of the establishment on "
+        "postings; the one in use, or one proposed (`EstablishmentChange.proposed`)."
+    )
+)
 class EstablishmentProfile:
-    name: str = strawberry.field(description="事業所名.")
-    name_kana: str = strawberry.field(description="事業所名（カナ）.")
-    postal_code: str
-    address: str = strawberry.field(description="所在地.")
-    phone_number: str
+    name: str = strawberry.field(description="事業所名 (establishment name).")
+    name_kana: str = strawberry.field(description="事業所名（カナ） (name in full-width katakana).")
+    postal_code: str = strawberry.field(description="郵便番号 (postal code): 123-4567.")
+    address: str = strawberry.field(description="所在地 (address).")
+    phone_number: str = strawberry.field(
+        description="電話番号 (phone number): three groups of digits, 03-1234-5678."
+    )
     business_content: str = strawberry.field(description="事業内容.")
     features: str = strawberry.field(description="会社の特長.")
     representative_title: str = strawberry.field(description="代表者役職.")
@@ -130,17 +148,27 @@ class EstablishmentProfile:
 @strawberry.type(
     description=(
         "An establishment (事業所), with its approved profile (事業所情報): the one in use on "
-        "postings until staff approve a `pendingChange`."
+        "postings until staff approve a `pendingChange`. Seen by its own employers and by "
+        "staff of its office (`node` too); its records (postings, applications, logins, "
+        "review history) by that office's staff only."
     )
 )
 class Establishment(relay.Node):
     id: relay.NodeID[int]
-    establishment_number: str = strawberry.field(description="事業所番号 NNNN-NNNNNN-N.")
-    name: str
-    name_kana: str
-    phone_number: str
-    postal_code: str
-    address: str
+    establishment_number: str = strawberry.field(
+        description="事業所番号 (establishment number): NNNN-NNNNNN-N, given by Hello Work."
+    )
+    name: str = strawberry.field(description="事業所名 (establishment name).")
+    name_kana: str = strawberry.field(
+        description=(
+            "事業所名（カナ） (name in full-width katakana): the order of `establishments`."
+        )
+    )
+    phone_number: str = strawberry.field(
+        description="電話番号 (phone number): three groups of digits, 03-1234-5678."
+    )
+    postal_code: str = strawberry.field(description="郵便番号 (postal code): 123-4567.")
+    address: str = strawberry.field(description="所在地 (address).")
     # The rest of the approved profile (事業所情報), the one in use; see `pendingChange`.
     business_content: str = strawberry.field(description="事業内容.")
     features: str = strawberry.field(description="会社の特長.")
@@ -185,23 +213,27 @@ class Establishment(relay.Node):
     async def postings(
         self,
         info: Info,
-        status: list[LazyPostingStatus] | None = None,
-        first: int = 20,
-        after: str | None = None,
+        status: Annotated[
+            list[LazyPostingStatus] | None,
+            strawberry.argument(
+                description=(
+                    "求人の状態 (posting states): only postings in these; null: every state, "
+                    "empty: none."
+                )
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EstablishmentPostingConnection | None:
         if not self._sees_records(info):
             return None
-        viewer = info.context.viewer
-        after_id = page_args(_POSTINGS_CURSOR, first, after)
+        page_window = id_window(_POSTINGS_CURSOR, first, after, last, before)
         page = await office_establishments.establishment_postings(
-            viewer, self.id, self.office_id, statuses=status, first=first, after_id=after_id
+            info.context.viewer, self.id, self.office_id, statuses=status, window=page_window
         )
-        return _postings_connection(
-            page,
-            lambda: office_establishments.count_establishment_postings(
-                viewer, self.id, self.office_id, statuses=status
-            ),
-        )
+        return _postings_connection(page)
 
     @strawberry.field(
         description=(
@@ -210,21 +242,20 @@ class Establishment(relay.Node):
         )
     )
     async def applications(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EstablishmentApplicationConnection | None:
         if not self._sees_records(info):
             return None
-        viewer = info.context.viewer
-        after_id = page_args(_APPLICATIONS_CURSOR, first, after)
+        page_window = id_window(_APPLICATIONS_CURSOR, first, after, last, before)
         page = await office_establishments.establishment_applications(
-            viewer, self.id, self.office_id, first=first, after_id=after_id
+            info.context.viewer, self.id, self.office_id, window=page_window
         )
-        return _applications_connection(
-            page,
-            lambda: office_establishments.count_establishment_applications(
-                viewer, self.id, self.office_id
-            ),
-        )
+        return _applications_connection(page)
 
     @strawberry.field(
         description=(
@@ -253,25 +284,20 @@ class Establishment(relay.Node):
         )
     )
     async def review_history(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ReviewHistoryEntryConnection | None:
         if not self._sees_records(info):
             return None
-        viewer = info.context.viewer
-        position = _history_page_args(first, after)
+        page_window = window(first, after, last, before, _history_position)
         page = await office_establishments.review_history(
-            viewer, self.id, self.office_id, first=first, after=position
+            info.context.viewer, self.id, self.office_id, window=page_window
         )
-        return connection(
-            lambda **parts: ReviewHistoryEntryConnection(
-                **parts,
-                count=lambda: office_establishments.count_review_history(
-                    viewer, self.id, self.office_id
-                ),
-            ),
-            page,
-            _history_edge,
-        )
+        return connection(ReviewHistoryEntryConnection, page, _history_edge)
 
     @strawberry.field(description="The jurisdiction office (管轄安定所).")
     async def office(self, info: Info) -> Office:
@@ -302,55 +328,82 @@ class Establishment(relay.Node):
         )
 
 
-@strawberry.type(description="A page of the office's establishments; `first` is at most 100.")
-class EstablishmentConnection(CountedConnection[Edge[Establishment]]):
+@strawberry.type(
+    description=(
+        "A page of the office's establishments (事業所検索), in kana order; `totalCount` "
+        "counts what the search finds."
+    )
+)
+class EstablishmentConnection(Connection[Edge[Establishment]]):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="One posting of an establishment's page and its cursor.")
 class EstablishmentPostingEdge:
-    cursor: str
-    node: LazyPosting
+    cursor: str = strawberry.field(
+        description="Where this item stands, for `after` or `before` (opaque; do not parse it)."
+    )
+    node: LazyPosting = strawberry.field(description="The posting (求人).")
 
 
-@strawberry.type(description="A page of an establishment's postings, newest first.")
-class EstablishmentPostingConnection(CountedConnection[EstablishmentPostingEdge]):
+@strawberry.type(
+    description=(
+        "A page of an establishment's postings, newest first; `totalCount` counts those of "
+        "the states asked for."
+    )
+)
+class EstablishmentPostingConnection(Connection[EstablishmentPostingEdge]):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="One application of an establishment's page and its cursor.")
 class EstablishmentApplicationEdge:
-    cursor: str
-    node: LazyApplication
+    cursor: str = strawberry.field(
+        description="Where this item stands, for `after` or `before` (opaque; do not parse it)."
+    )
+    node: LazyApplication = strawberry.field(description="The application (応募).")
 
 
 @strawberry.type(description="A page of the applications to an establishment, newest first.")
-class EstablishmentApplicationConnection(CountedConnection[EstablishmentApplicationEdge]):
+class EstablishmentApplicationConnection(Connection[EstablishmentApplicationEdge]):
     pass
 
 
-strawberry.enum(
+describe.enum(
     ReviewHistoryAction,
     description=(
-        "What staff decided: a posting accepted (受理), returned (修正依頼), corrected, "
-        "confirmed at the counter (本登録); a change or renewal of an active posting accepted "
-        "or returned; an image or profile change approved or rejected; the online "
-        "pre-registration confirmed (本登録)."
+        "審査の内容 (what staff decided): a posting accepted (受理), returned (修正依頼), "
+        "corrected, confirmed at the counter (本登録); a change or renewal of an active "
+        "posting accepted or returned; an image or profile change approved or rejected; the "
+        "online pre-registration confirmed (本登録)."
     ),
 )
 
 
-@strawberry.type(description="One decision staff took about an establishment (審査履歴).")
+@strawberry.type(
+    description=(
+        "審査履歴 (review history): one decision staff took about an establishment or one of "
+        "its postings."
+    )
+)
 class ReviewHistoryEntry:
-    at: dt.datetime = strawberry.field(description="When it was decided.")
-    action: ReviewHistoryAction
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "The entry's global ID, for a client's cache; not readable by `node` (the "
+            "establishment's `reviewHistory` lists it)."
+        )
+    )
+    at: dt.datetime = strawberry.field(description="審査日時 (when it was decided).")
+    action: ReviewHistoryAction = strawberry.field(description="審査の内容 (what was decided).")
     reason: str = strawberry.field(
         description="The reason or note given with it (修正依頼の理由, 差戻しの理由); may be empty."
     )
     posting_pk: strawberry.Private[int | None]
     by_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="The posting decided about; null for the establishment's own.")
+    @strawberry.field(
+        description="The posting decided about (求人); null for the establishment's own."
+    )
     async def posting(self, info: Info) -> LazyPosting | None:
         from app.schema.postings import Posting
 
@@ -377,7 +430,7 @@ class ReviewHistoryEntry:
 
 
 @strawberry.type(description="A page of an establishment's review history, newest first.")
-class ReviewHistoryEntryConnection(CountedConnection[Edge[ReviewHistoryEntry]]):
+class ReviewHistoryEntryConnection(Connection[Edge[ReviewHistoryEntry]]):
     pass
 
 
@@ -385,34 +438,29 @@ _ESTABLISHMENTS_CURSOR = "establishment"
 _POSTINGS_CURSOR = "establishment-posting"
 _APPLICATIONS_CURSOR = "establishment-application"
 _HISTORY_CURSOR = "review-history"
+REVIEW_HISTORY_ENTRY_TYPE = "ReviewHistoryEntry"
 
 
 def _establishment_cursor(establishment: models.Establishment) -> str:
     # The kana in hex: a cursor's parts are split on a separator the kana must not hold.
-    return encode_cursor(
-        _ESTABLISHMENTS_CURSOR, establishment.name_kana.encode().hex(), establishment.id
-    )
+    name_kana, establishment_id = establishment_position(establishment)
+    return encode_cursor(_ESTABLISHMENTS_CURSOR, name_kana.encode().hex(), establishment_id)
 
 
-def _establishments_page_args(first: int, after: str | None) -> EstablishmentPosition | None:
-    check_first(first)
-    if after is None:
-        return None
-    kana, establishment_id = cursor_parts(after, _ESTABLISHMENTS_CURSOR, 2)
+def _establishment_position(cursor: str) -> EstablishmentPosition:
+    kana, establishment_id = cursor_parts(cursor, _ESTABLISHMENTS_CURSOR, 2)
     try:
         name_kana = bytes.fromhex(kana).decode()
     except ValueError as exc:  # not hex, or not UTF-8 inside (UnicodeError is a ValueError)
         raise bad_cursor() from exc
-    return EstablishmentPosition(name_kana=name_kana, id=cursor_number(establishment_id))
+    return (name_kana, cursor_number(establishment_id))
 
 
-def _postings_connection(
-    page: Page[models.Posting], count: Callable[[], Awaitable[int]]
-) -> EstablishmentPostingConnection:
+def _postings_connection(page: Page[models.Posting]) -> EstablishmentPostingConnection:
     from app.schema.postings import Posting
 
     return connection(
-        lambda **parts: EstablishmentPostingConnection(**parts, count=count),
+        EstablishmentPostingConnection,
         page,
         lambda posting: EstablishmentPostingEdge(
             cursor=encode_cursor(_POSTINGS_CURSOR, posting.id), node=Posting.from_model(posting)
@@ -421,12 +469,12 @@ def _postings_connection(
 
 
 def _applications_connection(
-    page: Page[models.Application], count: Callable[[], Awaitable[int]]
+    page: Page[models.Application],
 ) -> EstablishmentApplicationConnection:
     from app.schema.applications import Application
 
     return connection(
-        lambda **parts: EstablishmentApplicationConnection(**parts, count=count),
+        EstablishmentApplicationConnection,
         page,
         lambda application: EstablishmentApplicationEdge(
             cursor=encode_cursor(_APPLICATIONS_CURSOR, application.id),
@@ -440,11 +488,8 @@ def _history_cursor(position: HistoryPosition) -> str:
     return encode_cursor(_HISTORY_CURSOR, at, position.source.value, position.id, separator="|")
 
 
-def _history_page_args(first: int, after: str | None) -> HistoryPosition | None:
-    check_first(first)
-    if after is None:
-        return None
-    at, source, entry_id = cursor_parts(after, _HISTORY_CURSOR, 3, separator="|")
+def _history_position(cursor: str) -> HistoryPosition:
+    at, source, entry_id = cursor_parts(cursor, _HISTORY_CURSOR, 3, separator="|")
     try:
         history_source = HistorySource(source)
     except ValueError as exc:
@@ -453,10 +498,14 @@ def _history_page_args(first: int, after: str | None) -> HistoryPosition | None:
 
 
 def _history_edge(entry: office_establishments.ReviewHistoryEntry) -> Edge[ReviewHistoryEntry]:
+    position = entry.position
     return Edge(
-        cursor=_history_cursor(entry.position),
+        cursor=_history_cursor(position),
         node=ReviewHistoryEntry(
-            at=entry.position.at,
+            id=strawberry.ID(
+                relay.to_base64(REVIEW_HISTORY_ENTRY_TYPE, f"{position.source.value}:{position.id}")
+            ),
+            at=position.at,
             action=entry.action,
             reason=entry.reason,
             posting_pk=entry.posting_id,
@@ -470,35 +519,44 @@ class EstablishmentQuery:
     @strawberry.field(
         description=(
             "Staff: the establishments of their office (事業所検索), in kana order "
-            "(アイウエオ順, then by id). `search` (up to 100 characters) finds the name or kana "
-            "holding it — full- and half-width alike, hiragana finding the kana — and, for "
-            "digits with or without hyphens, an establishment number (事業所番号) starting with "
-            "them or a phone number holding them. Empty: every establishment of the office."
+            "(アイウエオ順, then by id), found by `search`."
         ),
         permission_classes=[IsStaff],
     )
     async def establishments(
-        self, info: Info, search: str | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "検索語 (search), up to 100 characters: finds the name or kana holding "
+                    "it — full- and half-width alike, hiragana finding the kana — and, for "
+                    "digits with or without hyphens, an establishment number (事業所番号) "
+                    "starting with them or a phone number holding them. Null or empty: every "
+                    "establishment of the office."
+                )
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> EstablishmentConnection:
         viewer = info.context.viewer
-        position = _establishments_page_args(first, after)
+        page_window = window(first, after, last, before, _establishment_position)
         if search is not None and len(search.strip()) > office_establishments.SEARCH_MAX_LENGTH:
             raise bad_input(
                 f"search は{office_establishments.SEARCH_MAX_LENGTH}文字以内で指定してください。"
             )
         page = await office_establishments.office_establishments(
-            viewer, search=search, first=first, after=position
+            viewer, search=search, window=page_window
         )
         logins: DataLoader[int, list[models.User]] = DataLoader(
             load_fn=office_establishments.logins_of
         )
         return connection(
-            lambda **parts: EstablishmentConnection(
-                **parts,
-                count=lambda: office_establishments.count_office_establishments(
-                    viewer, search=search
-                ),
-            ),
+            EstablishmentConnection,
             page,
             lambda establishment: Edge(
                 cursor=_establishment_cursor(establishment),
@@ -507,18 +565,38 @@ class EstablishmentQuery:
         )
 
 
-strawberry.enum(ReviewStatusEnum, description="PENDING 審査待ち, APPROVED 承認, REJECTED 差戻し.")
+describe.enum(
+    ReviewStatusEnum,
+    description=(
+        "審査の状態 (review status) of a profile change or an image: 審査待ち, 承認 or 差戻し."
+    ),
+)
 ReviewStatus = ReviewStatusEnum
 
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of every payload's `errors` of this module's mutations."""
 
-@strawberry.type(description="A change of an establishment's profile (事業所情報の変更申請).")
+
+@strawberry.type(
+    description=(
+        "事業所情報の変更申請 (a change of an establishment's profile), proposed by its employer "
+        "and reviewed by staff. Seen (`node` too) by the establishment's employers and its "
+        "office's staff."
+    )
+)
 class EstablishmentChange(relay.Node):
     id: relay.NodeID[int]
-    status: ReviewStatus
+    status: ReviewStatus = strawberry.field(description="審査の状態 (review status).")
     proposed: EstablishmentProfile = strawberry.field(description="The profile as proposed.")
-    requested_at: dt.datetime
-    reviewed_at: dt.datetime | None
-    review_reason: str = strawberry.field(description="Why it was rejected (差戻しの理由).")
+    requested_at: dt.datetime = strawberry.field(
+        description="申請日時 (when the employer proposed it)."
+    )
+    reviewed_at: dt.datetime | None = strawberry.field(
+        description="審査日時 (when staff approved or rejected it); null while PENDING."
+    )
+    review_reason: str = strawberry.field(
+        description="差戻しの理由 (why it was rejected); empty otherwise."
+    )
     establishment_id: strawberry.Private[int]
 
     @classmethod
@@ -550,64 +628,142 @@ class EstablishmentChange(relay.Node):
         )
 
 
-@strawberry.input(description="事業所登録 at the counter.")
-class EstablishmentRegisterInput:
-    establishment_number: str = strawberry.field(description="事業所番号 NNNN-NNNNNN-N.")
-    name: str
-    name_kana: str = strawberry.field(description="Full-width katakana.")
-    phone_number: str = strawberry.field(description="Three groups of digits: 03-1234-5678.")
-    postal_code: str = strawberry.field(description="123-4567.")
-    address: str
-
-
-@strawberry.type
-class EstablishmentRegisterPayload:
-    establishment: Establishment | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class AccountCreationCodeIssueInput:
-    # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
-    establishment_id: strawberry.ID
-
-
-@strawberry.type(description="A new account creation code; the plaintext is shown only here.")
-class AccountCreationCodeIssuePayload:
-    code: str | None = strawberry.field(default=None, description="アカウント作成コード.")
-    expires_on: dt.date | None = strawberry.field(default=None, description="有効期限 (inclusive).")
-    expires_on_japanese: str | None = strawberry.field(
-        default=None, description="有効期限 in the Japanese era: 令和8年12月15日."
+@strawberry.input(
+    description=(
+        "事業所登録 (registering an establishment at the counter), under the staff member's office."
     )
-    establishment: Establishment | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+)
+class EstablishmentRegisterInput:
+    establishment_number: str = strawberry.field(
+        description=(
+            "事業所番号 (establishment number), required: half-width NNNN-NNNNNN-N (4 digits, "
+            "up to 6 digits, 1 digit); unique."
+        )
+    )
+    name: str = strawberry.field(
+        description="事業所名 (establishment name), required, up to 100 characters."
+    )
+    name_kana: str = strawberry.field(
+        description="事業所名（カナ） (name in kana), required: full-width katakana, up to 200."
+    )
+    phone_number: str = strawberry.field(
+        description=(
+            "電話番号 (phone number), required: three groups of half-width digits, 10 or 11 "
+            "in all (03-1234-5678)."
+        )
+    )
+    postal_code: str = strawberry.field(
+        description="郵便番号 (postal code), required: half-width 123-4567."
+    )
+    address: str = strawberry.field(description="所在地 (address), required, up to 300 characters.")
+
+
+@strawberry.type(description="The answer to `establishmentRegister`.")
+class EstablishmentRegisterPayload:
+    establishment: Establishment | None = strawberry.field(
+        default=None, description="The establishment registered; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.input(
     description=(
-        "事業所情報設定: the whole profile, always sent whole; the establishment number "
-        "(事業所番号) is not part of it and cannot be changed here."
+        "アカウント作成コードの発行 (issuing an account creation code) for an establishment of "
+        "the staff member's office."
+    )
+)
+class AccountCreationCodeIssueInput:
+    # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
+    establishment_id: strawberry.ID = strawberry.field(
+        description=(
+            "An `Establishment` ID of the staff member's office; any other (or a malformed "
+            "one) is NOT_FOUND."
+        )
+    )
+
+
+@strawberry.type(description="A new account creation code; the plaintext is shown only here.")
+class AccountCreationCodeIssuePayload:
+    code: str | None = strawberry.field(
+        default=None,
+        description=(
+            "アカウント作成コード (account creation code): 10 half-width letters, digits and "
+            "symbols; the previous code stops working."
+        ),
+    )
+    expires_on: dt.date | None = strawberry.field(
+        default=None, description="有効期限 (expiry date), inclusive (Asia/Tokyo)."
+    )
+    expires_on_japanese: str | None = strawberry.field(
+        default=None, description="有効期限 in the Japanese era: 令和8年12月15日."
+    )
+    establishment: Establishment | None = strawberry.field(
+        default=None, description="The establishment the code opens an account of."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+@strawberry.input(
+    description=(
+        "事業所情報設定 (establishment settings): the whole profile, always sent whole; the "
+        "establishment number (事業所番号) is not part of it and cannot be changed here. Text "
+        "is trimmed."
     )
 )
 class EstablishmentUpdateInput:
-    name: str = strawberry.field(description="Up to 100 characters.")
-    name_kana: str = strawberry.field(description="Full-width katakana, up to 200 characters.")
-    postal_code: str = strawberry.field(description="123-4567.")
-    address: str = strawberry.field(description="Up to 300 characters.")
-    phone_number: str = strawberry.field(description="Three groups of digits: 03-1234-5678.")
-    business_content: str = strawberry.field(default="", description="事業内容, up to 1000.")
-    features: str = strawberry.field(default="", description="会社の特長, up to 1000.")
-    representative_title: str = strawberry.field(default="", description="代表者役職, up to 50.")
-    representative_name: str = strawberry.field(default="", description="代表者名, up to 50.")
-    employee_count: int | None = strawberry.field(default=None, description="0 or more.")
-    workplace_employee_count: int | None = strawberry.field(default=None, description="0 or more.")
-    founded_year: int | None = strawberry.field(
-        default=None, description="From 1800 to this year (Asia/Tokyo)."
+    name: str = strawberry.field(
+        description="事業所名 (establishment name), required, up to 100 characters."
     )
-    capital_yen: Yen | None = strawberry.field(default=None, description="0 or more.")
-    website: str = strawberry.field(default="", description="An http:// or https:// URL.")
+    name_kana: str = strawberry.field(
+        description="事業所名（カナ）, required: full-width katakana, up to 200 characters."
+    )
+    postal_code: str = strawberry.field(
+        description="郵便番号 (postal code), required: half-width 123-4567."
+    )
+    address: str = strawberry.field(description="所在地 (address), required, up to 300 characters.")
+    phone_number: str = strawberry.field(
+        description=(
+            "電話番号 (phone number), required: three groups of half-width digits, 10 or 11 "
+            "in all (03-1234-5678)."
+        )
+    )
+    business_content: str = strawberry.field(
+        default="", description="事業内容 (business), up to 1000 characters."
+    )
+    features: str = strawberry.field(
+        default="", description="会社の特長 (features), up to 1000 characters."
+    )
+    representative_title: str = strawberry.field(
+        default="", description="代表者役職 (representative's title), up to 50 characters."
+    )
+    representative_name: str = strawberry.field(
+        default="", description="代表者名 (representative's name), up to 50 characters."
+    )
+    employee_count: int | None = strawberry.field(
+        default=None, description="従業員数（企業全体） (employees, whole company): 0 to 9999999."
+    )
+    workplace_employee_count: int | None = strawberry.field(
+        default=None, description="従業員数（就業場所） (employees at the workplace): 0 to 9999999."
+    )
+    founded_year: int | None = strawberry.field(
+        default=None, description="設立年 (year founded): 1800 to this year (Asia/Tokyo)."
+    )
+    capital_yen: Yen | None = strawberry.field(
+        default=None, description="資本金 (capital) in yen: 0 to 999999999999999."
+    )
+    website: str = strawberry.field(
+        default="",
+        description=(
+            "ホームページ (website): a half-width http:// or https:// URL, up to 200 "
+            "characters; empty: none."
+        ),
+    )
     notification_email: str = strawberry.field(
-        default="", description="通知先メールアドレス; empty: the logins' own addresses."
+        default="",
+        description=(
+            "通知先メールアドレス (notification email): half-width, up to 100 characters; "
+            "empty: the logins' own addresses."
+        ),
     )
 
     def to_profile(self) -> establishments.EstablishmentProfile:
@@ -619,7 +775,7 @@ class EstablishmentUpdateInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `establishmentUpdate`.")
 class EstablishmentUpdatePayload:
     change: EstablishmentChange | None = strawberry.field(
         default=None, description="The change, waiting for staff review."
@@ -627,26 +783,35 @@ class EstablishmentUpdatePayload:
     establishment: Establishment | None = strawberry.field(
         default=None, description="The establishment, with the approved profile still in use."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.input
+@strawberry.input(
+    description="審査 (review) of a profile change by staff of the establishment's office."
+)
 class EstablishmentChangeReviewInput:
     # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
-    change_id: strawberry.ID
-    approve: bool = strawberry.field(description="true 承認, false 差戻し.")
+    change_id: strawberry.ID = strawberry.field(
+        description=(
+            "An `EstablishmentChange` ID (`Establishment.pendingChange`); one of another "
+            "office, or a malformed one, is NOT_FOUND."
+        )
+    )
+    approve: bool = strawberry.field(description="true 承認 (approve), false 差戻し (reject).")
     reason: str = strawberry.field(
-        default="", description="Required to reject (差戻しの理由), up to 500 characters."
+        default="", description="差戻しの理由: required to reject, up to 500 characters."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `establishmentChangeReview`.")
 class EstablishmentChangeReviewPayload:
-    change: EstablishmentChange | None = None
+    change: EstablishmentChange | None = strawberry.field(
+        default=None, description="The change as reviewed (APPROVED or REJECTED)."
+    )
     establishment: Establishment | None = strawberry.field(
         default=None, description="The establishment, with the profile now in use."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.input(
@@ -658,10 +823,17 @@ class EstablishmentChangeReviewPayload:
 class LoginEmailResetAtCounterInput:
     # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
     login_id: strawberry.ID = strawberry.field(
-        description="An `EmployerLogin` ID (from `Establishment.logins`)."
+        description=(
+            "An `EmployerLogin` ID (from `Establishment.logins`) of the staff member's office; "
+            "another office's is NOT_FOUND."
+        )
     )
-    new_email: str = strawberry.field(description="Half-width, up to 100 characters.")
-    new_email_confirmation: str
+    new_email: str = strawberry.field(
+        description="新しいメールアドレス (the new email): half-width, up to 100 characters."
+    )
+    new_email_confirmation: str = strawberry.field(
+        description="新しいメールアドレス（確認用）: the same address again."
+    )
     identity_check: str = strawberry.field(
         description=(
             "What was checked in person (本人確認の内容, e.g. 運転免許証で本人確認); "
@@ -678,12 +850,16 @@ class LoginEmailResetAtCounterInput:
     )
 )
 class LoginEmailResetAtCounterPayload:
-    login: LazyEmployerLogin | None = None
+    login: LazyEmployerLogin | None = strawberry.field(
+        default=None, description="The login, with its new address."
+    )
     key_expires_at: dt.datetime | None = strawberry.field(
         default=None, description="The mailed key is valid until then."
     )
-    establishment: Establishment | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    establishment: Establishment | None = strawberry.field(
+        default=None, description="The login's establishment."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.type
@@ -693,7 +869,12 @@ class EstablishmentMutation:
         permission_classes=[IsStaff],
     )
     async def establishment_register(
-        self, info: Info, input: EstablishmentRegisterInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentRegisterInput,
+            strawberry.argument(description="The establishment to register."),
+        ],
     ) -> EstablishmentRegisterPayload:
         ctx = info.context
         try:
@@ -716,7 +897,12 @@ class EstablishmentMutation:
         permission_classes=[IsStaff],
     )
     async def account_creation_code_issue(
-        self, info: Info, input: AccountCreationCodeIssueInput
+        self,
+        info: Info,
+        input: Annotated[
+            AccountCreationCodeIssueInput,
+            strawberry.argument(description="The establishment to issue a code for."),
+        ],
     ) -> AccountCreationCodeIssuePayload:
         ctx = info.context
         try:
@@ -742,7 +928,11 @@ class EstablishmentMutation:
         permission_classes=[IsEmployer],
     )
     async def establishment_update(
-        self, info: Info, input: EstablishmentUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentUpdateInput, strawberry.argument(description="The whole profile proposed.")
+        ],
     ) -> EstablishmentUpdatePayload:
         ctx = info.context
         try:
@@ -762,7 +952,12 @@ class EstablishmentMutation:
         permission_classes=[IsStaff],
     )
     async def establishment_change_review(
-        self, info: Info, input: EstablishmentChangeReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentChangeReviewInput,
+            strawberry.argument(description="The change and the decision."),
+        ],
     ) -> EstablishmentChangeReviewPayload:
         ctx = info.context
         try:
@@ -787,7 +982,12 @@ class EstablishmentMutation:
         permission_classes=[IsStaff],
     )
     async def login_email_reset_at_counter(
-        self, info: Info, input: LoginEmailResetAtCounterInput
+        self,
+        info: Info,
+        input: Annotated[
+            LoginEmailResetAtCounterInput,
+            strawberry.argument(description="The login, its new address and the identity check."),
+        ],
     ) -> LoginEmailResetAtCounterPayload:
         from app.schema.accounts import EMPLOYER_LOGIN_TYPE, EmployerLogin
 

@@ -37,9 +37,10 @@ from graphql import (
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.utils import is_introspection_key
 
-from app.resolvers.paging import MAX_PAGE_SIZE
+from app.resolvers.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-DEFAULT_PAGE_SIZE = 20
+PAGE_SIZE_ARGUMENTS = ("first", "last")
+"""The arguments of a connection that size its page: forward and backward."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,7 @@ def measure(
 ) -> Measure:
     """One pass over `operation`, each fragment measured once and reused at every spread.
 
-    Page sizes are read as the executor will take them (see `_Measurer.first`); without a
+    Page sizes are read as the executor will take them (see `_Measurer.argument`); without a
     schema the arguments' defaults are unknown and count as the connection default.
     """
     defaults = {
@@ -152,31 +153,45 @@ class _Measurer:
         )
 
     def page_size(self, field: FieldNode, definition: GraphQLField | None) -> int:
-        """A field is a page when it takes `first` or selects `edges`, as every connection of
-        this schema does; a value that is not a valid `first` counts as the largest page."""
-        given = next((a for a in field.arguments or () if a.name.value == "first"), None)
+        """A field is a page when it takes `first` or `last` or selects `edges`, as every
+        connection of this schema does. Its size is the `first` or `last` given (the larger when
+        both are, which the resolvers refuse), the connection's default when neither is; a
+        value that is not a valid size counts as the largest page."""
+        given = {
+            argument.name.value: argument.value
+            for argument in field.arguments or ()
+            if argument.name.value in PAGE_SIZE_ARGUMENTS
+        }
         selects_edges = field.selection_set is not None and any(
             isinstance(s, FieldNode) and s.name.value == "edges"
             for s in field.selection_set.selections
         )
-        if given is None and not selects_edges:
+        if not given and not selects_edges:
             return 1
-        first = self.first(given.value if given else None, definition)
-        if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= MAX_PAGE_SIZE:
+        sizes = [self.argument(name, given.get(name), definition) for name in PAGE_SIZE_ARGUMENTS]
+        chosen = [size for size in sizes if size is not None]
+        valid = [
+            size
+            for size in chosen
+            if isinstance(size, int) and not isinstance(size, bool) and 0 <= size <= MAX_PAGE_SIZE
+        ]
+        if len(valid) < len(chosen):
             return MAX_PAGE_SIZE
-        return first
+        return max(valid, default=DEFAULT_PAGE_SIZE)
 
-    def first(self, given: ValueNode | None, definition: GraphQLField | None) -> object:
-        """`first` as the executor will take it: as written or sent, else the variable's
-        default, else the argument's default in the schema, else the connection's default."""
+    def argument(
+        self, name: str, given: ValueNode | None, definition: GraphQLField | None
+    ) -> object:
+        """An argument as the executor will take it: as written or sent, else the variable's
+        default, else the argument's default in the schema; None when it has none (or null)."""
         if given is not None:
             if not isinstance(given, VariableNode):
                 return value_from_ast_untyped(given)
             if given.name.value in self.variables:
                 return self.variables[given.name.value]
-        argument = definition.args.get("first") if definition else None
+        argument = definition.args.get(name) if definition else None
         default = _default(argument) if argument else Undefined
-        return DEFAULT_PAGE_SIZE if default is Undefined else default
+        return None if default is Undefined else default
 
     def named_type(self, condition: NamedTypeNode) -> GraphQLNamedType | None:
         return self.schema.get_type(condition.name.value) if self.schema else None
@@ -352,10 +367,14 @@ def _cached_limit_errors(document: DocumentNode, limits: QueryLimits) -> tuple[G
 
 
 class QueryCostLimiter(SchemaExtension):
-    """Refuses, before executing anything, an operation whose cost exceeds `max_cost`."""
+    """Refuses, before executing anything, an operation whose cost exceeds `max_cost`; tells
+    every answer its cost in `extensions.cost`, as Shopify does: `requested`, the cost measured
+    before execution (0 when the operation was refused before, by its syntax, validation or
+    size), and `limit`, the most one operation may cost."""
 
     def __init__(self, max_cost: int) -> None:
         self.max_cost = max_cost
+        self.requested = 0
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -366,13 +385,14 @@ class QueryCostLimiter(SchemaExtension):
                 context.variables or {},
                 context.schema._schema,
             )
+            self.requested = cost
             if cost > self.max_cost:
                 context.result = ExecutionResult(
                     data=None,
                     errors=[
                         GraphQLError(
                             f"クエリが複雑すぎます（コスト {cost}、上限 {self.max_cost}）。"
-                            "取得件数（first）や項目を減らしてください。",
+                            "取得件数（first・last）や項目を減らしてください。",
                             extensions={
                                 "code": "QUERY_TOO_COMPLEX",
                                 "cost": cost,
@@ -382,6 +402,14 @@ class QueryCostLimiter(SchemaExtension):
                     ],
                 )
         yield
+
+    def get_results(self) -> dict[str, Any]:
+        return {"cost": cost_extension(self.requested, self.max_cost)}
+
+
+def cost_extension(requested: int, limit: int) -> dict[str, int]:
+    """The `extensions.cost` of an answer."""
+    return {"requested": requested, "limit": limit}
 
 
 class ReportingParserCache(ParserCache):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Self, TypeVar
+from typing import Annotated, Self, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -19,13 +19,14 @@ from app import media, models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import establishments as enums
 from app.resolvers import images
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
-strawberry.enum(enums.ImageFormat, description="JPEG, PNG, GIF or BMP.")
+describe.enum(enums.ImageFormat, description="画像形式 (image format): JPEG, PNG, GIF or BMP.")
 ImageFormat = enums.ImageFormat
 
 
@@ -35,8 +36,9 @@ def _url(image: models.EstablishmentImage) -> str:
 
 @strawberry.type(
     description=(
-        "画像登録: a picture of the workplace or a product. Shown on postings, and served at "
-        "`url`, only once staff approve it."
+        "画像登録 (establishment image): a picture of the workplace or a product. Shown on "
+        "postings, and served at `url`, only once staff approve it. Readable by `node` for the "
+        "establishment's logins and staff of its office."
     )
 )
 class EstablishmentImage(relay.Node):
@@ -45,16 +47,20 @@ class EstablishmentImage(relay.Node):
         description="Path of the image on this service (/media/<sha256>.<ext>); null until "
         "approved."
     )
-    caption: str
-    position: int = strawberry.field(description="Display order, from 0.")
-    status: ReviewStatus
-    format: ImageFormat
-    width: int
-    height: int
+    caption: str = strawberry.field(description="画像の説明 (caption); empty when none.")
+    position: int = strawberry.field(description="表示順 (display order), from 0.")
+    status: ReviewStatus = strawberry.field(description="審査状況 (review status).")
+    format: ImageFormat = strawberry.field(description="画像形式 (format) of the stored file.")
+    width: int = strawberry.field(description="幅 (width) in pixels.")
+    height: int = strawberry.field(description="高さ (height) in pixels.")
     size_bytes: int = strawberry.field(description="Size of the stored (re-encoded) file.")
-    uploaded_at: dt.datetime
-    reviewed_at: dt.datetime | None
-    review_reason: str | None = strawberry.field(description="差戻しの理由, or a staff note.")
+    uploaded_at: dt.datetime = strawberry.field(description="登録日時 (uploaded at).")
+    reviewed_at: dt.datetime | None = strawberry.field(
+        description="審査日時 (reviewed at); null while it waits for review."
+    )
+    review_reason: str | None = strawberry.field(
+        description="差戻しの理由 (reason of a rejection), or a staff note; null when none."
+    )
     establishment_id: strawberry.Private[int]
 
     @classmethod
@@ -90,17 +96,22 @@ class EstablishmentImage(relay.Node):
         )
 
 
-@strawberry.type(description="An approved image as postings show it.")
+@strawberry.type(description="求人の画像 (posting image): an approved image as postings show it.")
 class PostingImage:
+    id: strawberry.ID = strawberry.field(
+        description="Global ID of the image as postings show it (opaque), a key for caches; "
+        "not a `node`."
+    )
     url: str = strawberry.field(description="/media/<sha256>.<ext> on this service.")
-    caption: str
-    format: ImageFormat
-    width: int
-    height: int
+    caption: str = strawberry.field(description="画像の説明 (caption); empty when none.")
+    format: ImageFormat = strawberry.field(description="画像形式 (format).")
+    width: int = strawberry.field(description="幅 (width) in pixels.")
+    height: int = strawberry.field(description="高さ (height) in pixels.")
 
     @classmethod
     def from_model(cls, image: models.EstablishmentImage) -> Self:
         return cls(
+            id=strawberry.ID(relay.to_base64("PostingImage", image.id)),
             url=_url(image),
             caption=image.caption,
             format=image.format,
@@ -118,76 +129,109 @@ async def posting_images(info: Info, establishment_id: int) -> list[PostingImage
 # --- Inputs and payloads ------------------------------------------------------------------
 
 
-@strawberry.input(description="Send as a multipart request: operations, map, then the file.")
+@strawberry.input(
+    description=(
+        "画像登録 (upload): send as a multipart request, operations, map, then the file; at "
+        "most 10 images per establishment waiting for review or approved."
+    )
+)
 class EstablishmentImageUploadInput:
     file: Upload = strawberry.field(
-        description="JPEG (.jpg, .jpeg), PNG, GIF or BMP, at most 2 MB (2,097,152 bytes); the "
-        "name's extension must match the content."
+        description="JPEG (.jpg, .jpeg), PNG, GIF or BMP, at most 2 MB (2,097,152 bytes) and "
+        "16,000,000 pixels; the name's extension must match the content."
     )
-    caption: str | None = strawberry.field(default=None, description="Up to 100 characters.")
+    caption: str | None = strawberry.field(
+        default=None, description="画像の説明 (caption): up to 100 characters; null for none."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="画像の審査 (review): approve an image waiting, or reject it.")
 class ImageReviewInput:
-    image_id: strawberry.ID
-    approve: bool
+    image_id: strawberry.ID = strawberry.field(
+        description="An image (`EstablishmentImage.id`) of the office waiting for review."
+    )
+    approve: bool = strawberry.field(
+        description="承認 (approve) when true, 差戻し (reject) when false."
+    )
     reason: str | None = strawberry.field(
-        default=None, description="Required to reject (差戻し); up to 500 characters."
+        default=None,
+        description="理由 (reason): required to reject (差戻し); up to 500 characters.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="画像の削除 (delete) of any status.")
 class EstablishmentImageDeleteInput:
-    image_id: strawberry.ID
+    image_id: strawberry.ID = strawberry.field(
+        description="An image (`EstablishmentImage.id`) of the establishment."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="画像の並べ替え (reorder).")
 class EstablishmentImageReorderInput:
     image_ids: list[strawberry.ID] = strawberry.field(
-        description="Every image of the establishment, once each, in the new order."
+        description="Every image of the establishment, once each, in the new order (else MISMATCH)."
     )
 
 
-@strawberry.input
+@strawberry.input(description="画像の説明の変更 (caption update).")
 class EstablishmentImageCaptionUpdateInput:
-    image_id: strawberry.ID
+    image_id: strawberry.ID = strawberry.field(
+        description="An image (`EstablishmentImage.id`) of the establishment."
+    )
     caption: str = strawberry.field(
-        description="Up to 100 characters; a new caption sends an approved image back to review."
+        description="画像の説明 (caption): up to 100 characters, or empty; a new caption sends "
+        "an approved image back to review; the same one changes nothing."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `establishmentImageUpload`.")
 class EstablishmentImageUploadPayload:
     image: EstablishmentImage | None = strawberry.field(
         default=None, description="The new image, waiting for review."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was registered; empty when it was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `imageReview`.")
 class ImageReviewPayload:
-    image: EstablishmentImage | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    image: EstablishmentImage | None = strawberry.field(
+        default=None, description="The image, approved or rejected."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was decided; empty when it was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `establishmentImageDelete`.")
 class EstablishmentImageDeletePayload:
-    deleted_image_id: strawberry.ID | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deleted_image_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The global ID of the image deleted."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was deleted; empty when it was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `establishmentImageReorder`.")
 class EstablishmentImageReorderPayload:
     images: list[EstablishmentImage] | None = strawberry.field(
         default=None, description="Every image of the establishment, in the new order."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was reordered; empty when done."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `establishmentImageCaptionUpdate`.")
 class EstablishmentImageCaptionUpdatePayload:
-    image: EstablishmentImage | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    image: EstablishmentImage | None = strawberry.field(
+        default=None, description="The image with its new caption."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was changed; empty when it was."
+    )
 
 
 P = TypeVar("P")
@@ -213,7 +257,15 @@ class ImageQuery:
         permission_classes=[IsAuthenticated],
     )
     async def establishment_images(
-        self, info: Info, establishment_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        establishment_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Staff: an establishment (`Establishment.id`) of their office; "
+                "employers leave it out."
+            ),
+        ] = None,
     ) -> list[EstablishmentImage]:
         ctx = info.context
         try:
@@ -237,7 +289,11 @@ class ImageMutation:
         permission_classes=[IsEmployer],
     )
     async def establishment_image_upload(
-        self, info: Info, input: EstablishmentImageUploadInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentImageUploadInput, strawberry.argument(description="The image.")
+        ],
     ) -> EstablishmentImageUploadPayload:
         ctx = info.context
         file = input.file
@@ -254,7 +310,11 @@ class ImageMutation:
         description="Staff: approve an image, or reject it with a reason.",
         permission_classes=[IsStaff],
     )
-    async def image_review(self, info: Info, input: ImageReviewInput) -> ImageReviewPayload:
+    async def image_review(
+        self,
+        info: Info,
+        input: Annotated[ImageReviewInput, strawberry.argument(description="The decision.")],
+    ) -> ImageReviewPayload:
         ctx = info.context
         return await _run(
             ImageReviewPayload,
@@ -272,7 +332,11 @@ class ImageMutation:
         permission_classes=[IsEmployer],
     )
     async def establishment_image_delete(
-        self, info: Info, input: EstablishmentImageDeleteInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentImageDeleteInput, strawberry.argument(description="The image to delete.")
+        ],
     ) -> EstablishmentImageDeletePayload:
         ctx = info.context
         try:
@@ -286,7 +350,11 @@ class ImageMutation:
         permission_classes=[IsEmployer],
     )
     async def establishment_image_reorder(
-        self, info: Info, input: EstablishmentImageReorderInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentImageReorderInput, strawberry.argument(description="The new order.")
+        ],
     ) -> EstablishmentImageReorderPayload:
         ctx = info.context
         try:
@@ -304,7 +372,12 @@ class ImageMutation:
         description="Employer: change an image's caption.", permission_classes=[IsEmployer]
     )
     async def establishment_image_caption_update(
-        self, info: Info, input: EstablishmentImageCaptionUpdateInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentImageCaptionUpdateInput,
+            strawberry.argument(description="The new caption."),
+        ],
     ) -> EstablishmentImageCaptionUpdatePayload:
         ctx = info.context
         return await _run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -15,6 +15,7 @@ from app.errors import UserErrors
 from app.models.accounts import Portal
 from app.resolvers import application_notes, interviews
 from app.resolvers.interviews import InterviewChange
+from app.schema import describe
 from app.schema.accounts import EmployerLogin
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
@@ -24,9 +25,7 @@ from app.schema.permissions import IsAuthenticated, IsEmployer
 NOTE_TYPE = "ApplicationNote"
 INTERVIEW_TYPE = "Interview"
 
-strawberry.enum(
-    InterviewChange, description="SCHEDULED 面接の設定, CANCELLED 面接の取消 (the interview stays)."
-)
+describe.enum(InterviewChange, description="面接の変更 (what happened to an interview).")
 
 
 async def _login(info: Info, user_id: int | None) -> EmployerLogin | None:
@@ -47,8 +46,10 @@ async def _login(info: Info, user_id: int | None) -> EmployerLogin | None:
 class ApplicationNote(relay.Node):
     id: relay.NodeID[int]
     body: str = strawberry.field(description="Plain text, up to 2000 characters.")
-    created_at: dt.datetime
-    updated_at: dt.datetime = strawberry.field(description="`createdAt` until edited.")
+    created_at: dt.datetime = strawberry.field(description="作成日時 (written at).")
+    updated_at: dt.datetime = strawberry.field(
+        description="更新日時 (last edited at); `createdAt` until edited."
+    )
     author_id: strawberry.Private[int]
     updated_by_id: strawberry.Private[int | None]
 
@@ -101,8 +102,10 @@ class Interview(relay.Node):
     )
     note: str = strawberry.field(description="連絡事項 to the applicant (持ち物等).")
     cancelled_at: dt.datetime | None = strawberry.field(description="Null unless cancelled.")
-    cancel_reason: str = strawberry.field(description="取消の理由, told to the applicant.")
-    created_at: dt.datetime
+    cancel_reason: str = strawberry.field(
+        description="取消の理由, told to the applicant; empty unless cancelled with a reason."
+    )
+    created_at: dt.datetime = strawberry.field(description="設定日時 (when it was set).")
 
     @classmethod
     def from_model(cls, interview: models.Interview) -> Self:
@@ -153,8 +156,11 @@ async def interviews_of_application(info: Info, application_id: int) -> list[Int
 
 # --- Mutations ----------------------------------------------------------------------------
 
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of every payload's `errors` of this module's mutations."""
 
-@strawberry.input
+
+@strawberry.input(description="社内メモの追加 (a new internal note).")
 class ApplicationNoteAddInput:
     application_id: relay.GlobalID = strawberry.field(
         description="An application to the viewer's establishment."
@@ -162,18 +168,20 @@ class ApplicationNoteAddInput:
     body: str = strawberry.field(description="Plain text, 1 to 2000 characters once trimmed.")
 
 
-@strawberry.input
+@strawberry.input(description="社内メモの編集 (a note's new text).")
 class ApplicationNoteEditInput:
     note_id: relay.GlobalID = strawberry.field(description="Any note of the establishment.")
     body: str = strawberry.field(description="The new text, 1 to 2000 characters.")
 
 
-@strawberry.input
+@strawberry.input(description="社内メモの削除 (the note to delete).")
 class ApplicationNoteDeleteInput:
     note_id: relay.GlobalID = strawberry.field(description="Any note of the establishment.")
 
 
-@strawberry.input
+@strawberry.input(
+    description="面接の設定 (an interview to set): when, how long, and at a place or online."
+)
 class InterviewScheduleInput:
     application_id: relay.GlobalID = strawberry.field(
         description="An application to the viewer's establishment under selection (APPLIED, "
@@ -194,7 +202,7 @@ class InterviewScheduleInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="面接の取消 (an interview to cancel) and why.")
 class InterviewCancelInput:
     interview_id: relay.GlobalID = strawberry.field(
         description="An interview of the establishment not cancelled yet."
@@ -204,24 +212,28 @@ class InterviewCancelInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationNoteAdd`.")
 class ApplicationNoteAddPayload:
-    note: ApplicationNote | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    note: ApplicationNote | None = strawberry.field(
+        default=None, description="The note written; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationNoteEdit`.")
 class ApplicationNoteEditPayload:
-    note: ApplicationNote | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    note: ApplicationNote | None = strawberry.field(
+        default=None, description="The note as edited; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `applicationNoteDelete`.")
 class ApplicationNoteDeletePayload:
     deleted_note_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The ID of the note, now gone."
+        default=None, description="The ID of the note, now gone; null on errors."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 _MESSAGE_SENT = (
@@ -230,18 +242,22 @@ _MESSAGE_SENT = (
 )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `interviewSchedule`.")
 class InterviewSchedulePayload:
-    interview: Interview | None = None
+    interview: Interview | None = strawberry.field(
+        default=None, description="The interview set; null on errors."
+    )
     message_sent: bool = strawberry.field(default=False, description=_MESSAGE_SENT)
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `interviewCancel`.")
 class InterviewCancelPayload:
-    interview: Interview | None = None
+    interview: Interview | None = strawberry.field(
+        default=None, description="The interview, now cancelled; null on errors."
+    )
     message_sent: bool = strawberry.field(default=False, description=_MESSAGE_SENT)
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 def _note_id(global_id: relay.GlobalID) -> int:
@@ -255,7 +271,12 @@ class InterviewMutation:
         permission_classes=[IsAuthenticated],
     )
     async def application_note_add(
-        self, info: Info, input: ApplicationNoteAddInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationNoteAddInput,
+            strawberry.argument(description="The application and the note's text."),
+        ],
     ) -> ApplicationNoteAddPayload:
         ctx = info.context
         return await run_change(
@@ -275,7 +296,11 @@ class InterviewMutation:
         permission_classes=[IsAuthenticated],
     )
     async def application_note_edit(
-        self, info: Info, input: ApplicationNoteEditInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationNoteEditInput, strawberry.argument(description="The note and its new text.")
+        ],
     ) -> ApplicationNoteEditPayload:
         ctx = info.context
         return await run_change(
@@ -292,7 +317,11 @@ class InterviewMutation:
         permission_classes=[IsAuthenticated],
     )
     async def application_note_delete(
-        self, info: Info, input: ApplicationNoteDeleteInput
+        self,
+        info: Info,
+        input: Annotated[
+            ApplicationNoteDeleteInput, strawberry.argument(description="The note to delete.")
+        ],
     ) -> ApplicationNoteDeletePayload:
         ctx = info.context
         return await run_change(
@@ -311,7 +340,12 @@ class InterviewMutation:
         permission_classes=[IsEmployer],
     )
     async def interview_schedule(
-        self, info: Info, input: InterviewScheduleInput
+        self,
+        info: Info,
+        input: Annotated[
+            InterviewScheduleInput,
+            strawberry.argument(description="The application and the interview."),
+        ],
     ) -> InterviewSchedulePayload:
         ctx = info.context
         try:
@@ -337,7 +371,12 @@ class InterviewMutation:
         permission_classes=[IsEmployer],
     )
     async def interview_cancel(
-        self, info: Info, input: InterviewCancelInput
+        self,
+        info: Info,
+        input: Annotated[
+            InterviewCancelInput,
+            strawberry.argument(description="The interview and why it is cancelled."),
+        ],
     ) -> InterviewCancelPayload:
         ctx = info.context
         try:

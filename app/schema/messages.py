@@ -15,31 +15,62 @@ from app import models
 from app.errors import UserErrors
 from app.models import messages as enums
 from app.resolvers import messages
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import check_first, connection, cursor_number, cursor_parts, encode_cursor
+from app.schema.paging import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    connection,
+    cursor_number,
+    cursor_parts,
+    encode_cursor,
+    id_window,
+    window,
+)
 
-strawberry.enum(
-    enums.MessageSender, description="Who wrote a message: EMPLOYER 事業所, SEEKER 求職者."
+describe.enum(
+    enums.MessageSender, description="送信者 (sender): which side of the thread wrote a message."
 )
 MessageSender = enums.MessageSender
 
 
-@strawberry.enum(description="APPLICATION 応募, REQUEST 直接リクエスト.")
 class MessageRelationKind(StrEnum):
     APPLICATION = "APPLICATION"
+    """応募 (application): the seeker applied to one of the establishment's postings."""
     REQUEST = "REQUEST"
+    """直接リクエスト (request): the establishment invited the seeker to apply to a posting."""
+
+
+describe.enum(
+    MessageRelationKind,
+    description="やり取りのきっかけ (relation kind): what lets an establishment and a seeker talk.",
+)
 
 
 @strawberry.type(
-    description="What lets the two talk: an application to a posting, or a request from one."
+    description=(
+        "やり取りのきっかけ (relation): what lets the two talk, an application to a posting or a "
+        "request from one."
+    )
 )
 class MessageRelation:
-    kind: MessageRelationKind
-    posting_number: str | None = strawberry.field(description="求人番号.")
-    job_title: str = strawberry.field(description="職種.")
-    created_at: dt.datetime
+    id: strawberry.ID = strawberry.field(
+        description="Global ID of the relation (opaque), a key for caches; not a `node`."
+    )
+    kind: MessageRelationKind = strawberry.field(description="Application or request.")
+    posting_number: str | None = strawberry.field(
+        description="求人番号 (posting number) of the posting; null until it was accepted."
+    )
+    job_title: str = strawberry.field(description="職種 (job title) of the posting.")
+    created_at: dt.datetime = strawberry.field(
+        description="When the seeker applied (応募日時) or the request was sent (送信日時)."
+    )
 
     @classmethod
     def from_model(cls, row: models.Application | models.SeekerRequest) -> Self:
@@ -49,6 +80,7 @@ class MessageRelation:
             else MessageRelationKind.REQUEST
         )
         return cls(
+            id=strawberry.ID(relay.to_base64("MessageRelation", f"{kind.value}:{row.id}")),
             kind=kind,
             posting_number=row.posting.posting_number,
             job_title=row.posting.job_title,
@@ -57,37 +89,64 @@ class MessageRelation:
 
 
 @strawberry.type(
-    description="The seeker as employers see them in messages: a label, no name or contact."
+    description=(
+        "相手の求職者 (the seeker) as employers see them in messages: a label, no name or contact."
+    )
 )
 class MessageSeeker:
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Global ID of the seeker in this thread (opaque), a key for caches: the same for "
+            "the same thread, unrelated to any other establishment's; not a `node`."
+        )
+    )
     label: str = strawberry.field(
         description="求職者 and a code that stays the same for this establishment."
     )
-    relations: list[MessageRelation]
+    relations: list[MessageRelation] = strawberry.field(
+        description="The seeker's applications to the establishment and its requests to them."
+    )
 
 
-@strawberry.type(description="The establishment as a seeker sees it in messages.")
+@strawberry.type(description="相手の事業所 (the establishment) as a seeker sees it in messages.")
 class MessageEstablishment:
-    name: str = strawberry.field(description="事業所名.")
-    relations: list[MessageRelation]
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "Global ID of the establishment in this thread (opaque), a key for caches; not a "
+            "`node`."
+        )
+    )
+    name: str = strawberry.field(description="事業所名 (establishment name).")
+    relations: list[MessageRelation] = strawberry.field(
+        description="The seeker's applications to the establishment and its requests to them."
+    )
 
 
 MessageCounterpart = Annotated[
     MessageSeeker | MessageEstablishment,
-    strawberry.union("MessageCounterpart", description="The other side of a thread."),
+    strawberry.union(
+        "MessageCounterpart",
+        description="相手 (the other side) of a thread: a seeker for employers, an "
+        "establishment for seekers.",
+    ),
 ]
 
 
 @strawberry.type(
-    description="One message. `body` is plain text stored as written: escape it to show it."
+    description=(
+        "メッセージ (message): one message of a thread. `body` is plain text stored as written: "
+        "escape it to show it. Readable by `node` for the thread's establishment and seeker."
+    )
 )
 class Message(relay.Node):
     id: relay.NodeID[int]
-    body: str
-    sender: MessageSender
-    created_at: dt.datetime
+    body: str = strawberry.field(
+        description="本文 (body): plain text, 1 to 2000 characters, line breaks kept."
+    )
+    sender: MessageSender = strawberry.field(description="送信者 (sender): who wrote it.")
+    created_at: dt.datetime = strawberry.field(description="送信日時 (sent at).")
     read_at: dt.datetime | None = strawberry.field(
-        description="既読: when the receiving side marked it read."
+        description="既読 (read at): when the receiving side marked it read; null while unread."
     )
     thread_id: strawberry.Private[int]
 
@@ -117,11 +176,18 @@ class Message(relay.Node):
         )
 
 
-@strawberry.type(description="The conversation of one establishment with one seeker.")
+@strawberry.type(
+    description=(
+        "スレッド (thread): the conversation of one establishment with one seeker. Readable by "
+        "`node` for the establishment's logins and the seeker."
+    )
+)
 class MessageThread(relay.Node):
     id: relay.NodeID[int]
-    created_at: dt.datetime
-    last_message_at: dt.datetime | None
+    created_at: dt.datetime = strawberry.field(description="When the first message opened it.")
+    last_message_at: dt.datetime | None = strawberry.field(
+        description="最終更新 (last message at): when its newest message was sent."
+    )
     establishment_id: strawberry.Private[int]
     seeker_id: strawberry.Private[int]
 
@@ -135,7 +201,9 @@ class MessageThread(relay.Node):
             seeker_id=thread.seeker_id,
         )
 
-    @strawberry.field(description="Messages from the other side that the viewer has not read.")
+    @strawberry.field(
+        description="未読 (unread): messages from the other side that the viewer has not read."
+    )
     async def unread_count(self, info: Info) -> int:
         other_side = messages.party(info.context.viewer).other_side
         loader = info.context.loaders.unread_count_by_thread_and_sender
@@ -159,9 +227,14 @@ class MessageThread(relay.Node):
         relations = [MessageRelation.from_model(row) for row in rows]
         if me.side is enums.MessageSender.EMPLOYER:
             label = messages.seeker_label(ctx.rt, self.establishment_id, self.seeker_id)
-            return MessageSeeker(label=label, relations=relations)
+            seeker_id = strawberry.ID(relay.to_base64("MessageSeeker", self.id))
+            return MessageSeeker(id=seeker_id, label=label, relations=relations)
         establishment = await ctx.loaders.establishment_by_id.load(self.establishment_id)
-        return MessageEstablishment(name=establishment.name, relations=relations)
+        return MessageEstablishment(
+            id=strawberry.ID(relay.to_base64("MessageEstablishment", self.id)),
+            name=establishment.name,
+            relations=relations,
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -171,6 +244,18 @@ class MessageThread(relay.Node):
         return await visible_nodes(
             node_ids, lambda ids: messages.visible_threads(viewer, ids), cls.from_model
         )
+
+
+@strawberry.type(
+    description="A page of the viewer's threads, the latest activity first; at most 100."
+)
+class MessageThreadConnection(Connection[Edge[MessageThread]]):
+    pass
+
+
+@strawberry.type(description="A page of a thread's messages, newest first; at most 100.")
+class MessageConnection(Connection[Edge[Message]]):
+    pass
 
 
 # --- Paging -------------------------------------------------------------------------------
@@ -183,37 +268,25 @@ _LAST_MICROS = (dt.datetime.max.replace(tzinfo=dt.UTC) - _EPOCH) // _MICROSECOND
 
 
 def _thread_cursor(thread: models.MessageThread) -> str:
-    assert thread.last_message_at is not None  # only threads with messages are listed
-    micros = (thread.last_message_at - _EPOCH) // _MICROSECOND
-    return encode_cursor(_THREAD_CURSOR, micros, thread.id)
+    last_message_at, thread_id = messages.thread_position(thread)
+    micros = (last_message_at - _EPOCH) // _MICROSECOND
+    return encode_cursor(_THREAD_CURSOR, micros, thread_id)
 
 
-def _thread_position(after: str | None) -> messages.ThreadPosition | None:
-    if after is None:
-        return None
-    micros, thread_id = cursor_parts(after, _THREAD_CURSOR, 2)
-    return messages.ThreadPosition(
-        last_message_at=_EPOCH + cursor_number(micros, _LAST_MICROS) * _MICROSECOND,
-        thread_id=cursor_number(thread_id),
+def _thread_position(cursor: str) -> messages.ThreadPosition:
+    micros, thread_id = cursor_parts(cursor, _THREAD_CURSOR, 2)
+    return (
+        _EPOCH + cursor_number(micros, _LAST_MICROS) * _MICROSECOND,
+        cursor_number(thread_id),
     )
 
 
-def _message_cursor(message: models.Message) -> str:
-    return encode_cursor(_MESSAGE_CURSOR, message.id)
+def _thread_edge(thread: models.MessageThread) -> Edge[MessageThread]:
+    return Edge(cursor=_thread_cursor(thread), node=MessageThread.from_model(thread))
 
 
-def _thread_edge(thread: models.MessageThread) -> relay.Edge[MessageThread]:
-    return relay.Edge(cursor=_thread_cursor(thread), node=MessageThread.from_model(thread))
-
-
-def _message_edge(message: models.Message) -> relay.Edge[Message]:
-    return relay.Edge(cursor=_message_cursor(message), node=Message.from_model(message))
-
-
-def _message_after(after: str | None) -> int | None:
-    if after is None:
-        return None
-    return cursor_number(cursor_parts(after, _MESSAGE_CURSOR, 1)[0])
+def _message_edge(message: models.Message) -> Edge[Message]:
+    return Edge(cursor=encode_cursor(_MESSAGE_CURSOR, message.id), node=Message.from_model(message))
 
 
 def _thread_id(global_id: relay.GlobalID, field: str = "threadId") -> int:
@@ -223,50 +296,73 @@ def _thread_id(global_id: relay.GlobalID, field: str = "threadId") -> int:
 @strawberry.type
 class MessageQuery:
     @strawberry.field(
-        description="Employer or seeker: the viewer's threads, the latest activity first."
+        description=(
+            "Employer or seeker: the viewer's threads that hold a message, the latest activity "
+            "first (threads whose last messages came at the same instant: the newer thread "
+            "first). Staff take no part in messages (FORBIDDEN)."
+        )
     )
     async def message_threads(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[MessageThread]:
-        check_first(first)
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> MessageThreadConnection:
         page = await messages.threads(
-            info.context.viewer, first=first, after=_thread_position(after)
+            info.context.viewer, window=window(first, after, last, before, _thread_position)
         )
-        return connection(relay.Connection, page, _thread_edge)
+        return connection(MessageThreadConnection, page, _thread_edge)
 
     @strawberry.field(
         description=(
-            "A thread's history, newest first. Null when the thread does not exist or is not "
-            "the viewer's."
+            "Employer or seeker: a thread's history, newest first. Null when the thread does "
+            "not exist or is not the viewer's."
         )
     )
     async def messages(
-        self, info: Info, thread_id: relay.GlobalID, first: int = 20, after: str | None = None
-    ) -> relay.Connection[Message] | None:
+        self,
+        info: Info,
+        thread_id: Annotated[
+            relay.GlobalID,
+            strawberry.argument(description="The thread (`MessageThread.id`)."),
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> MessageConnection | None:
         viewer = info.context.viewer
         messages.party(viewer)
-        check_first(first)
-        after_id = _message_after(after)
+        # A malformed cursor is refused whatever the thread.
+        page_window = id_window(_MESSAGE_CURSOR, first, after, last, before)
         try:
             thread_id_value = _thread_id(thread_id)
         except UserErrors:
             return None
-        page = await messages.thread_messages(
-            viewer, thread_id_value, first=first, after_id=after_id
-        )
-        if page is None:
-            return None
-        return connection(relay.Connection, page, _message_edge)
+        page = await messages.thread_messages(viewer, thread_id_value, window=page_window)
+        return None if page is None else connection(MessageConnection, page, _message_edge)
 
 
 # --- Mutations ----------------------------------------------------------------------------
 
 
-@strawberry.input(description="The body, and exactly one of threadId, applicationId, requestId.")
+@strawberry.input(
+    description=(
+        "メッセージ送信 (send a message): the body, and exactly one of `threadId`, "
+        "`applicationId`, `requestId` (none: REQUIRED; several: INVALID_FORMAT)."
+    )
+)
 class MessageSendInput:
-    body: str = strawberry.field(description="Plain text, 1 to 2000 characters once trimmed.")
+    body: str = strawberry.field(
+        description=(
+            "本文 (body): required, plain text, 1 to 2000 characters once trimmed; no control "
+            "characters but line breaks and tabs."
+        )
+    )
     thread_id: relay.GlobalID | None = strawberry.field(
-        default=None, description="A thread the viewer takes part in."
+        default=None, description="A thread (`MessageThread.id`) the viewer takes part in."
     )
     application_id: relay.GlobalID | None = strawberry.field(
         default=None,
@@ -279,26 +375,34 @@ class MessageSendInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="既読にする (mark read): every unread message of one thread.")
 class MessageMarkReadInput:
-    thread_id: relay.GlobalID
+    thread_id: relay.GlobalID = strawberry.field(
+        description="A thread (`MessageThread.id`) the viewer takes part in."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `messageSend`.")
 class MessageSendPayload:
     message: Message | None = strawberry.field(
         default=None, description="The message sent; its `thread` is where it went."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was sent; empty when the message was sent."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `messageMarkRead`.")
 class MessageMarkReadPayload:
-    thread: MessageThread | None = None
+    thread: MessageThread | None = strawberry.field(
+        default=None, description="The thread, its messages from the other side read."
+    )
     marked_count: int | None = strawberry.field(
         default=None, description="How many messages this marked read."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was marked; empty when done."
+    )
 
 
 def _optional_id(global_id: relay.GlobalID | None, type_name: str, field: str) -> int | None:
@@ -310,7 +414,11 @@ class MessageMutation:
     @strawberry.mutation(
         description="Employer or seeker: write to the other side of an application or request."
     )
-    async def message_send(self, info: Info, input: MessageSendInput) -> MessageSendPayload:
+    async def message_send(
+        self,
+        info: Info,
+        input: Annotated[MessageSendInput, strawberry.argument(description="The message.")],
+    ) -> MessageSendPayload:
         ctx = info.context
         messages.party(ctx.viewer)
         try:
@@ -328,7 +436,11 @@ class MessageMutation:
         description="Employer or seeker: mark every message from the other side read (既読)."
     )
     async def message_mark_read(
-        self, info: Info, input: MessageMarkReadInput
+        self,
+        info: Info,
+        input: Annotated[
+            MessageMarkReadInput, strawberry.argument(description="The thread to mark read.")
+        ],
     ) -> MessageMarkReadPayload:
         ctx = info.context
         messages.party(ctx.viewer)

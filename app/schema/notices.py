@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -14,28 +13,30 @@ from app import models
 from app.errors import UserErrors
 from app.models.counter import NoticeKind as NoticeKindEnum
 from app.resolvers import notices
+from app.schema import describe
 from app.schema.applications import Application
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import connection, encode_cursor, page_args
+from app.schema.paging import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    connection,
+    encode_cursor,
+    id_window,
+)
 from app.schema.permissions import IsEmployer
 from app.schema.postings import Posting
 
-_KIND_DESCRIPTIONS = {
-    NoticeKindEnum.POSTING_ACCEPTED: "求人の受理: the posting is accepted and active.",
-    NoticeKindEnum.POSTING_RETURNED: "求人の修正依頼: returned for correction, with the reason.",
-    NoticeKindEnum.POSTING_CORRECTED: "求人の軽微な修正: staff corrected minor points.",
-    NoticeKindEnum.COUNTER_REGISTRATION_DUE: "本登録のお願い: 本登録 at the counter is due.",
-    NoticeKindEnum.RESULT_REPORT_DUE: "選考結果登録のお願い: a result report is due.",
-    NoticeKindEnum.LOGIN_EMAIL_RESET: "ログインのメールアドレス変更: set by staff at the counter.",
-}
-
-strawberry.enum(
-    NoticeKindEnum, name="NoticeKind", description="What Hello Work tells (お知らせの種類)."
+describe.enum(
+    NoticeKindEnum,
+    name="NoticeKind",
+    description="お知らせの種類 (notice kind): what Hello Work tells.",
 )
-for value in NoticeKindEnum.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    value.description = _KIND_DESCRIPTIONS[NoticeKindEnum(value.value)]
 NoticeKind = NoticeKindEnum
 
 NOTICE_TYPE = "HelloWorkNotice"
@@ -44,21 +45,23 @@ _CURSOR = "notice"
 
 @strawberry.type(
     description=(
-        "A notice of Hello Work in the establishment's inbox (ハローワークからのお知らせ), read by "
-        "any of its logins. `title` and `body` are plain text: escape them to show them."
+        "ハローワークからのお知らせ (notice): a notice of Hello Work in the establishment's inbox, "
+        "read by any of its logins. `title` and `body` are plain text: escape them to show "
+        "them. Readable by `node` for the establishment's logins only."
     )
 )
 class HelloWorkNotice(relay.Node):
     id: relay.NodeID[int]
-    kind: NoticeKind
-    title: str = strawberry.field(description="件名.")
-    body: str = strawberry.field(description="本文.")
+    kind: NoticeKind = strawberry.field(description="種類 (kind): what it is about.")
+    title: str = strawberry.field(description="件名 (title).")
+    body: str = strawberry.field(description="本文 (body).")
     due_on: dt.date | None = strawberry.field(
         description="期限: the last day of what it asks for (Asia/Tokyo), if it asks for one."
     )
-    created_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(description="受信日時: when it reached the inbox.")
     read_at: dt.datetime | None = strawberry.field(
-        description="既読: when a login of the establishment first marked it read."
+        description="既読 (read at): when a login of the establishment first marked it read; "
+        "null while unread."
     )
     row: strawberry.Private[models.HelloWorkNotice]
 
@@ -96,21 +99,13 @@ class HelloWorkNotice(relay.Node):
         )
 
 
-@strawberry.type(description="A page of the inbox, newest first; `first` is at most 100.")
-class HelloWorkNoticeConnection(relay.Connection[HelloWorkNotice]):
-    unread_only: strawberry.Private[bool]
-
-    @strawberry.field(
-        description="How many notices the list holds over all its pages (counted when asked)."
-    )
-    async def total_count(self, info: Info) -> int:
-        return await notices.inbox_count(info.context.viewer, unread_only=self.unread_only)
+@strawberry.type(description="A page of the inbox, newest first; at most 100.")
+class HelloWorkNoticeConnection(Connection[Edge[HelloWorkNotice]]):
+    pass
 
 
-def _edge(notice: models.HelloWorkNotice) -> relay.Edge[HelloWorkNotice]:
-    return relay.Edge(
-        cursor=encode_cursor(_CURSOR, notice.id), node=HelloWorkNotice.from_model(notice)
-    )
+def _edge(notice: models.HelloWorkNotice) -> Edge[HelloWorkNotice]:
+    return Edge(cursor=encode_cursor(_CURSOR, notice.id), node=HelloWorkNotice.from_model(notice))
 
 
 @strawberry.type
@@ -123,29 +118,41 @@ class NoticeQuery:
         permission_classes=[IsEmployer],
     )
     async def hello_work_notices(
-        self, info: Info, first: int = 20, after: str | None = None, unread_only: bool = False
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        unread_only: Annotated[
+            bool,
+            strawberry.argument(
+                description="未読のみ (unread only): only the notices no login has read; the "
+                "count is theirs too."
+            ),
+        ] = False,
     ) -> HelloWorkNoticeConnection:
-        after_id = page_args(_CURSOR, first, after)
-        page = await notices.inbox(
-            info.context.viewer, first=first, after_id=after_id, unread_only=unread_only
-        )
-        make = functools.partial(HelloWorkNoticeConnection, unread_only=unread_only)
-        return connection(make, page, _edge)
+        window = id_window(_CURSOR, first, after, last, before)
+        page = await notices.inbox(info.context.viewer, window=window, unread_only=unread_only)
+        return connection(HelloWorkNoticeConnection, page, _edge)
 
 
-@strawberry.input
+@strawberry.input(description="既読にする (mark read): notices of the establishment.")
 class HelloWorkNoticeMarkReadInput:
     ids: list[relay.GlobalID] = strawberry.field(
-        description="1 to 100 notices of the establishment."
+        description="1 to 100 notices (`HelloWorkNotice.id`) of the establishment; one that is "
+        "not its marks nothing (NOT_FOUND)."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `helloWorkNoticeMarkRead`.")
 class HelloWorkNoticeMarkReadPayload:
     notices: list[HelloWorkNotice] | None = strawberry.field(
         default=None, description="The notices named, read, in the order given."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was marked; empty when done."
+    )
 
 
 @strawberry.type
@@ -158,7 +165,11 @@ class NoticeMutation:
         permission_classes=[IsEmployer],
     )
     async def hello_work_notice_mark_read(
-        self, info: Info, input: HelloWorkNoticeMarkReadInput
+        self,
+        info: Info,
+        input: Annotated[
+            HelloWorkNoticeMarkReadInput, strawberry.argument(description="The notices.")
+        ],
     ) -> HelloWorkNoticeMarkReadPayload:
         ctx = info.context
         try:

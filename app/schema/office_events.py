@@ -13,60 +13,102 @@ from strawberry import relay
 from app import models
 from app.models import office_events as enums
 from app.resolvers import office_events
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.paging import (
+    After,
+    Before,
     Connection,
     Edge,
-    check_first,
+    First,
+    Last,
     connection,
     cursor_moment,
     cursor_number,
     cursor_parts,
     encode_cursor,
-    page_args,
+    id_window,
+    window,
 )
 from app.schema.permissions import IsEmployer, IsStaff
 
-strawberry.enum(
-    enums.OfficeEventKind,
-    description=(
-        "JOB_FAIR 就職面接会・合同企業説明会, SEMINAR セミナー, BRIEFING 事業所向け説明会, "
-        "OTHER その他."
-    ),
+describe.enum(
+    enums.OfficeEventKind, description="イベントの種類 (event kind) of an office's event."
 )
 OfficeEventKind = enums.OfficeEventKind
 
 
-@strawberry.type(description="An establishment registered for an event (参加申込).")
-class OfficeEventRegistration:
-    establishment_number: str = strawberry.field(description="事業所番号.")
-    establishment_name: str = strawberry.field(description="事業所名.")
-    phone_number: str
-    registered_at: dt.datetime
+@strawberry.type(
+    description=(
+        "参加申込 (registration): an establishment registered for an event. Readable by `node` "
+        "for staff of the event's office and for the registered establishment's logins; a "
+        "registration withdrawn is gone."
+    )
+)
+class OfficeEventRegistration(relay.Node):
+    id: relay.NodeID[int]
+    establishment_number: str = strawberry.field(description="事業所番号 (establishment number).")
+    establishment_name: str = strawberry.field(description="事業所名 (establishment name).")
+    phone_number: str = strawberry.field(
+        description="電話番号 (phone number) of the establishment, for the office to call."
+    )
+    registered_at: dt.datetime = strawberry.field(description="申込日時 (registered at).")
+
+    @classmethod
+    def from_model(
+        cls, registration: models.OfficeEventInterest, establishment: models.Establishment
+    ) -> Self:
+        return cls(
+            id=registration.id,
+            establishment_number=establishment.number,
+            establishment_name=establishment.name,
+            phone_number=establishment.phone_number,
+            registered_at=registration.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        viewer = info.context.viewer
+        return await visible_nodes(
+            node_ids,
+            lambda ids: office_events.visible_registrations(viewer, ids),
+            lambda row: cls.from_model(row, row.establishment),
+        )
 
 
-@strawberry.type(description="A page of registrations, oldest first; `first` is at most 100.")
+@strawberry.type(description="A page of an event's registrations, oldest first; at most 100.")
 class OfficeEventRegistrationConnection(Connection[Edge[OfficeEventRegistration]]):
     pass
 
 
-@strawberry.type(description="An event of a Hello Work office (イベント情報).")
+@strawberry.type(
+    description=(
+        "イベント情報 (office event): a job fair or seminar of a Hello Work office. Readable by "
+        "`node` for employers and staff."
+    )
+)
 class OfficeEvent(relay.Node):
     id: relay.NodeID[int]
-    kind: OfficeEventKind
-    title: str
-    description: str
-    target: str = strawberry.field(description="対象.")
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    venue: str = strawberry.field(description="会場.")
-    prefecture: str = strawberry.field(description="都道府県: 東京都.")
-    capacity: int = strawberry.field(description="定員: how many establishments may register.")
-    cancelled_at: dt.datetime | None = strawberry.field(description="中止; null if it goes ahead.")
-    created_at: dt.datetime
+    kind: OfficeEventKind = strawberry.field(description="種類 (kind).")
+    title: str = strawberry.field(description="タイトル (title).")
+    description: str = strawberry.field(description="内容 (description); empty when none.")
+    target: str = strawberry.field(description="対象 (who it is for); empty when not given.")
+    starts_at: dt.datetime = strawberry.field(description="開始日時 (starts at).")
+    ends_at: dt.datetime = strawberry.field(description="終了日時 (ends at).")
+    venue: str = strawberry.field(description="会場 (venue).")
+    prefecture: str = strawberry.field(description="都道府県 (prefecture) of the venue: 東京都.")
+    capacity: int = strawberry.field(
+        description="定員 (capacity): how many establishments may register."
+    )
+    cancelled_at: dt.datetime | None = strawberry.field(
+        description="中止 (cancelled at); null if it goes ahead."
+    )
+    created_at: dt.datetime = strawberry.field(description="掲載日時: when staff published it.")
     office_id: strawberry.Private[int]
 
     @classmethod
@@ -91,12 +133,14 @@ class OfficeEvent(relay.Node):
     async def office(self, info: Info) -> Office:
         return Office.from_model(await info.context.loaders.office_by_id.load(self.office_id))
 
-    @strawberry.field(description="Seats left: the capacity less the registrations.")
+    @strawberry.field(description="残席 (seats left): the capacity less the registrations.")
     async def remaining_capacity(self, info: Info) -> int:
         taken = await info.context.loaders.registration_count_by_office_event_id.load(self.id)
         return max(self.capacity - taken, 0)
 
-    @strawberry.field(description="Whether the viewer's establishment registered; false for staff.")
+    @strawberry.field(
+        description="申込済み: whether the viewer's establishment registered; false for staff."
+    )
     async def registered(self, info: Info) -> bool:
         user = info.context.viewer.user
         if user is None or user.establishment_id is None:
@@ -112,12 +156,15 @@ class OfficeEvent(relay.Node):
         )
     )
     async def registrations(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> OfficeEventRegistrationConnection | None:
-        after_id = page_args(_REGISTRATION_CURSOR, first, after)
-        page = await office_events.event_registrations(
-            info.context.viewer, self.id, first=first, after_id=after_id
-        )
+        window = id_window(_REGISTRATION_CURSOR, first, after, last, before)
+        page = await office_events.event_registrations(info.context.viewer, self.id, window=window)
         loader = info.context.loaders.establishment_by_id
         found = await loader.load_many([item.establishment_id for item in page.items])
         establishments = {establishment.id: establishment for establishment in found}
@@ -137,6 +184,11 @@ class OfficeEvent(relay.Node):
         )
 
 
+@strawberry.type(description="A page of the event search, the soonest start first; at most 100.")
+class OfficeEventConnection(Connection[Edge[OfficeEvent]]):
+    pass
+
+
 # --- Paging -------------------------------------------------------------------------------
 
 _EVENT_CURSOR = "officeEvent"
@@ -144,8 +196,13 @@ _REGISTRATION_CURSOR = "officeEventRegistration"
 
 
 def _event_cursor(event: models.OfficeEvent) -> str:
-    starts_at = event.starts_at.astimezone(dt.UTC).isoformat()
-    return encode_cursor(_EVENT_CURSOR, starts_at, event.id, separator="|")
+    starts_at, event_id = office_events.event_position(event)
+    return encode_cursor(_EVENT_CURSOR, starts_at.isoformat(), event_id, separator="|")
+
+
+def _event_position(cursor: str) -> office_events.EventPosition:
+    starts_at, event_id = cursor_parts(cursor, _EVENT_CURSOR, 2, separator="|")
+    return (cursor_moment(starts_at), cursor_number(event_id))
 
 
 def _registration_edge(
@@ -153,25 +210,12 @@ def _registration_edge(
 ) -> Edge[OfficeEventRegistration]:
     return Edge(
         cursor=encode_cursor(_REGISTRATION_CURSOR, item.id),
-        node=OfficeEventRegistration(
-            establishment_number=establishment.number,
-            establishment_name=establishment.name,
-            phone_number=establishment.phone_number,
-            registered_at=item.created_at,
-        ),
+        node=OfficeEventRegistration.from_model(item, establishment),
     )
 
 
-def _event_edge(event: models.OfficeEvent) -> relay.Edge[OfficeEvent]:
-    return relay.Edge(cursor=_event_cursor(event), node=OfficeEvent.from_model(event))
-
-
-def _event_cursor_args(first: int, after: str | None) -> office_events.EventCursor | None:
-    check_first(first)
-    if after is None:
-        return None
-    starts_at, event_id = cursor_parts(after, _EVENT_CURSOR, 2, separator="|")
-    return office_events.EventCursor(starts_at=cursor_moment(starts_at), id=cursor_number(event_id))
+def _event_edge(event: models.OfficeEvent) -> Edge[OfficeEvent]:
+    return Edge(cursor=_event_cursor(event), node=OfficeEvent.from_model(event))
 
 
 @strawberry.type
@@ -179,50 +223,83 @@ class OfficeEventQuery:
     @strawberry.field(
         description=(
             "Employers and staff: upcoming events of every office that are not cancelled, "
-            "soonest first (イベント情報検索). `from` and `to` are days in Asia/Tokyo, both "
-            "inclusive, on the start; `keyword` looks in the title, description, target and venue."
+            "soonest first (イベント情報検索); events that start at the same time, the older "
+            "first."
         )
     )
     async def office_events(
         self,
         info: Info,
-        from_: Annotated[dt.date | None, strawberry.argument(name="from")] = None,
-        to: dt.date | None = None,
-        prefecture: str | None = None,
-        keyword: str | None = None,
-        first: int = 20,
-        after: str | None = None,
-    ) -> relay.Connection[OfficeEvent]:
+        from_: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                name="from",
+                description="開始日 from (a day in Asia/Tokyo, inclusive): events starting on "
+                "or after it.",
+            ),
+        ] = None,
+        to: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="開始日 to (a day in Asia/Tokyo, inclusive): events starting on or "
+                "before it."
+            ),
+        ] = None,
+        prefecture: Annotated[
+            str | None,
+            strawberry.argument(
+                description="都道府県 (prefecture) of the venue, one of the 47: 東京都 …; "
+                "another value finds nothing."
+            ),
+        ] = None,
+        keyword: Annotated[
+            str | None,
+            strawberry.argument(
+                description="キーワード (keyword): found in the title, description, target or "
+                "venue, in any case; blank for all."
+            ),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> OfficeEventConnection:
         ctx = info.context
-        cursor = _event_cursor_args(first, after)
         page = await office_events.search_events(
             ctx.rt,
             ctx.viewer,
             office_events.EventFilters(
                 from_date=from_, to_date=to, prefecture=prefecture, keyword=keyword
             ),
-            first=first,
-            after=cursor,
+            window=window(first, after, last, before, _event_position),
         )
-        return connection(relay.Connection, page, _event_edge)
+        return connection(OfficeEventConnection, page, _event_edge)
 
 
 # --- Mutations ----------------------------------------------------------------------------
 
 
-@strawberry.input(description="A new event of the staff member's own office.")
+@strawberry.input(description="イベント登録 (new event) of the staff member's own office.")
 class OfficeEventCreateInput:
-    kind: OfficeEventKind
-    title: str = strawberry.field(description="Up to 100 characters.")
+    kind: OfficeEventKind = strawberry.field(description="種類 (kind).")
+    title: str = strawberry.field(description="タイトル (title): required, up to 100 characters.")
     starts_at: dt.datetime = strawberry.field(
-        description="In the future; without an offset, a time in Asia/Tokyo."
+        description="開始日時 (starts at): in the future; without an offset, a time in Asia/Tokyo."
     )
-    ends_at: dt.datetime = strawberry.field(description="After `startsAt`.")
-    venue: str = strawberry.field(description="会場, up to 200 characters.")
-    prefecture: str = strawberry.field(description="One of the 47: 東京都, 大阪府 …")
-    capacity: int = strawberry.field(description="定員: from 1 to 10000 establishments.")
-    description: str = strawberry.field(default="", description="Up to 2000 characters.")
-    target: str = strawberry.field(default="", description="対象, up to 200 characters.")
+    ends_at: dt.datetime = strawberry.field(
+        description="終了日時 (ends at): after `startsAt`; without an offset, in Asia/Tokyo."
+    )
+    venue: str = strawberry.field(description="会場 (venue): required, up to 200 characters.")
+    prefecture: str = strawberry.field(
+        description="都道府県 (prefecture) of the venue: one of the 47, 東京都, 大阪府 …"
+    )
+    capacity: int = strawberry.field(description="定員 (capacity): from 1 to 10000 establishments.")
+    description: str = strawberry.field(
+        default="", description="内容 (description): up to 2000 characters, or empty."
+    )
+    target: str = strawberry.field(
+        default="", description="対象 (who it is for): up to 200 characters, or empty."
+    )
 
     def to_details(self) -> office_events.EventDetails:
         return office_events.EventDetails(
@@ -238,43 +315,65 @@ class OfficeEventCreateInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="イベント中止 (cancel): an event that has not ended.")
 class OfficeEventCancelInput:
-    event_id: strawberry.ID = strawberry.field(description="An event of the staff's office.")
+    event_id: strawberry.ID = strawberry.field(
+        description="An event (`OfficeEvent.id`) of the staff's office."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="参加申込 (register): an event that has not started, with a seat.")
 class OfficeEventRegisterInterestInput:
-    event_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(
+        description="An event (`OfficeEvent.id`), not cancelled, not started."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="参加申込の取消 (withdraw) before the event starts.")
 class OfficeEventWithdrawInterestInput:
-    event_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(
+        description="An event (`OfficeEvent.id`) the establishment registered for."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `officeEventCreate`.")
 class OfficeEventCreatePayload:
-    office_event: OfficeEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    office_event: OfficeEvent | None = strawberry.field(
+        default=None, description="The event published."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was published; empty when it was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `officeEventCancel`.")
 class OfficeEventCancelPayload:
-    office_event: OfficeEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    office_event: OfficeEvent | None = strawberry.field(
+        default=None, description="The event, cancelled."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was cancelled; empty when it was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `officeEventRegisterInterest`.")
 class OfficeEventRegisterInterestPayload:
-    office_event: OfficeEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    office_event: OfficeEvent | None = strawberry.field(
+        default=None, description="The event, the establishment registered."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why no seat was taken; empty when one was."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer of `officeEventWithdrawInterest`.")
 class OfficeEventWithdrawInterestPayload:
-    office_event: OfficeEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    office_event: OfficeEvent | None = strawberry.field(
+        default=None, description="The event, the registration withdrawn."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was withdrawn; empty when it was."
+    )
 
 
 P = TypeVar("P")
@@ -294,7 +393,9 @@ class OfficeEventMutation:
         description="Staff: publish an event of their office.", permission_classes=[IsStaff]
     )
     async def office_event_create(
-        self, info: Info, input: OfficeEventCreateInput
+        self,
+        info: Info,
+        input: Annotated[OfficeEventCreateInput, strawberry.argument(description="The event.")],
     ) -> OfficeEventCreatePayload:
         ctx = info.context
         return await _run(
@@ -306,7 +407,11 @@ class OfficeEventMutation:
         description="Staff: cancel (中止) an event of their office.", permission_classes=[IsStaff]
     )
     async def office_event_cancel(
-        self, info: Info, input: OfficeEventCancelInput
+        self,
+        info: Info,
+        input: Annotated[
+            OfficeEventCancelInput, strawberry.argument(description="The event to cancel.")
+        ],
     ) -> OfficeEventCancelPayload:
         ctx = info.context
         return await _run(
@@ -319,7 +424,12 @@ class OfficeEventMutation:
         permission_classes=[IsEmployer],
     )
     async def office_event_register_interest(
-        self, info: Info, input: OfficeEventRegisterInterestInput
+        self,
+        info: Info,
+        input: Annotated[
+            OfficeEventRegisterInterestInput,
+            strawberry.argument(description="The event to register for."),
+        ],
     ) -> OfficeEventRegisterInterestPayload:
         ctx = info.context
         return await _run(
@@ -332,7 +442,12 @@ class OfficeEventMutation:
         permission_classes=[IsEmployer],
     )
     async def office_event_withdraw_interest(
-        self, info: Info, input: OfficeEventWithdrawInterestInput
+        self,
+        info: Info,
+        input: Annotated[
+            OfficeEventWithdrawInterestInput,
+            strawberry.argument(description="The event to withdraw from."),
+        ],
     ) -> OfficeEventWithdrawInterestPayload:
         ctx = info.context
         return await _run(

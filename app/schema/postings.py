@@ -6,7 +6,7 @@ import datetime as dt
 import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Any, Self, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -17,9 +17,10 @@ from app import models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import posting_form as form
 from app.models import postings as enums
-from app.models.posting_form import ITEM_BY_NAME, ITEMS, Item, Labelled, PostingForm
+from app.models.posting_form import ITEM_BY_NAME, ITEMS, Item, PostingForm
 from app.resolvers import posting_check, postings, validation
-from app.resolvers.paging import Page
+from app.resolvers.paging import Page, Window
+from app.schema import describe
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow
@@ -27,83 +28,121 @@ from app.schema.errors import UserError, graphql_path, run_change, user_errors
 from app.schema.establishments import Establishment, PostingCategory, Yen
 from app.schema.images import PostingImage, posting_images
 from app.schema.nodes import decode_id, visible_nodes
-from app.schema.paging import Connection, Edge, connection, encode_cursor, page_args
+from app.schema.paging import (
+    After,
+    Before,
+    Connection,
+    Edge,
+    First,
+    Last,
+    connection,
+    encode_cursor,
+    id_window,
+)
 from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
-
-def _labelled(enum: type[Labelled], description: str, name: str | None = None) -> None:
-    """Register a choice of the form, each value described with its Japanese label."""
-    strawberry.enum(enum, name=name, description=description)
-    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
-        value.description = enum.of(value.value).label
-
-
-strawberry.enum(
+describe.enum(
     enums.PostingStatus,
     description=(
-        "DRAFT 一時保存 (entered, not sent), SUBMITTED 仮登録 (sent to Hello Work), "
-        "ACTIVE 有効中 (受理), RETURNED 修正依頼, INVALID 無効."
+        "求人の状態 (posting status): DRAFT 一時保存 → SUBMITTED 仮登録 → ACTIVE 有効中 (受理), "
+        "or RETURNED 修正依頼; INVALID 無効 at the end."
     ),
 )
 PostingStatus = enums.PostingStatus
-_labelled(
-    enums.WorkStyle, "フルタイム / パート: decided by the working hours, not by the contract."
+describe.enum(
+    enums.WorkStyle,
+    description=(
+        "就業形態 (work style): フルタイム / パート, decided by the working hours, not by the "
+        "contract."
+    ),
 )
 WorkStyle = enums.WorkStyle
-_labelled(
+describe.enum(
     enums.EmploymentType,
-    "雇用形態: 正社員, 正社員以外, 有期雇用派遣, 無期雇用派遣, パート労働者 (DISPATCH: an "
-    "earlier value, to be chosen again as fixed-term or indefinite).",
+    description=(
+        "雇用形態 (employment type): 正社員, 正社員以外, 有期雇用派遣, 無期雇用派遣, パート労働者 "
+        "(DISPATCH: an earlier value, to be chosen again as fixed-term or indefinite)."
+    ),
 )
 EmploymentType = enums.EmploymentType
-_labelled(enums.EmploymentPeriod, "雇用期間: 定めなし / 定めあり.")
+describe.enum(
+    enums.EmploymentPeriod, description="雇用期間 (employment period): 定めなし / 定めあり."
+)
 EmploymentPeriod = enums.EmploymentPeriod
-_labelled(enums.WageForm, "賃金形態: 月給, 日給, 時給.")
+describe.enum(enums.WageForm, description="賃金形態 (wage form): 月給, 日給, 時給.")
 WageForm = enums.WageForm
-_labelled(enums.Insurance, "加入保険等: 雇用, 労災, 公災, 健康, 厚生, 財形.")
+describe.enum(
+    enums.Insurance, description="加入保険等 (insurance): 雇用, 労災, 公災, 健康, 厚生, 財形."
+)
 Insurance = enums.Insurance
-_labelled(enums.WeeklyTwoDaysOff, "週休二日制: 毎週, その他, なし.")
+describe.enum(
+    enums.WeeklyTwoDaysOff,
+    description="週休二日制 (two days off a week): 毎週, その他, なし.",
+)
 WeeklyTwoDaysOff = enums.WeeklyTwoDaysOff
-_labelled(
+describe.enum(
     enums.PublicationRange,
-    "公開範囲, Hello Work's four options: 1 WITH_NAME 事業所名等を含む求人情報を公開, "
-    "2 WITHOUT_NAME 事業所名等を含まない求人情報を公開, 3 NAME_TO_SEEKERS_ONLY ハローワークの"
-    "求職者に限定公開, 4 NOT_PUBLISHED 求人情報を公開しない. Online applications only with 1 or 2.",
+    description=(
+        "公開範囲 (publication range), Hello Work's four options: 1 WITH_NAME, 2 WITHOUT_NAME, "
+        "3 NAME_TO_SEEKERS_ONLY, 4 NOT_PUBLISHED. Online applications only with 1 or 2."
+    ),
 )
 PublicationRange = enums.PublicationRange
-_labelled(enums.AgeLimitReason, "年齢制限の例外事由 (1号, 2号, 3号イ・ロ・ハ・ニ).")
+describe.enum(
+    enums.AgeLimitReason,
+    description=(
+        "年齢制限の例外事由 (why an age limit is allowed): 1号, 2号, 3号イ・ロ・ハ・ニ of "
+        "労働施策総合推進法施行規則 第1条の3第1項."
+    ),
+)
 AgeLimitReason = enums.AgeLimitReason
-_labelled(form.SmokingMeasure, "受動喫煙対策: the measure taken at the workplace.")
+describe.enum(
+    form.SmokingMeasure,
+    description="受動喫煙対策 (passive smoking measure): the measure taken at the workplace.",
+)
 SmokingMeasure = form.SmokingMeasure
-_labelled(form.RenewalPossibility, "契約更新の可能性.")
+describe.enum(
+    form.RenewalPossibility,
+    description="契約更新の可能性 (whether a fixed-term contract is renewed).",
+)
 RenewalPossibility = form.RenewalPossibility
-_labelled(form.EducationLevel, "学歴: the least schooling asked for.")
+describe.enum(form.EducationLevel, description="学歴 (education): the least schooling asked for.")
 EducationLevel = form.EducationLevel
-_labelled(form.CommutePay, "通勤手当: how it is paid.")
+describe.enum(form.CommutePay, description="通勤手当 (commuting allowance): how it is paid.")
 CommutePay = form.CommutePay
-_labelled(form.VariableHours, "変形労働時間制.")
+describe.enum(
+    form.VariableHours, description="変形労働時間制 (variable working hours): over what period."
+)
 VariableHours = form.VariableHours
-_labelled(form.ResultNotice, "選考結果の通知方法.")
+describe.enum(
+    form.ResultNotice, description="選考結果の通知方法 (how the selection result is told)."
+)
 ResultNotice = form.ResultNotice
-_labelled(
+describe.enum(
     form.Section,
-    "求人票の区分: the eight sections of Hello Work's posting form, in order.",
     name="PostingFormSection",
+    description="求人票の区分 (form section): the eight sections of Hello Work's form, in order.",
 )
 PostingFormSection = form.Section
-strawberry.enum(enums.PostingAction, description="What a history entry records.")
+describe.enum(
+    enums.PostingAction,
+    description="履歴の種類 (history action): what an entry of a posting's history records.",
+)
 PostingAction = enums.PostingAction
-strawberry.enum(
+describe.enum(
     enums.CounterRegistrationReason,
-    description="Why a submission (仮登録) needs 本登録 at the counter within 14 days.",
+    description=(
+        "本登録が必要な理由 (why counter registration is needed): why a submission (仮登録) "
+        "needs the employer at the counter within 14 days."
+    ),
 )
 CounterRegistrationReason = enums.CounterRegistrationReason
-strawberry.enum(
+describe.enum(
     posting_check.WarningCode,
     name="PostingWarningCode",
     description=(
-        "Stable codes of the posting check's warnings (orange): list them in "
-        "`acknowledgedWarnings` to submit despite them."
+        "警告コード (warning code): stable codes of the posting check's warnings (orange); list "
+        "them in `acknowledgedWarnings` to submit despite them."
     ),
 )
 PostingWarningCode = posting_check.WarningCode
@@ -141,15 +180,39 @@ def _group_types(group: type) -> tuple[type, type]:
     return output, given
 
 
-def _described(item: Item[Any]) -> str | None:
-    return None if item.description is None else f"{item.description}."
-
-
-def _hinted(item: Item[Any]) -> str | None:
-    """An input's description: the item's label and what to enter."""
+def _described(item: Item[Any]) -> str:
+    """An output's description: the item's own; for an item the form leaves undescribed (its
+    column keeps no comment), its label and its name in English words."""
     if item.description is None:
-        return item.hint
-    return f"{item.description}. {item.hint}" if item.hint else f"{item.description}."
+        return f"{item.label} ({item.name.replace('_', ' ')})."
+    return f"{item.description}."
+
+
+def _hinted(item: Item[Any]) -> str:
+    """An input's description: the item's, whether the check requires it, the limits the
+    service checks (from the item's declaration) and what to enter."""
+    hint = item.hint or ""
+    said = [_described(item), _required(item)]
+    match item:
+        case form.Text() if f"{item.max_length} characters" not in hint:
+            said.append(f"Up to {item.max_length} characters, trimmed.")
+        case form.Integer() if f"{item.low} to {item.high}" not in hint:
+            said.append(f"{item.low} to {item.high} ({item.unit}).")
+        case form.Groups() if f"Up to {item.max_count}" not in hint:
+            said.append(f"Up to {item.max_count}.")
+        case form.Prefecture():
+            said.append("One of the 47 prefectures, in Japanese.")
+    return " ".join([*said, hint] if hint else said)
+
+
+def _required(item: Item[Any]) -> str:
+    if item.section is None:
+        return "Required in the group." if item.required else "Optional in the group."
+    if item.required:
+        return "Required to submit."
+    if item.required_when:
+        return f"Required to submit: {item.required_when}."
+    return "Optional."
 
 
 _GROUP_TYPES: dict[type, tuple[type, type]] = {}
@@ -324,7 +387,9 @@ class PostingContentChangesInput:
 @strawberry.type(description="A warning of the posting check (orange): likely a mistake.")
 class PostingWarning:
     field: str = strawberry.field(description="The form's field it concerns (content.…).")
-    code: PostingWarningCode
+    code: PostingWarningCode = strawberry.field(
+        description="Its stable code, to list in `acknowledgedWarnings`."
+    )
     message: str = strawberry.field(description="What to check, in Japanese.")
 
 
@@ -411,7 +476,7 @@ class PostingFormItem:
 
 @strawberry.type(description="One of the eight sections of the posting form.")
 class PostingFormSectionDescription:
-    section: PostingFormSection
+    section: PostingFormSection = strawberry.field(description="Which section it is.")
     number: int = strawberry.field(description="Its number on Hello Work's form, 1 to 8.")
     title: str = strawberry.field(description="Its Japanese title.")
     items: list[PostingFormItem] = strawberry.field(description="Its items, in order.")
@@ -461,15 +526,19 @@ class PostingChange:
 
 @strawberry.type(description="One entry of a posting's history.")
 class PostingEvent:
-    action: PostingAction
+    action: PostingAction = strawberry.field(description="What happened.")
     actor_portal: Portal | None = strawberry.field(
         description=(
             "Who acted: STAFF (ハローワーク職員; which one is not shown) or the employer; null "
             "when the service did (the referral deadline, a lapse)."
         )
     )
-    from_status: PostingStatus | None
-    to_status: PostingStatus
+    from_status: PostingStatus | None = strawberry.field(
+        description="The status before; null for the entry that created the posting."
+    )
+    to_status: PostingStatus = strawberry.field(
+        description="The status after (the same as before for an entry that changed none)."
+    )
     reason: str | None = strawberry.field(
         description=(
             "Why: the reason of a return or a stop, the note of an acceptance (確認メモ) or of "
@@ -479,7 +548,7 @@ class PostingEvent:
     changes: list[PostingChange] = strawberry.field(
         description="What a correction by staff (CORRECTED) changed; empty for other entries."
     )
-    at: dt.datetime
+    at: dt.datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def from_row(cls, row: PostingHistoryRow) -> Self:
@@ -510,32 +579,69 @@ class CounterRegistration:
     )
 
 
-@strawberry.type(description="A job posting (求人) of an establishment.")
+@strawberry.type(
+    description=(
+        "A job posting (求人) of an establishment, whole: for the establishment's employers "
+        "and its office's staff, who also read it by `node`. Job seekers see a posting as a "
+        "`PostingSearchResult`."
+    )
+)
 class Posting(relay.Node):
     id: relay.NodeID[int]
-    status: PostingStatus
-    posting_number: str | None = strawberry.field(description="求人番号 NNNNN-NNNNNNNN.")
+    status: PostingStatus = strawberry.field(description="Where it is in its life.")
+    posting_number: str | None = strawberry.field(
+        description=(
+            "求人番号 (posting number) NNNNN-NNNNNNNN: the office's code and a serial, given "
+            "when it becomes active; null before."
+        )
+    )
     referral_deadline: dt.date | None = strawberry.field(
-        description="紹介期限日 (inclusive, Asia/Tokyo)."
+        description=(
+            "紹介期限日 (referral deadline), inclusive, Asia/Tokyo: set when it becomes active; "
+            "null before."
+        )
     )
     renewal_opens_on: dt.date | None = strawberry.field(
         description="First day a renewal can be reserved: 14 days before the deadline."
     )
-    renewal_reserved_at: dt.datetime | None = strawberry.field(description="有効中求人更新予約.")
-    submitted_at: dt.datetime | None
-    accepted_at: dt.datetime | None
-    invalidated_at: dt.datetime | None
-    return_reason: str | None = strawberry.field(description="修正依頼の理由.")
-    stop_reason: str | None = strawberry.field(description="募集停止の理由.")
-    change_requested_at: dt.datetime | None
+    renewal_reserved_at: dt.datetime | None = strawberry.field(
+        description=(
+            "有効中求人更新予約 (renewal reserved): when the employer reserved the renewal; null "
+            "when none is reserved."
+        )
+    )
+    submitted_at: dt.datetime | None = strawberry.field(
+        description="仮登録 (submitted): when it was last sent to Hello Work; null until then."
+    )
+    accepted_at: dt.datetime | None = strawberry.field(
+        description="受理 (accepted): when staff accepted it; null before."
+    )
+    invalidated_at: dt.datetime | None = strawberry.field(
+        description="無効 (invalidated): when it ended (deadline passed, stopped); null before."
+    )
+    return_reason: str | None = strawberry.field(
+        description=(
+            "修正依頼の理由 (why staff last returned it): kept while it is rewritten and sent "
+            "again; null until returned, and once accepted."
+        )
+    )
+    stop_reason: str | None = strawberry.field(
+        description="募集停止の理由 (why the employer stopped recruiting); null unless stopped."
+    )
+    change_requested_at: dt.datetime | None = strawberry.field(
+        description=(
+            "変更申請 (change requested): when the change waiting in `pendingContent` was sent; "
+            "null when none waits."
+        )
+    )
     entered_by_staff: bool = strawberry.field(
         description=(
             "代理入力: entered by Hello Work staff from a paper 求人申込書 (which staff member "
             "is not shown to the establishment)."
         )
     )
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: dt.datetime = strawberry.field(description="When it was created (作成).")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed.")
     establishment_id: strawberry.Private[int]
     renewed_from_id: strawberry.Private[int | None]
     reused_from_id: strawberry.Private[int | None]
@@ -685,7 +791,7 @@ async def _linked(info: Info, posting_id: int | None) -> Posting | None:
 
 
 # The form's items a search result shows everyone; the address and the contact, which follow the
-# publication range, are the type's own fields. `PostingContent` is where the items are described.
+# publication range, are the type's own fields.
 _SEARCH_ITEMS = (
     PostingForm.category,
     PostingForm.work_style,
@@ -718,25 +824,41 @@ _SEARCH_ITEMS = (
 )
 
 
-@strawberry.type(description="An active posting as job seekers find it (求人検索).")
-@_with_items(_SEARCH_ITEMS, lambda item: None, given=False)
-class PostingSearchResult:
-    posting_number: str = strawberry.field(description="求人番号.")
-    referral_deadline: dt.date = strawberry.field(description="紹介期限日.")
+@strawberry.type(
+    description=(
+        "A posting as job seekers see it (求人検索), its publication range (公開範囲) applied to "
+        "the viewer. Its `id` (not the `Posting`'s) is read again by `node` while the posting "
+        "is published to the viewer, as `postingSearch` finds it; null after."
+    )
+)
+@_with_items(_SEARCH_ITEMS, _described, given=False)
+class PostingSearchResult(relay.Node):
+    id: relay.NodeID[int]
+    posting_number: str = strawberry.field(description="求人番号 (posting number).")
+    referral_deadline: dt.date = strawberry.field(
+        description="紹介期限日 (referral deadline), inclusive, Asia/Tokyo."
+    )
     establishment_name: str | None = strawberry.field(
-        description="Null when the publication range (公開範囲) hides it from this viewer."
+        description=(
+            "事業所名 (establishment name); null when the publication range (公開範囲) hides it "
+            "from this viewer."
+        )
     )
     workplace_address: str | None = strawberry.field(
-        description="Null when the establishment name is hidden; the prefecture is always shown."
+        description=(
+            "就業場所 (workplace address); null when the establishment name is hidden (the "
+            "prefecture is always shown)."
+        )
     )
-    contact: str | None = strawberry.field(description="Null when the name is hidden.")
+    contact: str | None = strawberry.field(
+        description="担当者・連絡先 (contact); null when the establishment name is hidden."
+    )
     establishment_id: strawberry.Private[int]
     shows_name: strawberry.Private[bool]
-    node_id: strawberry.Private[int]
 
     @strawberry.field(description="The printed 求人票 (A4 PDF), as published to this viewer.")
     def kyujinhyo_pdf_url(self) -> str:
-        return f"/postings/{relay.to_base64('PostingSearchResult', self.node_id)}/kyujinhyo.pdf"
+        return f"/postings/{relay.to_base64('PostingSearchResult', self.id)}/kyujinhyo.pdf"
 
     @strawberry.field(
         description="The establishment's approved images; empty when the name is hidden, "
@@ -760,12 +882,41 @@ class PostingSearchResult:
             **{item.name: item.load(getattr(posting, item.name)) for item in _SEARCH_ITEMS},
             establishment_id=posting.establishment_id,
             shows_name=show_name,
-            node_id=posting.id,
+            id=posting.id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ctx = info.context
+        viewer = ctx.viewer
+        return await visible_nodes(
+            node_ids,
+            lambda ids: postings.published_postings(ctx.rt, viewer, ids),
+            lambda posting: cls.from_model(
+                posting, show_name=postings.shows_establishment(viewer, posting)
+            ),
         )
 
 
-@strawberry.type(description="A page of search results; `first` is at most 100.")
+@strawberry.type(
+    description=(
+        "A page of `postingSearch` results (求人検索), newest first; `totalCount` counts every "
+        "posting the search finds."
+    )
+)
 class PostingSearchResultConnection(Connection[Edge[PostingSearchResult]]):
+    pass
+
+
+@strawberry.type(
+    description=(
+        "A page of an establishment's postings (newest first) or of the staff's posting review "
+        "queue (oldest first); `totalCount` counts the whole list with its filters."
+    )
+)
+class PostingConnection(Connection[Edge[Posting]]):
     pass
 
 
@@ -778,17 +929,18 @@ def _cursor(posting_id: int) -> str:
     return encode_cursor(_CURSOR_KIND, posting_id)
 
 
-def _page_args(first: int, after: str | None) -> int | None:
-    """Check `first` and decode `after` into the id to continue from."""
-    return page_args(_CURSOR_KIND, first, after)
+def posting_window(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> Window[int]:
+    return id_window(_CURSOR_KIND, first, after, last, before)
 
 
-def _edge(posting: models.Posting) -> relay.Edge[Posting]:
-    return relay.Edge(cursor=_cursor(posting.id), node=Posting.from_model(posting))
+def _edge(posting: models.Posting) -> Edge[Posting]:
+    return Edge(cursor=_cursor(posting.id), node=Posting.from_model(posting))
 
 
-def _connection(page: Page[models.Posting]) -> relay.Connection[Posting]:
-    return connection(relay.Connection, page, _edge)
+def _connection(page: Page[models.Posting]) -> PostingConnection:
+    return connection(PostingConnection, page, _edge)
 
 
 async def establishment_postings(
@@ -796,19 +948,16 @@ async def establishment_postings(
     status: enums.PostingStatus | None,
     category: enums.PostingCategory | None,
     renewable: bool,
-    first: int,
-    after: str | None,
-) -> relay.Connection[Posting]:
+    window: Window[int],
+) -> PostingConnection:
     """A page of the viewer's establishment's postings; the root field and the home use it."""
     ctx = info.context
-    after_id = _page_args(first, after)
     page = await postings.establishment_postings(
         ctx.viewer,
         status=status,
         category=category,
         renewable_on=ctx.rt.clock.today() if renewable else None,
-        first=first,
-        after_id=after_id,
+        window=window,
         items=_selected_items(info),
     )
     return _connection(page)
@@ -864,22 +1013,49 @@ class PostingQuery:
     async def postings(
         self,
         info: Info,
-        status: PostingStatus | None = None,
-        category: PostingCategory | None = None,
-        renewable: bool = False,
-        first: int = 20,
-        after: str | None = None,
-    ) -> relay.Connection[Posting]:
-        return await establishment_postings(info, status, category, renewable, first, after)
+        status: Annotated[
+            PostingStatus | None,
+            strawberry.argument(description="Only the postings in this status; null: all."),
+        ] = None,
+        category: Annotated[
+            PostingCategory | None,
+            strawberry.argument(description="Only the postings of this 求人区分; null: all."),
+        ] = None,
+        renewable: Annotated[
+            bool,
+            strawberry.argument(
+                description=(
+                    "true: only the active postings whose renewal (更新予約) can be reserved "
+                    "today, from 14 days before the referral deadline, none reserved yet."
+                )
+            ),
+        ] = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> PostingConnection:
+        return await establishment_postings(
+            info, status, category, renewable, posting_window(first, after, last, before)
+        )
 
     @strawberry.field(
-        description="Staff: submitted postings and changes to active ones, oldest first."
+        description=(
+            "Staff: their office's submitted postings and the changes and renewals of active "
+            "ones waiting for review, oldest first."
+        )
     )
     async def posting_review_queue(
-        self, info: Info, first: int = 20, after: str | None = None
-    ) -> relay.Connection[Posting]:
-        after_id = _page_args(first, after)
-        page = await postings.review_queue(info.context.viewer, first=first, after_id=after_id)
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> PostingConnection:
+        page = await postings.review_queue(
+            info.context.viewer, window=posting_window(first, after, last, before)
+        )
         return _connection(page)
 
     @strawberry.field(
@@ -889,7 +1065,14 @@ class PostingQuery:
             "posting is an error on `id`."
         )
     )
-    async def posting_check(self, info: Info, input: PostingCheckInput) -> PostingCheckResult:
+    async def posting_check(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingCheckInput,
+            strawberry.argument(description="A saved posting (`id`) or a form (`content`)."),
+        ],
+    ) -> PostingCheckResult:
         ctx = info.context
         today = ctx.rt.clock.today()
         if input.content is not None and input.content is not strawberry.UNSET:
@@ -915,20 +1098,53 @@ class PostingQuery:
     def posting_form(self) -> list[PostingFormSectionDescription]:
         return _FORM_SECTIONS
 
-    @strawberry.field(description="Anyone: search the active postings (求人検索).")
+    @strawberry.field(
+        description=(
+            "Anyone: search the active postings published to the viewer (求人検索), newest "
+            "first: 公開範囲 1 and 2 for everyone, 3 also for a seeker with a My Page; a 大卒等 "
+            "posting from 1 April of its school year. The filters given all apply."
+        )
+    )
     async def posting_search(
         self,
         info: Info,
-        keyword: str | None = None,
-        category: PostingCategory | None = None,
-        prefecture: str | None = None,
-        employment_type: EmploymentType | None = None,
-        work_style: WorkStyle | None = None,
-        first: int = 20,
-        after: str | None = None,
+        keyword: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "キーワード (keyword): found, as one phrase and ignoring case, in the job "
+                    "title, the job description or the workplace address; blank or null: any."
+                )
+            ),
+        ] = None,
+        category: Annotated[
+            PostingCategory | None,
+            strawberry.argument(description="求人区分 (category); null: any."),
+        ] = None,
+        prefecture: Annotated[
+            str | None,
+            strawberry.argument(
+                description=(
+                    "就業場所の都道府県 (the workplace's prefecture), in Japanese (東京都); one "
+                    "that is no prefecture finds nothing; empty or null: any."
+                )
+            ),
+        ] = None,
+        employment_type: Annotated[
+            EmploymentType | None,
+            strawberry.argument(description="雇用形態 (employment type); null: any."),
+        ] = None,
+        work_style: Annotated[
+            WorkStyle | None,
+            strawberry.argument(description="就業形態 (full-time or part-time); null: any."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> PostingSearchResultConnection:
         viewer = info.context.viewer
-        after_id = _page_args(first, after)
+        window = posting_window(first, after, last, before)
         filters = postings.SearchFilters(
             keyword=keyword,
             category=category,
@@ -936,9 +1152,7 @@ class PostingQuery:
             employment_type=employment_type,
             work_style=work_style,
         )
-        page = await postings.search_postings(
-            info.context.rt, viewer, filters, first=first, after_id=after_id
-        )
+        page = await postings.search_postings(info.context.rt, viewer, filters, window=window)
         return connection(
             PostingSearchResultConnection,
             page,
@@ -953,10 +1167,15 @@ class PostingQuery:
 
 # --- Mutations ----------------------------------------------------------------------------
 
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of every payload's `errors` of this module's mutations."""
 
-@strawberry.input
+
+@strawberry.input(description="A new draft posting (一時保存) of the employer's establishment.")
 class PostingCreateInput:
-    content: PostingContentInput
+    content: PostingContentInput = strawberry.field(
+        description="The posting form, complete or not (the check says what is missing)."
+    )
 
 
 @strawberry.input(
@@ -966,18 +1185,22 @@ class PostingEnterForEstablishmentInput:
     establishment_id: relay.GlobalID = strawberry.field(
         description="An establishment of the staff member's office."
     )
-    content: PostingContentInput
+    content: PostingContentInput = strawberry.field(
+        description="The posting form as the paper gives it, complete or not."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A draft or returned posting rewritten, its form sent whole.")
 class PostingUpdateInput:
     id: relay.GlobalID = strawberry.field(
         description="A DRAFT or RETURNED posting (for staff: one staff entered)."
     )
-    content: PostingContentInput
+    content: PostingContentInput = strawberry.field(
+        description="The whole form as it is to be; complete or not."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A posting to send to Hello Work (仮登録).")
 class PostingSubmitInput:
     id: relay.GlobalID = strawberry.field(
         description="A DRAFT or RETURNED posting (for staff: one staff entered)."
@@ -988,28 +1211,32 @@ class PostingSubmitInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A submission to take back to draft (取り下げ).")
 class PostingWithdrawInput:
     id: relay.GlobalID = strawberry.field(description="A SUBMITTED posting.")
 
 
-@strawberry.input
+@strawberry.input(description="An active posting whose recruiting stops (募集停止).")
 class PostingStopInput:
     id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
-    reason: str = strawberry.field(description="募集停止の理由, up to 500 characters.")
+    reason: str = strawberry.field(
+        description="募集停止の理由 (why): required, up to 500 characters, trimmed."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A change to an active posting (変更申請), for staff to review.")
 class PostingChangeRequestInput:
     id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
-    content: PostingContentInput
+    content: PostingContentInput = strawberry.field(
+        description="The whole form as it is to be; it must pass the check's errors."
+    )
     acknowledged_warnings: list[PostingWarningCode] = strawberry.field(
         default_factory=list,
         description="The codes of the check's warnings the employer has confirmed (at most 20).",
     )
 
 
-@strawberry.input
+@strawberry.input(description="The renewal of an active posting to reserve (更新予約).")
 class PostingRenewalReserveInput:
     id: relay.GlobalID = strawberry.field(description="An ACTIVE posting.")
     content: PostingContentInput | None = strawberry.field(
@@ -1022,80 +1249,106 @@ class PostingRenewalReserveInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A posting to copy into a new draft (転用).")
 class PostingReuseInput:
     id: relay.GlobalID = strawberry.field(description="Any posting of the establishment.")
 
 
-@strawberry.input
+@strawberry.input(description="What staff accept (受理): a submission, a change or a renewal.")
 class PostingAcceptInput:
     id: relay.GlobalID = strawberry.field(
-        description="A SUBMITTED posting, or an ACTIVE one with a change waiting."
+        description=(
+            "A SUBMITTED posting, or an ACTIVE one with a change (or else a renewal) waiting."
+        )
     )
     note: str = strawberry.field(
         default="",
         description=(
-            "確認メモ: what was checked, up to 500 characters, kept in the history; required "
-            "for a posting staff entered (`enteredByStaff`)."
+            "確認メモ (review note): what was checked, up to 500 characters, trimmed, kept in "
+            "the history; required for a posting staff entered (`enteredByStaff`)."
         ),
     )
 
 
-@strawberry.input
+@strawberry.input(description="Minor points of a submission staff correct (軽微な修正).")
 class PostingCorrectInput:
     id: relay.GlobalID = strawberry.field(description="A SUBMITTED posting (仮登録).")
     content: PostingContentChangesInput = strawberry.field(
         description="The items to change; the others stay."
     )
     note: str = strawberry.field(
-        description="修正の理由: shown to the establishment, up to 500 characters."
+        description=(
+            "修正の理由 (why): shown to the establishment; required, up to 500 characters, trimmed."
+        )
     )
 
 
-@strawberry.input
+@strawberry.input(description="A submission whose 本登録 (counter registration) is done.")
 class PostingCounterConfirmInput:
     id: relay.GlobalID = strawberry.field(
         description="A SUBMITTED posting whose 本登録 is due and not yet done."
     )
     note: str = strawberry.field(
-        default="", description="メモ: what was checked at the counter, up to 500 characters."
+        default="",
+        description="メモ (note): what was checked at the counter; optional, up to 500 characters.",
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="What staff return (修正依頼): a submission, or a waiting change or renewal."
+)
 class PostingReturnInput:
-    id: relay.GlobalID
-    reason: str = strawberry.field(description="修正依頼の理由, up to 500 characters.")
+    id: relay.GlobalID = strawberry.field(
+        description=(
+            "A SUBMITTED posting, or an ACTIVE one with a change (or else a renewal) waiting."
+        )
+    )
+    reason: str = strawberry.field(
+        description=(
+            "修正依頼の理由 (why): shown to the establishment; required, up to 500 characters, "
+            "trimmed."
+        )
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingCreate`.")
 class PostingCreatePayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The new draft; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingEnterForEstablishment`.")
 class PostingEnterForEstablishmentPayload:
-    posting: Posting | None = strawberry.field(default=None, description="The new draft.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The new draft; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingCorrect`.")
 class PostingCorrectPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The corrected posting; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingUpdate`.")
 class PostingUpdatePayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The rewritten posting; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingSubmit`.")
 class PostingSubmitPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The submitted posting (SUBMITTED); null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
         default_factory=list,
         description=(
@@ -1105,22 +1358,29 @@ class PostingSubmitPayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingWithdraw`.")
 class PostingWithdrawPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The posting, back to DRAFT; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingStop`.")
 class PostingStopPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The stopped posting (INVALID); null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingChangeRequest`.")
 class PostingChangeRequestPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None,
+        description="The posting, its change waiting (`pendingContent`); null on errors.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
         default_factory=list,
         description=(
@@ -1130,10 +1390,13 @@ class PostingChangeRequestPayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingRenewalReserve`.")
 class PostingRenewalReservePayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None,
+        description="The posting, its renewal reserved (`renewalContent`); null on errors.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
         default_factory=list,
         description=(
@@ -1143,28 +1406,37 @@ class PostingRenewalReservePayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingReuse`.")
 class PostingReusePayload:
-    posting: Posting | None = strawberry.field(default=None, description="The new draft.")
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The new draft; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingAccept`.")
 class PostingAcceptPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The accepted posting; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingCounterConfirm`.")
 class PostingCounterConfirmPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None, description="The posting, its 本登録 marked done; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `postingReturn`.")
 class PostingReturnPayload:
-    posting: Posting | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    posting: Posting | None = strawberry.field(
+        default=None,
+        description="The returned posting (or the active one, its change refused); null on errors.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 P = TypeVar("P")
@@ -1225,7 +1497,11 @@ class PostingMutation:
         description="Employer: a new draft posting (一時保存), complete or not.",
         permission_classes=[IsEmployer],
     )
-    async def posting_create(self, info: Info, input: PostingCreateInput) -> PostingCreatePayload:
+    async def posting_create(
+        self,
+        info: Info,
+        input: Annotated[PostingCreateInput, strawberry.argument(description="The draft's form.")],
+    ) -> PostingCreatePayload:
         ctx = info.context
         return await _run(
             PostingCreatePayload,
@@ -1241,7 +1517,12 @@ class PostingMutation:
         permission_classes=[IsStaff],
     )
     async def posting_enter_for_establishment(
-        self, info: Info, input: PostingEnterForEstablishmentInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingEnterForEstablishmentInput,
+            strawberry.argument(description="The establishment and the form from its paper."),
+        ],
     ) -> PostingEnterForEstablishmentPayload:
         ctx = info.context
         return await _run(
@@ -1261,7 +1542,13 @@ class PostingMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
-    async def posting_update(self, info: Info, input: PostingUpdateInput) -> PostingUpdatePayload:
+    async def posting_update(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingUpdateInput, strawberry.argument(description="The posting and its whole form.")
+        ],
+    ) -> PostingUpdatePayload:
         ctx = info.context
         return await _run(
             PostingUpdatePayload,
@@ -1279,7 +1566,14 @@ class PostingMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
-    async def posting_submit(self, info: Info, input: PostingSubmitInput) -> PostingSubmitPayload:
+    async def posting_submit(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingSubmitInput,
+            strawberry.argument(description="The posting and the warnings acknowledged."),
+        ],
+    ) -> PostingSubmitPayload:
         ctx = info.context
         return await _run_sent(
             PostingSubmitPayload,
@@ -1293,7 +1587,11 @@ class PostingMutation:
         permission_classes=[IsEmployer],
     )
     async def posting_withdraw(
-        self, info: Info, input: PostingWithdrawInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingWithdrawInput, strawberry.argument(description="The submitted posting.")
+        ],
     ) -> PostingWithdrawPayload:
         ctx = info.context
         return await _run(
@@ -1305,7 +1603,13 @@ class PostingMutation:
         description="Employer: stop recruiting (募集停止); the posting ends.",
         permission_classes=[IsEmployer],
     )
-    async def posting_stop(self, info: Info, input: PostingStopInput) -> PostingStopPayload:
+    async def posting_stop(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingStopInput, strawberry.argument(description="The active posting and why.")
+        ],
+    ) -> PostingStopPayload:
         ctx = info.context
         return await _run(
             PostingStopPayload,
@@ -1317,7 +1621,14 @@ class PostingMutation:
         permission_classes=[IsEmployer],
     )
     async def posting_change_request(
-        self, info: Info, input: PostingChangeRequestInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingChangeRequestInput,
+            strawberry.argument(
+                description="The active posting, its changed form and the warnings acknowledged."
+            ),
+        ],
     ) -> PostingChangeRequestPayload:
         ctx = info.context
         return await _run_sent(
@@ -1339,7 +1650,14 @@ class PostingMutation:
         permission_classes=[IsEmployer],
     )
     async def posting_renewal_reserve(
-        self, info: Info, input: PostingRenewalReserveInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingRenewalReserveInput,
+            strawberry.argument(
+                description="The active posting, the renewal's form and the warnings acknowledged."
+            ),
+        ],
     ) -> PostingRenewalReservePayload:
         ctx = info.context
         return await _run_sent(
@@ -1357,7 +1675,13 @@ class PostingMutation:
         description="Employer: a new draft copied from an earlier posting (転用).",
         permission_classes=[IsEmployer],
     )
-    async def posting_reuse(self, info: Info, input: PostingReuseInput) -> PostingReusePayload:
+    async def posting_reuse(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingReuseInput, strawberry.argument(description="The posting to copy.")
+        ],
+    ) -> PostingReusePayload:
         ctx = info.context
         return await _run(
             PostingReusePayload,
@@ -1371,7 +1695,13 @@ class PostingMutation:
         ),
         permission_classes=[IsStaff],
     )
-    async def posting_accept(self, info: Info, input: PostingAcceptInput) -> PostingAcceptPayload:
+    async def posting_accept(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingAcceptInput, strawberry.argument(description="The posting and the review note.")
+        ],
+    ) -> PostingAcceptPayload:
         ctx = info.context
         return await _run(
             PostingAcceptPayload,
@@ -1386,7 +1716,12 @@ class PostingMutation:
         permission_classes=[IsStaff],
     )
     async def posting_correct(
-        self, info: Info, input: PostingCorrectInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingCorrectInput,
+            strawberry.argument(description="The submitted posting, the items changed and why."),
+        ],
     ) -> PostingCorrectPayload:
         ctx = info.context
         return await _run(
@@ -1408,7 +1743,12 @@ class PostingMutation:
         permission_classes=[IsStaff],
     )
     async def posting_counter_confirm(
-        self, info: Info, input: PostingCounterConfirmInput
+        self,
+        info: Info,
+        input: Annotated[
+            PostingCounterConfirmInput,
+            strawberry.argument(description="The submitted posting and a note."),
+        ],
     ) -> PostingCounterConfirmPayload:
         ctx = info.context
         return await _run(
@@ -1422,7 +1762,13 @@ class PostingMutation:
         description="Staff: return a posting for correction (修正依頼), or refuse a change.",
         permission_classes=[IsStaff],
     )
-    async def posting_return(self, info: Info, input: PostingReturnInput) -> PostingReturnPayload:
+    async def posting_return(
+        self,
+        info: Info,
+        input: Annotated[
+            PostingReturnInput, strawberry.argument(description="The posting and why.")
+        ],
+    ) -> PostingReturnPayload:
         ctx = info.context
         return await _run(
             PostingReturnPayload,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -14,21 +14,25 @@ from app import models
 from app.errors import UserErrors
 from app.models.counter import PreRegistrationStatus as PreRegistrationStatusEnum
 from app.resolvers import pre_registration
+from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, Office
 from app.schema.nodes import decode_id, visible_nodes
 from app.schema.permissions import IsStaff
 
-strawberry.enum(
+describe.enum(
     PreRegistrationStatusEnum,
     name="PreRegistrationStatus",
     description=(
-        "UNVERIFIED the mailed key not given back yet, PENDING waiting for the office (確認待ち), "
-        "CONFIRMED 本登録, REFUSED お断り, VOID replaced or out of tries."
+        "仮登録の状態 (the state of a pre-registration): UNVERIFIED 未確認, PENDING 確認待ち, "
+        "CONFIRMED 本登録, REFUSED お断り, VOID 無効."
     ),
 )
 PreRegistrationStatus = PreRegistrationStatusEnum
+
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of every payload's `errors` of this module's mutations."""
 
 
 @strawberry.type(
@@ -40,8 +44,10 @@ PreRegistrationStatus = PreRegistrationStatusEnum
 )
 class EstablishmentPreRegistration(relay.Node):
     id: relay.NodeID[int]
-    receipt_number: str = strawberry.field(description="受付番号, as the applicant's mail has it.")
-    status: PreRegistrationStatus
+    receipt_number: str = strawberry.field(
+        description="受付番号 (receipt number): 8 digits, as the applicant's mail has it."
+    )
+    status: PreRegistrationStatus = strawberry.field(description="仮登録の状態 (its state).")
     name: str = strawberry.field(description="事業所名.")
     name_kana: str = strawberry.field(description="事業所名（カナ）.")
     postal_code: str = strawberry.field(description="郵便番号 123-4567.")
@@ -124,33 +130,67 @@ class EstablishmentPreRegistration(relay.Node):
     description="事業所の仮登録: the establishment, its first login's address, terms."
 )
 class EstablishmentPreRegisterInput:
-    name: str = strawberry.field(description="事業所名, up to 100 characters.")
-    name_kana: str = strawberry.field(description="Full-width katakana, up to 200 characters.")
-    postal_code: str = strawberry.field(description="123-4567.")
-    prefecture: str = strawberry.field(description="都道府県 by its full name: 東京都.")
-    city: str = strawberry.field(
-        description="市区町村 (千代田区, 大阪市中央区); its office must be one this service serves."
+    name: str = strawberry.field(
+        description="事業所名 (establishment name), required: one line, up to 100 characters."
     )
-    street: str = strawberry.field(description="町名番地・建物, up to 200 characters.")
-    phone_number: str = strawberry.field(description="Three groups of digits: 03-1234-5678.")
-    industry: str = strawberry.field(description="産業（事業の内容）, up to 100 characters.")
-    employee_count: int = strawberry.field(description="従業員数, 1 or more.")
-    representative_title: str = strawberry.field(default="", description="代表者役職, up to 50.")
-    representative_name: str = strawberry.field(description="代表者名, up to 50 characters.")
-    contact_name: str = strawberry.field(description="担当者名, up to 50 characters.")
-    contact_department: str = strawberry.field(default="", description="担当者の部署, up to 50.")
+    name_kana: str = strawberry.field(
+        description="事業所名（カナ）, required: full-width katakana, up to 200 characters."
+    )
+    postal_code: str = strawberry.field(
+        description="郵便番号 (postal code), required: half-width 123-4567."
+    )
+    prefecture: str = strawberry.field(
+        description="都道府県 (prefecture), required, by its full name: 東京都."
+    )
+    city: str = strawberry.field(
+        description=(
+            "市区町村 (municipality), required, up to 50 characters (千代田区, 大阪市中央区); its "
+            "jurisdiction office must be one this service serves (else NO_JURISDICTION)."
+        )
+    )
+    street: str = strawberry.field(
+        description="町名番地・建物 (street and building), required: one line, up to 200."
+    )
+    phone_number: str = strawberry.field(
+        description=(
+            "電話番号 (phone number), required: three groups of half-width digits, 10 or 11 "
+            "in all (03-1234-5678)."
+        )
+    )
+    industry: str = strawberry.field(
+        description="産業（事業の内容） (industry), required: one line, up to 100 characters."
+    )
+    employee_count: int = strawberry.field(
+        description="従業員数 (employees), required: 1 to 9999999."
+    )
+    representative_title: str = strawberry.field(
+        default="", description="代表者役職 (representative's title): one line, up to 50."
+    )
+    representative_name: str = strawberry.field(
+        description="代表者名 (representative's name), required: one line, up to 50."
+    )
+    contact_name: str = strawberry.field(
+        description="担当者名 (contact person), required: one line, up to 50 characters."
+    )
+    contact_department: str = strawberry.field(
+        default="", description="担当者の部署 (contact's department): one line, up to 50."
+    )
     contact_phone: str = strawberry.field(
-        default="", description="担当者の電話番号 (three groups of digits), if not the main one."
+        default="",
+        description=(
+            "担当者の電話番号 (contact's phone): three groups of half-width digits; empty: the "
+            "main one."
+        ),
     )
     email: str = strawberry.field(
-        description="The first login's address: half-width, up to 100 characters."
+        description="The first login's address, required: half-width, up to 100 characters."
     )
     email_confirmation: str = strawberry.field(description="The same address again.")
     agreed_privacy_policy_version: str = strawberry.field(
-        description="The version of the privacy policy agreed to (`termsDocuments`)."
+        description="The version of the privacy policy agreed to (`termsDocuments`); the current."
     )
     agreed_terms_version: str = strawberry.field(
-        description="The version of the terms of use agreed to (`termsDocuments`)."
+        description="The version of the terms of use agreed to (`termsDocuments`); the current."
     )
 
     def details(self) -> pre_registration.PreRegistrationDetails:
@@ -180,7 +220,7 @@ class EstablishmentPreRegisterPayload:
     key_expires_at: dt.datetime | None = strawberry.field(
         default=None, description="The mailed 認証キー is valid until then (50 minutes)."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.input(description="The 認証キー mailed at 仮登録, which confirms the address.")
@@ -189,43 +229,56 @@ class EstablishmentPreRegisterVerifyInput:
     key: str = strawberry.field(description="認証キー from the mail.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="The answer to `establishmentPreRegisterVerify`: the entry is in the queue."
+)
 class EstablishmentPreRegisterVerifyPayload:
     receipt_number: str | None = strawberry.field(default=None, description="受付番号.")
     office_name: str | None = strawberry.field(
         default=None, description="The Hello Work office that will check the entry."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+_PRE_REGISTRATION_ID = (
+    "An `EstablishmentPreRegistration` ID waiting in the staff member's office (PENDING); "
+    "another office's, or a malformed one, is NOT_FOUND."
+)
 
 
 @strawberry.input(description="本登録 of a waiting pre-registration.")
 class EstablishmentConfirmInput:
     # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
-    pre_registration_id: strawberry.ID
+    pre_registration_id: strawberry.ID = strawberry.field(description=_PRE_REGISTRATION_ID)
     note: str = strawberry.field(
-        default="", description="What was checked (by phone), up to 500 characters."
+        default="", description="確認内容: what was checked (by phone), up to 500 characters."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `establishmentConfirm`.")
 class EstablishmentConfirmPayload:
     establishment: Establishment | None = strawberry.field(
         default=None, description="The establishment made, with its 事業所番号."
     )
-    pre_registration: EstablishmentPreRegistration | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    pre_registration: EstablishmentPreRegistration | None = strawberry.field(
+        default=None, description="The pre-registration, now CONFIRMED."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 @strawberry.input(description="Refuse a waiting pre-registration; the reason is mailed.")
 class EstablishmentPreRegistrationRefuseInput:
-    pre_registration_id: strawberry.ID
+    # A plain ID, decoded in the resolver: a malformed one is NOT_FOUND, not an internal error.
+    pre_registration_id: strawberry.ID = strawberry.field(description=_PRE_REGISTRATION_ID)
     reason: str = strawberry.field(description="お断りの理由, required, up to 500 characters.")
 
 
-@strawberry.type
+@strawberry.type(description="The answer to `establishmentPreRegistrationRefuse`.")
 class EstablishmentPreRegistrationRefusePayload:
-    pre_registration: EstablishmentPreRegistration | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    pre_registration: EstablishmentPreRegistration | None = strawberry.field(
+        default=None, description="The pre-registration, now REFUSED."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 _TYPE = "EstablishmentPreRegistration"
@@ -241,7 +294,14 @@ class PreRegistrationMutation:
         )
     )
     async def establishment_pre_register(
-        self, info: Info, input: EstablishmentPreRegisterInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentPreRegisterInput,
+            strawberry.argument(
+                description="The establishment, its first login's address and the terms agreed."
+            ),
+        ],
     ) -> EstablishmentPreRegisterPayload:
         try:
             row = await pre_registration.pre_register(
@@ -266,7 +326,12 @@ class PreRegistrationMutation:
         )
     )
     async def establishment_pre_register_verify(
-        self, info: Info, input: EstablishmentPreRegisterVerifyInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentPreRegisterVerifyInput,
+            strawberry.argument(description="The address and the mailed 認証キー."),
+        ],
     ) -> EstablishmentPreRegisterVerifyPayload:
         try:
             row = await pre_registration.verify_pre_registration(
@@ -291,7 +356,12 @@ class PreRegistrationMutation:
         permission_classes=[IsStaff],
     )
     async def establishment_confirm(
-        self, info: Info, input: EstablishmentConfirmInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentConfirmInput,
+            strawberry.argument(description="The pre-registration and what was checked."),
+        ],
     ) -> EstablishmentConfirmPayload:
         ctx = info.context
         try:
@@ -311,7 +381,12 @@ class PreRegistrationMutation:
         permission_classes=[IsStaff],
     )
     async def establishment_pre_registration_refuse(
-        self, info: Info, input: EstablishmentPreRegistrationRefuseInput
+        self,
+        info: Info,
+        input: Annotated[
+            EstablishmentPreRegistrationRefuseInput,
+            strawberry.argument(description="The pre-registration and the reason."),
+        ],
     ) -> EstablishmentPreRegistrationRefusePayload:
         ctx = info.context
 

@@ -14,14 +14,18 @@ from app.schema.context import Info
 from app.schema.establishments import EstablishmentChange
 from app.schema.images import EstablishmentImage
 from app.schema.paging import (
+    After,
+    Before,
     Connection,
+    First,
+    Last,
     bad_cursor,
-    check_first,
     connection,
     cursor_moment,
     cursor_number,
     cursor_parts,
     encode_cursor,
+    window,
 )
 from app.schema.postings import Posting
 from app.schema.pre_registration import EstablishmentPreRegistration
@@ -42,18 +46,25 @@ ReviewItem = Annotated[
 ]
 
 
-@strawberry.type
+@strawberry.type(description="One item of the review queue (審査待ち), its cursor and its wait.")
 class ReviewItemEdge:
-    cursor: str
+    cursor: str = strawberry.field(
+        description="Where this item stands, for `after` or `before` (opaque; do not parse it)."
+    )
     waiting_since: dt.datetime = strawberry.field(
         description=(
             "When it started waiting: submitted, change requested, uploaded, address confirmed."
         )
     )
-    node: ReviewItem
+    node: ReviewItem = strawberry.field(description="What waits for review.")
 
 
-@strawberry.type(description="A page of the review queue, oldest first; `first` is at most 100.")
+@strawberry.type(
+    description=(
+        "A page of the review queue (審査待ち), oldest first; `totalCount` counts everything of "
+        "the office waiting."
+    )
+)
 class ReviewItemConnection(Connection[ReviewItemEdge]):
     pass
 
@@ -66,11 +77,9 @@ def _cursor(position: review.QueuePosition) -> str:
     return encode_cursor(_CURSOR, position.kind.value, at, position.id, separator="|")
 
 
-def _page_args(first: int, after: str | None) -> review.QueuePosition | None:
-    check_first(first)
-    if after is None:
-        return None
-    kind, at, item_id = cursor_parts(after, _CURSOR, 3, separator="|")
+def _position(cursor: str) -> review.QueuePosition:
+    """The place in the queue a cursor of `_cursor` holds; `bad_cursor` for any other."""
+    kind, at, item_id = cursor_parts(cursor, _CURSOR, 3, separator="|")
     try:
         review_kind = review.ReviewKind(kind)
     except ValueError as exc:
@@ -108,8 +117,14 @@ class ReviewQuery:
         )
     )
     async def review_queue(
-        self, info: Info, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> ReviewItemConnection:
-        position = _page_args(first, after)
-        page = await review.review_queue(info.context.viewer, first=first, after=position)
+        page = await review.review_queue(
+            info.context.viewer, window=window(first, after, last, before, _position)
+        )
         return connection(ReviewItemConnection, page, _edge)

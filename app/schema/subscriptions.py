@@ -13,7 +13,7 @@ import asyncio
 import datetime as dt
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
@@ -26,6 +26,7 @@ from app.models.events import QueueChange
 from app.resolvers import subscriptions
 from app.resolvers.interviews import InterviewChange
 from app.resolvers.review import ReviewKind
+from app.schema import describe
 from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
 from app.schema.dataloaders import Loaders
@@ -59,50 +60,73 @@ def _event_id(after: str | None) -> int | None:
     return cursor_number(cursor_parts(after, _CURSOR, 1)[0], MAX_BIGINT_ID)
 
 
-@strawberry.type(description="A message the viewer received (メッセージ受信).")
+_RESUME = "Pass as `after` to resume after this event."
+
+ResumeAfter = Annotated[
+    str | None,
+    strawberry.argument(
+        description=(
+            "The `cursor` of the last event received (or `eventCursor`): what came after it "
+            "is delivered first, then the live events; without it, the live events from now."
+        )
+    ),
+]
+
+
+@strawberry.type(
+    description="メッセージ受信 (message received): a message the viewer received, live."
+)
 class MessageReceivedEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    message: Message
+    cursor: str = strawberry.field(description=_RESUME)
+    message: Message = strawberry.field(description="The message, from the other side.")
 
 
-@strawberry.type(description="A change of an application's status (選考状況の変更).")
+@strawberry.type(
+    description="選考状況の変更 (status changed): a change of an application's status, live."
+)
 class ApplicationStatusChangedEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    application: Application
-    from_status: ApplicationStatus | None
-    to_status: ApplicationStatus
-    reason: str
-    at: dt.datetime
+    cursor: str = strawberry.field(description=_RESUME)
+    application: Application = strawberry.field(description="The application as it is now.")
+    from_status: ApplicationStatus | None = strawberry.field(
+        description="変更前 (from): the status before; null when the application was made."
+    )
+    to_status: ApplicationStatus = strawberry.field(description="変更後 (to): the status after.")
+    reason: str = strawberry.field(
+        description="理由 (reason) given with the change; empty when none."
+    )
+    at: dt.datetime = strawberry.field(description="変更日時: when the status changed.")
 
 
-@strawberry.type(description="An interview scheduled or cancelled (面接の設定・取消).")
+@strawberry.type(
+    description="面接の設定・取消 (interview changed): an interview scheduled or cancelled, live."
+)
 class InterviewChangedEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
+    cursor: str = strawberry.field(description=_RESUME)
     interview: Interview = strawberry.field(description="The interview as it is now.")
     change: InterviewChange = strawberry.field(description="What this event reports.")
     application: Application = strawberry.field(description="The interview's application.")
 
 
-@strawberry.type(description="A notice of Hello Work that reached the inbox (お知らせ受信).")
-class NoticeReceivedEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    notice: HelloWorkNotice
-
-
-strawberry.enum(
-    QueueChange,
-    description=(
-        "How the review queue changed (審査待ちの変化): ADDED 追加 (an item started waiting), "
-        "TAKEN 処理済み (staff decided on it: accepted, returned, confirmed, refused), "
-        "REMOVED 取下げ等 (it stopped waiting without a decision: withdrawn, lapsed, deleted)."
-    ),
+@strawberry.type(
+    description="お知らせ受信 (notice received): a notice of Hello Work that reached the inbox."
 )
-strawberry.enum(
+class NoticeReceivedEvent:
+    cursor: str = strawberry.field(description=_RESUME)
+    notice: HelloWorkNotice = strawberry.field(description="The notice.")
+
+
+describe.enum(
+    QueueChange, description="審査待ちの変化 (queue change): how the review queue changed."
+)
+describe.enum(
     ReviewKind,
-    description=(
-        "What waits for review (審査の種類): POSTING 求人 (a submission, a change or a renewal), "
-        "IMAGE 画像, ESTABLISHMENT_CHANGE 事業所情報の変更, PRE_REGISTRATION 事業所の仮登録."
-    ),
+    description="審査の種類 (review kind): what waits for review.",
+    values={
+        "POSTING": "求人 (posting): a submission, a change or a renewal.",
+        "IMAGE": "画像 (image) registered by an establishment.",
+        "ESTABLISHMENT_CHANGE": "事業所情報の変更 (establishment change) asked by an employer.",
+        "PRE_REGISTRATION": "事業所の仮登録 (pre-registration) made online.",
+    },
 )
 
 _REVIEW_TYPE_NAMES = {
@@ -114,11 +138,14 @@ _REVIEW_TYPE_NAMES = {
 """The GraphQL type of each kind of review item: its global ID's prefix."""
 
 
-@strawberry.type(description="An item entered or left the office's review queue (審査待ち).")
+@strawberry.type(
+    description="審査待ちの変化 (review queue changed): an item entered or left the office's "
+    "review queue, live."
+)
 class ReviewQueueChangedEvent:
-    cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
-    change: QueueChange
-    kind: ReviewKind
+    cursor: str = strawberry.field(description=_RESUME)
+    change: QueueChange = strawberry.field(description="How the queue changed.")
+    kind: ReviewKind = strawberry.field(description="What kind of item it is.")
     item_id: strawberry.ID = strawberry.field(
         description="The item's global ID, also once it is gone."
     )
@@ -181,7 +208,12 @@ class SubscriptionQuery:
         return event_cursor(await subscriptions.latest_event_id(info.context.viewer))
 
 
-@strawberry.type
+@strawberry.type(
+    description=(
+        "What a client receives live over WebSocket (graphql-transport-ws, authenticated in "
+        "`connection_init`): each event carries a `cursor` to resume from after a reconnect."
+    )
+)
 class Subscription:
     @strawberry.subscription(
         description="Messages sent to the viewer: to an employer, those of seekers to its "
@@ -189,7 +221,7 @@ class Subscription:
         "event received; what came after it is delivered first."
     )
     async def message_received(
-        self, info: Info, after: str | None = None
+        self, info: Info, after: ResumeAfter = None
     ) -> AsyncGenerator[MessageReceivedEvent, None]:
         deliveries = subscriptions.messages_received(
             info.context.rt, info.context.viewer, after=_event_id(after)
@@ -206,7 +238,7 @@ class Subscription:
         "establishment's postings; to a seeker, their own. `after` as for `messageReceived`."
     )
     async def application_status_changed(
-        self, info: Info, after: str | None = None
+        self, info: Info, after: ResumeAfter = None
     ) -> AsyncGenerator[ApplicationStatusChangedEvent, None]:
         deliveries = subscriptions.application_status_changes(
             info.context.rt, info.context.viewer, after=_event_id(after)
@@ -228,7 +260,7 @@ class Subscription:
         "establishment's applicants; to a seeker, their own. `after` as for `messageReceived`."
     )
     async def interview_changed(
-        self, info: Info, after: str | None = None
+        self, info: Info, after: ResumeAfter = None
     ) -> AsyncGenerator[InterviewChangedEvent, None]:
         deliveries = subscriptions.interview_changes(
             info.context.rt, info.context.viewer, after=_event_id(after)
@@ -247,7 +279,7 @@ class Subscription:
         "as for `messageReceived`."
     )
     async def notice_received(
-        self, info: Info, after: str | None = None
+        self, info: Info, after: ResumeAfter = None
     ) -> AsyncGenerator[NoticeReceivedEvent, None]:
         deliveries = subscriptions.notices_received(
             info.context.rt, info.context.viewer, after=_event_id(after)
@@ -264,7 +296,7 @@ class Subscription:
         "change first; an item taken by a colleague is TAKEN. `after` as for `messageReceived`."
     )
     async def review_queue_changed(
-        self, info: Info, after: str | None = None
+        self, info: Info, after: ResumeAfter = None
     ) -> AsyncGenerator[ReviewQueueChangedEvent, None]:
         deliveries = subscriptions.review_queue_changes(
             info.context.rt, info.context.viewer, after=_event_id(after)

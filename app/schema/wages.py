@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
+from strawberry import relay
 
 from app import wages
 from app.schema.context import Info
@@ -31,10 +33,12 @@ class MinimumWageRevision:
 @strawberry.type(
     description=(
         "地域別最低賃金: a prefecture's minimum wage as it stands on the day asked, "
-        "with the revisions it comes from."
+        "with the revisions it comes from. Readable by `node` for anyone; its `id` names the "
+        "prefecture and the day."
     )
 )
-class MinimumWage:
+class MinimumWage(relay.Node):
+    id: relay.NodeID[str]
     prefecture: str = strawberry.field(description="都道府県: its full name, as 東京都.")
     hourly_wage: Yen | None = strawberry.field(
         description=(
@@ -58,12 +62,30 @@ class MinimumWage:
     def on(cls, prefecture: str, day: dt.date) -> Self:
         current = wages.in_force(prefecture, day)
         return cls(
+            id=f"{prefecture}:{day.isoformat()}",
             prefecture=prefecture,
             hourly_wage=Yen(current.yen) if current else None,
             effective_from=current.effective_from if current else None,
             revisions=[MinimumWageRevision.of(r) for r in wages.revisions(prefecture)],
             source=wages.SOURCE,
         )
+
+    @classmethod
+    def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        return [cls.named(node_id) for node_id in node_ids]
+
+    @classmethod
+    def named(cls, node_id: str) -> Self | None:
+        """The figure an `id` names, `<prefecture>:<day>`; None for anything else."""
+        prefecture, _, day = node_id.partition(":")
+        if prefecture not in wages.PREFECTURES:
+            return None
+        try:
+            return cls.on(prefecture, dt.date.fromisoformat(day))
+        except ValueError:
+            return None
 
 
 @strawberry.type

@@ -4,6 +4,10 @@
 // through graphql-ws (graphql-transport-ws) on the `ws` WebSocket. The authentication key
 // and the one-time password are read from the maildir the service writes to.
 //
+// Every operation is a `gql` template, so that graphql-codegen's document scanner finds it
+// (clients/extract-documents.mjs copies them into clients/documents/), and is named `Node…`:
+// the server's log lines tell this client's requests apart from the guides' and the pages'.
+//
 // Environment:
 //   GRAPHQL_URL            the service's endpoint, e.g. http://127.0.0.1:8000/graphql
 //   MAIL_DIR               the maildir the service writes to (its MAIL_URL), e.g. var/mail
@@ -25,12 +29,14 @@ import process from "node:process";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
+import { print } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 const TERMS = gql`
-  query Terms {
+  query NodeTerms {
     termsDocuments {
+      id
       kind
       version
     }
@@ -38,7 +44,7 @@ const TERMS = gql`
 `;
 
 const REGISTRATION_REQUEST = gql`
-  mutation RegistrationRequest($input: EmployerRegistrationRequestInput!) {
+  mutation NodeRegistrationRequest($input: EmployerRegistrationRequestInput!) {
     employerRegistrationRequest(input: $input) {
       authKeyExpiresAt
       errors {
@@ -51,7 +57,7 @@ const REGISTRATION_REQUEST = gql`
 `;
 
 const REGISTRATION_COMPLETE = gql`
-  mutation RegistrationComplete($input: EmployerRegistrationCompleteInput!) {
+  mutation NodeRegistrationComplete($input: EmployerRegistrationCompleteInput!) {
     employerRegistrationComplete(input: $input) {
       establishment {
         id
@@ -67,7 +73,7 @@ const REGISTRATION_COMPLETE = gql`
 `;
 
 const LOGIN = gql`
-  mutation Login($input: LoginInput!) {
+  mutation NodeLogin($input: LoginInput!) {
     login(input: $input) {
       session {
         token
@@ -86,7 +92,7 @@ const LOGIN = gql`
 `;
 
 const VERIFY_OTP = gql`
-  mutation VerifyOtp($input: LoginVerifyOtpInput!) {
+  mutation NodeVerifyOtp($input: LoginVerifyOtpInput!) {
     loginVerifyOtp(input: $input) {
       session {
         token
@@ -102,12 +108,14 @@ const VERIFY_OTP = gql`
 `;
 
 const VIEWER = gql`
-  query Viewer {
+  query NodeViewer {
     eventCursor
     viewer {
+      id
       portal
       email
       establishment {
+        id
         establishmentNumber
         name
       }
@@ -115,8 +123,8 @@ const VIEWER = gql`
   }
 `;
 
-const MESSAGE_RECEIVED = `
-  subscription MessageReceived($after: String) {
+const MESSAGE_RECEIVED = gql`
+  subscription NodeMessageReceived($after: String) {
     messageReceived(after: $after) {
       cursor
       message {
@@ -382,7 +390,7 @@ async function firstMessageReceived(graphqlUrl, { token, cursor }) {
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: 0,
   });
-  const results = client.iterate({ query: MESSAGE_RECEIVED, variables: { after: cursor } });
+  const results = client.iterate({ query: print(MESSAGE_RECEIVED), variables: { after: cursor } });
   try {
     const { value, done } = await results.next();
     if (done) throw new FlowError("the subscription ended without a message");

@@ -12,6 +12,7 @@ from app.resolvers.accounts.logins import (
     invite_login,
     pending_invitations,
     remove_login,
+    visible_invitations,
     visible_logins,
 )
 from app.resolvers.accounts.recovery import (
@@ -70,6 +71,7 @@ __all__ = [
     "verify_otp",
     "viewer_for_session",
     "viewer_for_token",
+    "visible_invitations",
     "visible_logins",
     "withdraw",
 ]

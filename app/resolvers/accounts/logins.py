@@ -81,6 +81,16 @@ async def pending_invitations(rt: Runtime, viewer: Viewer) -> list[MailedKey]:
     return await _pending_invitations(rt, employer.establishment_id).order_by("created_at", "id")
 
 
+async def visible_invitations(rt: Runtime, viewer: Viewer, ids: list[int]) -> dict[int, MailedKey]:
+    """The invitations among `ids` that `pending_invitations` lists for the viewer: those of
+    their establishment still pending, to its employers; none to anyone else."""
+    user = viewer.user
+    if user is None or user.portal != Portal.EMPLOYER:
+        return {}
+    found = await _pending_invitations(rt, user.establishment_id).filter(id__in=ids)
+    return {invitation.id: invitation for invitation in found}
+
+
 def _pending_invitations(rt: Runtime, establishment_id: int | None) -> QuerySet[MailedKey]:
     return MailedKey.filter(
         purpose=MailedKeyPurpose.LOGIN_INVITATION,

@@ -21,7 +21,7 @@ const FORBIDDEN = 4403;
 
 const SESSION_ENDED = "セッションが終了しました。もう一度ログインしてください。";
 
-const VIEWER = `query CounterViewer { viewer { portal email office { id name } } }`;
+const VIEWER = `query CounterViewer { viewer { id portal email office { id name } } }`;
 
 const LOGIN = `mutation CounterLogin($input: LoginInput!) {
   login(input: $input) { session { expiresAt } otpChallenge { id } errors { code message } }

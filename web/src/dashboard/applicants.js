@@ -73,13 +73,18 @@ const INTERVIEW_FIELDS = `id startsAt durationMinutes place onlineUrl note creat
 const DETAIL_FIELDS = `${ROW_FIELDS}
   motivation referralLetterNumber referralNote referralLetterPdfUrl resultLockedFrom
   posting { id status postingNumber content { jobTitle numberToHire } }
-  applicant { profileId desiredJob experience licenses }
+  applicant { id profileId desiredJob experience licenses }
   documents { id kind fileName size downloadUrl }
-  statusHistory { actorPortal at fromStatus toStatus reason }
+  statusHistory { id actorPortal at fromStatus toStatus reason }
   resultReport { result hireDate conditionsDiffer rejectionReason note reportedAt reportedByPortal }
   resultNotice { method notifiedAt }
   notes { ${NOTE_FIELDS} }
   interviews { ${INTERVIEW_FIELDS} }`;
+
+// How many applied to each posting (the postings list shows it, and follows new applications).
+export const APPLICATION_COUNTS = `applicationCounts { id total posting { id } }`;
+
+const COUNTS = `query DashboardApplicationCounts { ${APPLICATION_COUNTS} }`;
 
 const APPLICANTS = `query DashboardApplicants($postingId: ID!) {
   applications(postingId: $postingId, first: 100) { edges { node { ${ROW_FIELDS} } } }
@@ -135,6 +140,7 @@ const REPORTS_DUE = `query DashboardResultReportsDue {
   resultReportsDue(first: 20) {
     pageInfo { hasNextPage }
     edges { node {
+      id
       application { id person { name } posting { id } postingSummary { postingNumber jobTitle } }
       lockedFrom daysLeft
     } }
@@ -159,6 +165,10 @@ export const INTERVIEW_CHANGED = `subscription DashboardInterviewChanged($after:
 const state = {
   postingId: null,
   postingLabel: "",
+  // Each selection of a posting counts up: an answer for an earlier one is dropped.
+  selection: 0,
+  // The list being read for the selection, if it is: a row read live waits for it.
+  loading: null,
   // The applicant shown in detail, as last read.
   applicant: null,
   // The posting whose number to hire was reached, while the question is open.
@@ -209,8 +219,17 @@ const orUnknown = (text) => text || "（未登録）";
 
 // --- The list -------------------------------------------------------------------------------------
 
+// A cell with its column's heading, which a phone's stacked rows show beside the value.
+function cell(label, content, className) {
+  const node = element("td", undefined, className);
+  node.dataset.label = label;
+  if (content !== undefined) node.append(content);
+  return node;
+}
+
 function contactCell(person) {
   const cell = element("td", undefined, "contact");
+  cell.dataset.label = "連絡先";
   if (!person) return cell;
   if (person.phone) cell.append(element("span", person.phone));
   if (person.email) cell.append(element("span", person.email));
@@ -233,12 +252,12 @@ function applicantRow(application) {
   if (person?.kana) name.append(element("span", person.kana, "kana"));
   row.append(
     name,
-    element("td", person?.age == null ? "" : `${person.age} 歳`),
-    element("td", person ? address(person) : ""),
+    cell("年齢", person?.age == null ? "" : `${person.age} 歳`),
+    cell("住所", person ? address(person) : ""),
     contactCell(person),
-    element("td", formatTime(application.createdAt)),
-    element("td", SOURCE[application.source] ?? application.source),
-    element("td", STATUS[application.status] ?? application.status, "status"),
+    cell("応募日時", timeElement(application.createdAt)),
+    cell("経路", SOURCE[application.source] ?? application.source),
+    cell("選考状況", STATUS[application.status] ?? application.status, "status"),
   );
   return row;
 }
@@ -250,6 +269,30 @@ function couldNotShow(error) {
 function showCount() {
   const count = $("applicants").rows.length;
   $("applicants-caption").textContent = `${state.postingLabel} の応募者（${count} 人）`;
+  setPostingCount(state.postingId, count);
+}
+
+// The count in the postings list (a `.applicant-count` of the posting's item, if listed).
+function setPostingCount(postingId, count) {
+  if (!postingId) return;
+  const item = $("postings").querySelector(`li[data-posting-id="${CSS.escape(postingId)}"]`);
+  const counter = item?.querySelector(".applicant-count");
+  if (counter) counter.textContent = `応募者 ${count} 人`;
+}
+
+// Every listed posting's number of applicants, as the API counts them now.
+export async function refreshApplicantCounts() {
+  const { applicationCounts } = await graphql(COUNTS);
+  showApplicantCounts(applicationCounts);
+}
+
+// `applicationCounts` as read (a posting nobody applied to is not in it).
+export function showApplicantCounts(applicationCounts) {
+  const totals = new Map(applicationCounts.map((counts) => [counts.posting.id, counts.total]));
+  for (const item of $("postings").querySelectorAll("li[data-posting-id]")) {
+    const counter = item.querySelector(".applicant-count");
+    if (counter) counter.textContent = `応募者 ${totals.get(item.dataset.postingId) ?? 0} 人`;
+  }
 }
 
 function rowOf(applicationId) {
@@ -258,6 +301,8 @@ function rowOf(applicationId) {
 
 export function resetApplicants() {
   state.postingId = null;
+  state.selection += 1;
+  state.loading = null;
   closeApplicant();
   $("applicants").replaceChildren();
   $("applicants-table").hidden = true;
@@ -266,10 +311,23 @@ export function resetApplicants() {
 
 export async function selectPosting(posting) {
   state.postingId = posting.id;
+  const selection = (state.selection += 1);
   for (const button of $("postings").querySelectorAll("button")) {
     button.setAttribute("aria-pressed", String(button.dataset.postingId === posting.id));
   }
-  const { applications } = await graphql(APPLICANTS, { postingId: posting.id });
+  const loading = graphql(APPLICANTS, { postingId: posting.id });
+  const settled = loading.then(
+    () => {},
+    () => {},
+  );
+  state.loading = settled;
+  let applications;
+  try {
+    ({ applications } = await loading);
+  } finally {
+    if (state.loading === settled) state.loading = null;
+  }
+  if (selection !== state.selection) return;
   if (state.applicant && state.applicant.posting?.id !== posting.id) closeApplicant();
   state.postingLabel = `求人番号 ${posting.postingNumber} ${posting.content.jobTitle}`;
   $("applicants").replaceChildren(...applications.edges.map((edge) => applicantRow(edge.node)));
@@ -809,8 +867,12 @@ function dueRow(due) {
   const summary = application.postingSummary;
   row.append(
     name,
-    element("td", `${summary.postingNumber} ${summary.jobTitle}`),
-    element("td", dueText(due), due.daysLeft != null && due.daysLeft <= 14 ? "urgent" : undefined),
+    cell("求人", `${summary.postingNumber} ${summary.jobTitle}`),
+    cell(
+      "報告の期限",
+      dueText(due),
+      due.daysLeft != null && due.daysLeft <= 14 ? "urgent" : undefined,
+    ),
   );
   return row;
 }
@@ -845,6 +907,8 @@ const postingLabel = (summary) => `求人番号 ${summary.postingNumber} ${summa
 async function refreshRow(applicationId) {
   const { node } = await graphql(ROW, { id: applicationId });
   if (!node) return;
+  // A list read before this application committed would leave it out: the row goes in after.
+  while (state.loading) await state.loading;
   const row = rowOf(node.id);
   const fresh = applicantRow(node);
   fresh.classList.add("fresh");
@@ -862,7 +926,10 @@ export function onStatusChange(change) {
     refreshRow(application.id).catch(() => {});
   const ours = takeEcho(statusEcho(application.id, change.toStatus));
   if (!ours && state.applicant?.id === application.id) reloadApplicant().catch(() => {});
-  if (!change.fromStatus) refreshReportsDue().catch(() => {});
+  if (!change.fromStatus) {
+    refreshReportsDue().catch(() => {});
+    refreshApplicantCounts().catch(() => {});
+  }
   if (ours) return;
   const to = STATUS[change.toStatus] ?? change.toStatus;
   const posting = postingLabel(application.postingSummary);

@@ -9,6 +9,7 @@
 import { createClient } from "graphql-ws";
 
 import {
+  APPLICATION_COUNTS,
   INTERVIEW_CHANGED,
   STATUS_CHANGED,
   onInterviewChange,
@@ -18,6 +19,7 @@ import {
   selectPosting,
   selectedPostingId,
   setUpApplicants,
+  showApplicantCounts,
 } from "./applicants.js";
 import "./dashboard.css";
 import { setUpLogin } from "./login.js";
@@ -31,15 +33,20 @@ import {
 } from "./notices.js";
 import {
   $,
-  announce,
   announceNow,
+  dateElement,
   element,
-  formatDate,
-  formatTime,
   graphql,
   isSameOrigin,
   whenUnauthenticated,
 } from "./page.js";
+import {
+  MESSAGE_RECEIVED,
+  THREAD_FIELDS,
+  onMessage,
+  resetThreads,
+  setUpThreads,
+} from "./threads.js";
 
 const CATEGORY = {
   GENERAL: "一般",
@@ -48,7 +55,6 @@ const CATEGORY = {
   MIGRANT: "出稼ぎ",
   DISABILITY: "障害者",
 };
-const SENDER = { EMPLOYER: "事業所", SEEKER: "求職者" };
 const POSTING_STATUS = {
   DRAFT: "一時保存",
   SUBMITTED: "仮登録",
@@ -60,7 +66,7 @@ const POSTING_STATUS = {
 // The WebSocket close code of a missing or ended session.
 const FORBIDDEN = 4403;
 
-const VIEWER = `query DashboardViewer { viewer { portal email } }`;
+const VIEWER = `query DashboardViewer { viewer { id portal email } }`;
 
 const LOGIN = `mutation DashboardLogin($input: LoginInput!) {
   login(input: $input) { session { expiresAt } otpChallenge { id } errors { code message } }
@@ -72,10 +78,6 @@ const VERIFY_OTP = `mutation DashboardLoginVerifyOtp($input: LoginVerifyOtpInput
 
 const LOGOUT = `mutation DashboardLogout { logout { errors { code message } } }`;
 
-const THREAD_FIELDS = `id unreadCount lastMessageAt
-  lastMessage { id body sender createdAt }
-  counterpart { ... on MessageSeeker { label } ... on MessageEstablishment { name } }`;
-
 const HOME_FIELDS = `establishmentName officeName unreadMessageCount unreadNoticeCount
   activePostings { category postingCount hiringCount }
   allActivePostings(first: 50) {
@@ -86,44 +88,38 @@ const HOME_FIELDS = `establishmentName officeName unreadMessageCount unreadNotic
 // read its data is missed (at worst something is both read and delivered, which is harmless).
 const HOME = `query DashboardHome($noticesFirst: Int!) {
   eventCursor
-  viewer { email }
+  viewer { id email }
   employerHome { ${HOME_FIELDS} }
+  ${APPLICATION_COUNTS}
   messageThreads(first: 30) { edges { node { ${THREAD_FIELDS} } } }
   helloWorkNotices(first: $noticesFirst) { ${NOTICE_CONNECTION} }
 }`;
 
-// After a posting stopped recruiting: the figures and the active postings again.
-const HOME_AGAIN = `query DashboardHomeAgain { employerHome { ${HOME_FIELDS} } }`;
+// After a posting stopped recruiting or staff accepted one: the figures, the active postings
+// and their applicants again.
+const HOME_AGAIN = `query DashboardHomeAgain {
+  employerHome { ${HOME_FIELDS} }
+  ${APPLICATION_COUNTS}
+}`;
 
-const UNREAD = `query DashboardUnread { employerHome { unreadMessageCount } }`;
+// A posting with the check of what staff would review (by today's rules) and its printed 求人票.
+const POSTING_CHECK_FIELDS = `id status postingNumber kyujinhyoPdfUrl
+  content { jobTitle }
+  counterRegistration { dueOn confirmedAt }
+  check { checkedOn errors { field code message } warnings { field code message } }`;
 
-// Every posting of the establishment, newest first, with the check of what staff would review
-// (by today's rules) and its printed 求人票. Named, so the server's log lines tell it apart.
+// Every posting of the establishment, newest first. Named, so the server's log lines tell it
+// apart.
 const POSTING_CHECKS = `query DashboardPostingChecks {
   postings(first: 50) {
     pageInfo { hasNextPage }
-    edges { node {
-      id status postingNumber kyujinhyoPdfUrl
-      content { jobTitle }
-      counterRegistration { dueOn confirmedAt }
-      check { checkedOn errors { field code message } warnings { field code message } }
-    } }
+    edges { node { ${POSTING_CHECK_FIELDS} } }
   }
 }`;
 
-const MESSAGES = `query DashboardMessages($threadId: ID!) {
-  messages(threadId: $threadId, first: 50) { edges { node { id body sender createdAt } } }
-}`;
-
-const MARK_READ = `mutation DashboardMessageMarkRead($input: MessageMarkReadInput!) {
-  messageMarkRead(input: $input) { thread { id unreadCount } errors { code message } }
-}`;
-
-const MESSAGE_RECEIVED = `subscription DashboardMessageReceived($after: String) {
-  messageReceived(after: $after) {
-    cursor
-    message { id body sender createdAt thread { ${THREAD_FIELDS} } }
-  }
+// One posting again, when Hello Work's notice says staff accepted, returned or corrected it.
+const POSTING_CHECK = `query DashboardPostingCheck($id: ID!) {
+  node(id: $id) { id ... on Posting { ${POSTING_CHECK_FIELDS} } }
 }`;
 
 // Set up by main(): back to the login form's first step.
@@ -132,7 +128,6 @@ let resetLogin = () => {};
 const state = {
   client: null,
   unsubscribe: [],
-  threadId: null,
   refreshingChecks: false,
 };
 
@@ -182,15 +177,18 @@ function renderHome(home) {
       button.type = "button";
       button.dataset.postingId = posting.id;
       button.setAttribute("aria-pressed", String(posting.id === selectedPostingId()));
+      button.setAttribute("aria-controls", "applicants-panel");
       button.addEventListener("click", () => selectPosting(posting));
-      const item = element("li");
-      item.append(
-        button,
-        element(
-          "span",
-          ` 紹介期限日 ${posting.referralDeadline} ・ 採用予定 ${posting.content.numberToHire} 人`,
-        ),
+      const facts = element("span", " 紹介期限日 ", "meta");
+      facts.append(
+        dateElement(posting.referralDeadline),
+        ` ・ 採用予定 ${posting.content.numberToHire} 人 ・ `,
+        // Filled in by showApplicantCounts, and kept up to date as applications arrive.
+        element("span", "応募者 … 人", "applicant-count"),
       );
+      const item = element("li");
+      item.dataset.postingId = posting.id;
+      item.append(button, facts);
       return item;
     }),
   );
@@ -216,8 +214,7 @@ function postingCheckItem(posting) {
   item.append(element("h3", title), element("p", facts.join(" ・ "), "meta"));
 
   const summary = element("p", undefined, "check-summary");
-  const day = element("time", formatDate(check.checkedOn));
-  day.dateTime = check.checkedOn;
+  const day = dateElement(check.checkedOn);
   summary.append(
     "確認結果（",
     day,
@@ -237,8 +234,7 @@ function postingCheckItem(posting) {
   }
 
   if (counterRegistration && !counterRegistration.confirmedAt) {
-    const due = element("time", formatDate(counterRegistration.dueOn));
-    due.dateTime = counterRegistration.dueOn;
+    const due = dateElement(counterRegistration.dueOn);
     const note = element("p", undefined, "counter-due");
     note.append(
       element("strong", "本登録の期限"),
@@ -289,101 +285,20 @@ async function refreshPostingChecks() {
   }
 }
 
-// --- Messages ------------------------------------------------------------------------------------
-
-function threadLabel(thread) {
-  return thread.counterpart.label ?? thread.counterpart.name ?? "";
-}
-
-function threadItem(thread) {
-  const button = element("button");
-  button.type = "button";
-  button.dataset.threadId = thread.id;
-  button.setAttribute("aria-pressed", String(thread.id === state.threadId));
-  button.append(element("span", threadLabel(thread), "label"));
-  if (thread.unreadCount > 0) {
-    button.append(" ", element("span", `未読 ${thread.unreadCount} 件`, "unread"));
-  }
-  if (thread.lastMessage) {
-    // Spaces between the parts: a screen reader and a copy read them as separate words.
-    button.append(
-      " ",
-      element(
-        "span",
-        `${formatTime(thread.lastMessage.createdAt)} ${thread.lastMessage.body}`,
-        "meta",
-      ),
-    );
-  }
-  button.addEventListener("click", () => openThread(thread));
-  const item = element("li");
-  item.dataset.threadId = thread.id;
-  item.append(button);
-  return item;
-}
-
-function renderThreads(threads) {
-  $("threads-empty").hidden = threads.length > 0;
-  $("threads").replaceChildren(...threads.map(threadItem));
-}
-
-function messageItem(message) {
-  const item = element(
-    "li",
-    undefined,
-    message.sender === "EMPLOYER" ? "from-employer" : "from-seeker",
-  );
-  item.dataset.messageId = message.id;
-  item.append(
-    element("span", `${SENDER[message.sender]} ・ ${formatTime(message.createdAt)}`, "meta"),
-    element("span", message.body, "body"),
-  );
-  return item;
-}
-
-async function openThread(thread) {
-  state.threadId = thread.id;
-  const { messages } = await graphql(MESSAGES, { threadId: thread.id });
-  // The API pages newest first; a conversation reads oldest first.
-  const items = (messages?.edges ?? []).map((edge) => messageItem(edge.node)).reverse();
-  $("thread-title").textContent = `${threadLabel(thread)} とのメッセージ`;
-  $("messages").replaceChildren(...items);
-  $("thread").hidden = false;
-  if (thread.unreadCount > 0) {
-    const { messageMarkRead } = await graphql(MARK_READ, { input: { threadId: thread.id } });
-    if (messageMarkRead.thread)
-      thread = { ...thread, unreadCount: messageMarkRead.thread.unreadCount };
-    await refreshUnread();
-  }
-  $("threads")
-    .querySelector(`li[data-thread-id="${CSS.escape(thread.id)}"]`)
-    ?.replaceWith(threadItem(thread));
-}
-
-async function refreshUnread() {
-  const { employerHome } = await graphql(UNREAD);
-  $("unread-count").textContent = String(employerHome.unreadMessageCount);
+// Hello Work's notice that staff accepted, returned or corrected a posting: that posting's
+// status and check again, and the active postings with it (an accepted one joins them).
+async function onPostingNotice(posting) {
+  const [{ node }] = await Promise.all([graphql(POSTING_CHECK, { id: posting.id }), refreshHome()]);
+  if (!node) return;
+  const fresh = postingCheckItem(node);
+  fresh.classList.add("fresh");
+  const known = $("posting-checks").querySelector(`li[data-posting-id="${CSS.escape(node.id)}"]`);
+  if (known) known.replaceWith(fresh);
+  else $("posting-checks").prepend(fresh);
+  $("posting-checks-empty").hidden = true;
 }
 
 // --- Live updates --------------------------------------------------------------------------------
-
-function onMessage({ message }) {
-  const thread = message.thread;
-  $("threads")
-    .querySelector(`li[data-thread-id="${CSS.escape(thread.id)}"]`)
-    ?.remove();
-  const item = threadItem(thread);
-  item.classList.add("fresh");
-  $("threads").prepend(item);
-  $("threads-empty").hidden = true;
-  if (thread.id === state.threadId) {
-    const entry = messageItem(message);
-    entry.classList.add("fresh");
-    $("messages").append(entry);
-  }
-  announce(message.createdAt, `新着メッセージ（${threadLabel(thread)}）: ${message.body}`);
-  refreshUnread().catch(() => {});
-}
 
 function isForbidden(error) {
   if (error?.code === FORBIDDEN) return true;
@@ -453,12 +368,12 @@ function stopLive() {
 // --- Start ---------------------------------------------------------------------------------------
 
 async function refreshHome() {
-  const { employerHome } = await graphql(HOME_AGAIN);
+  const { employerHome, applicationCounts } = await graphql(HOME_AGAIN);
   renderHome(employerHome);
+  showApplicantCounts(applicationCounts);
 }
 
 async function start() {
-  state.threadId = null;
   resetApplicants();
   const [data] = await Promise.all([
     graphql(HOME, { noticesFirst: NOTICE_PAGE_SIZE }),
@@ -467,9 +382,9 @@ async function start() {
   ]);
   $("account-email").textContent = data.viewer.email;
   renderHome(data.employerHome);
-  renderThreads(data.messageThreads.edges.map((edge) => edge.node));
+  showApplicantCounts(data.applicationCounts);
+  resetThreads(data.messageThreads);
   resetNotices(data.helloWorkNotices);
-  $("thread").hidden = true;
   $("notices").replaceChildren();
   $("login-error").textContent = "";
   show("dashboard");
@@ -484,7 +399,13 @@ async function main() {
     { onSession: () => start(), onLogout: () => showLogin("ログアウトしました。") },
   );
   $("posting-checks-refresh").addEventListener("click", refreshPostingChecks);
-  setUpNotices();
+  setUpNotices({
+    onPostingNotice: (posting) =>
+      onPostingNotice(posting).catch((error) =>
+        announceNow(`求人の状態を更新できませんでした: ${error.message}`),
+      ),
+  });
+  setUpThreads();
   $("home-title").tabIndex = -1;
   whenUnauthenticated(signedOut);
   setUpApplicants({ onPostingStopped: () => Promise.all([refreshHome(), loadPostingChecks()]) });

@@ -4,12 +4,12 @@
 // (`noticeReceived`) at the top of the list and are announced in the お知らせ log.
 //
 // Unread notices say 「未読」 in words: the colour and the bar only repeat it.
-import { $, announce, announceNow, element, formatDate, graphql, timeElement } from "./page.js";
+import { $, announce, announceNow, dateElement, element, graphql, timeElement } from "./page.js";
 
 // How many notices a page of the list holds (the HOME query's first page too).
 export const NOTICE_PAGE_SIZE = 10;
 
-const NOTICE_FIELDS = `id title body dueOn createdAt readAt
+const NOTICE_FIELDS = `id kind title body dueOn createdAt readAt
   posting { id postingNumber content { jobTitle } }`;
 
 // The list's fields of a page of `helloWorkNotices`: the HOME query reads the first page with
@@ -33,7 +33,11 @@ export const NOTICE_RECEIVED = `subscription DashboardNoticeReceived($after: Str
   noticeReceived(after: $after) { cursor notice { ${NOTICE_FIELDS} } }
 }`;
 
+// The notices that change a posting: the page shows that posting again when one arrives.
+const POSTING_NOTICES = new Set(["POSTING_ACCEPTED", "POSTING_RETURNED", "POSTING_CORRECTED"]);
+
 const state = {
+  onPostingNotice: () => {},
   // Every notice listed, by id: what the API last said of it.
   notices: new Map(),
   endCursor: null,
@@ -46,12 +50,6 @@ let serial = 0;
 function postingLabel(posting) {
   const title = posting.content.jobTitle || "（職種未入力）";
   return posting.postingNumber ? `求人番号 ${posting.postingNumber} ${title}` : `求人 ${title}`;
-}
-
-function dueElement(day) {
-  const due = element("time", formatDate(day));
-  due.dateTime = day;
-  return due;
 }
 
 // A notice once read stays read: its 「未読」 goes.
@@ -72,7 +70,7 @@ function noticeItem(notice) {
   button.setAttribute("aria-controls", detailId);
   const meta = element("span", "受信 ", "meta");
   meta.append(timeElement(notice.createdAt));
-  if (notice.dueOn) meta.append(" ・ 期限 ", dueElement(notice.dueOn));
+  if (notice.dueOn) meta.append(" ・ 期限 ", dateElement(notice.dueOn));
   if (!notice.readAt) {
     item.classList.add("unread-notice");
     button.append(element("span", "未読", "unread notice-unread"));
@@ -91,7 +89,7 @@ function noticeItem(notice) {
   }
   if (notice.dueOn) {
     const due = element("p", undefined, "notice-due");
-    due.append(element("strong", "期限"), "：", dueElement(notice.dueOn));
+    due.append(element("strong", "期限"), "：", dateElement(notice.dueOn));
     detail.append(due);
   }
 
@@ -195,6 +193,7 @@ async function showMore() {
 export function onNoticeReceived({ notice }) {
   const [item] = newItems([notice]);
   if (!item) return;
+  if (notice.posting && POSTING_NOTICES.has(notice.kind)) state.onPostingNotice(notice.posting);
   item.classList.add("fresh");
   $("hw-notices").prepend(item);
   showEmpty();
@@ -202,6 +201,8 @@ export function onNoticeReceived({ notice }) {
   refreshUnreadNotices().catch(() => {});
 }
 
-export function setUpNotices() {
+// `onPostingNotice(posting)`: staff accepted, returned or corrected that posting.
+export function setUpNotices({ onPostingNotice } = {}) {
+  if (onPostingNotice) state.onPostingNotice = onPostingNotice;
   $("hw-notices-more").addEventListener("click", showMore);
 }

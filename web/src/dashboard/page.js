@@ -5,6 +5,9 @@
 // the CSRF guard requires of cookie-authenticated writes). Everything is written with
 // textContent: nothing received is ever parsed as HTML.
 
+import { formatDate, formatTime } from "./dates.js";
+import { persistedRequest } from "./persisted.js";
+
 export const $ = (id) => document.getElementById(id);
 
 export class ApiError extends Error {
@@ -22,13 +25,20 @@ export function whenUnauthenticated(handler) {
 }
 
 export async function graphql(query, variables = {}) {
-  const response = await fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
+  // By the operation's hash first (persisted.js); with its text when the service asks for it.
+  const body = await persistedRequest(
+    async (request) => {
+      const response = await fetch("/graphql", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(request),
+      });
+      return response.json();
+    },
+    query,
+    variables,
+  );
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? "INTERNAL_SERVER_ERROR";
@@ -50,21 +60,17 @@ export function element(tag, text, className) {
   return node;
 }
 
-const dateTime = new Intl.DateTimeFormat("ja-JP", {
-  timeZone: "Asia/Tokyo",
-  dateStyle: "medium",
-  timeStyle: "short",
-});
-export const formatTime = (iso) => (iso ? dateTime.format(new Date(iso)) : "");
-const dateOnly = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", dateStyle: "long" });
-// A GraphQL Date is a day in Asia/Tokyo: noon there falls on that day.
-export const formatDate = (day) => (day ? dateOnly.format(new Date(`${day}T12:00:00+09:00`)) : "");
+// Days and moments are written one way on every page (dates.js: the Japanese era).
+export { formatDate, formatTime };
 
 export function timeElement(iso, text = formatTime(iso)) {
   const time = element("time", text);
   time.dateTime = iso;
   return time;
 }
+
+// A GraphQL Date (a day in Asia/Tokyo) as a `<time>`.
+export const dateElement = (day) => timeElement(day, formatDate(day));
 
 export function announce(at, text) {
   const item = element("li");
