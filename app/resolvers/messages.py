@@ -9,7 +9,6 @@ the seeker appears under a label that stays the same for that establishment.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
@@ -322,9 +321,7 @@ def thread_position(thread: MessageThread) -> ThreadPosition:
 async def threads(viewer: Viewer, *, window: Window[ThreadPosition]) -> Page[MessageThread]:
     """The viewer's conversations that hold a message, the latest activity first."""
     query = party(viewer).threads().filter(last_message_at__isnull=False)
-    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
-    positions: Window[Sequence[object]] = window.map(lambda position: position)
-    return await columns_page(query, positions, order=THREAD_ORDER)
+    return await columns_page(query, window, order=THREAD_ORDER)
 
 
 async def thread_messages(

@@ -148,11 +148,7 @@ async def office_establishments(
     page's count is the search's."""
     staff = viewer.require_staff()
     assert staff.office_id is not None
-    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
-    positions: Window[Sequence[object]] = window.map(lambda position: position)
-    return await columns_page(
-        _searched(staff.office_id, search), positions, order=ESTABLISHMENT_ORDER
-    )
+    return await columns_page(_searched(staff.office_id, search), window, order=ESTABLISHMENT_ORDER)
 
 
 # --- Postings and applicants of one establishment -------------------------------------------

@@ -206,33 +206,3 @@ def merge_window(pages: Sequence[Page[T]], window: Window[Any], key: Callable[[T
         has_previous_page=any(page.has_previous_page for page in pages),
         count=counted(count),
     )
-
-
-# The forward-only functions the lists used before `Window`; removed once every list pages both
-# ways (issue 17).
-
-
-async def keyset_page(
-    query: QuerySet[M], first: int, *, order: Sequence[str], after: Q | None = None
-) -> Page[M]:
-    check_page_size(first)
-    if after is not None:
-        query = query.filter(after)
-    rows = await query.order_by(*order).limit(first + 1)
-    return Page(items=rows[:first], has_next_page=len(rows) > first)
-
-
-async def newest_first(query: QuerySet[M], first: int, after_id: int | None) -> Page[M]:
-    after = None if after_id is None else Q(id__lt=after_id)
-    return await keyset_page(query, first, order=("-id",), after=after)
-
-
-async def oldest_first(query: QuerySet[M], first: int, after_id: int | None) -> Page[M]:
-    after = None if after_id is None else Q(id__gt=after_id)
-    return await keyset_page(query, first, order=("id",), after=after)
-
-
-def merge_pages(pages: Sequence[Page[T]], first: int, key: Callable[[T], Any]) -> Page[T]:
-    found = sorted((item for page in pages for item in page.items), key=key)
-    more = len(found) > first or any(page.has_next_page for page in pages)
-    return Page(items=found[:first], has_next_page=more)

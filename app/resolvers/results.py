@@ -6,7 +6,6 @@ and the reports still due, which the counter chases by phone."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,9 +223,7 @@ async def result_reports_due(
         query = query.filter(establishment__office_id=user.office_id)
         if establishment_id is not None:
             query = query.filter(establishment_id=establishment_id)
-    # A `Window` is invariant in its positions: seen as the sequences `columns_page` takes.
-    positions: Window[Sequence[object]] = window.map(lambda position: position)
-    page = await columns_page(query, positions, order=DUE_ORDER)
+    page = await columns_page(query, window, order=DUE_ORDER)
     invalidated = dict(
         await Posting.filter(id__in={row.posting_id for row in page.items}).values_list(
             "id", "invalidated_at"

@@ -155,15 +155,6 @@ def cursor_moment(part: str) -> dt.datetime:
         raise bad_cursor() from exc
 
 
-def page_args(kind: str, first: int, after: str | None, maximum: int = MAX_INT_ID) -> int | None:
-    """Check `first` and decode `after` (a cursor of `kind`) into the id to continue from;
-    `maximum` is the largest id of the rows listed."""
-    check_first(first)
-    if after is None:
-        return None
-    return cursor_number(cursor_parts(after, kind, 1)[0], maximum)
-
-
 @strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[NodeT]):
     """One item of a page and where it stands; strawberry names `Edge[Application]`
@@ -212,7 +203,6 @@ def connection(
     """`make` (a `Connection`) of the resolver's `page`, with an `edge` and its cursor per item,
     and the `count` of the whole list (the page's own unless given), awaited only when
     `totalCount` is selected."""
-    count = count or page.count
     edges = [edge(item) for item in page.items]
     info = relay.PageInfo(
         has_next_page=page.has_next_page,
@@ -220,6 +210,4 @@ def connection(
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
-    if count is None:
-        return make(page_info=info, edges=edges)
-    return make(page_info=info, edges=edges, count=count)
+    return make(page_info=info, edges=edges, count=count or page.count)
