@@ -141,7 +141,7 @@ const REPORTS_DUE = `query DashboardResultReportsDue {
     pageInfo { hasNextPage }
     edges { node {
       id
-      application { id person { name } posting { id } postingSummary { postingNumber jobTitle } }
+      application { id person { name } posting { id } postingSummary { id postingNumber jobTitle } }
       lockedFrom daysLeft
     } }
   }
@@ -150,7 +150,7 @@ const REPORTS_DUE = `query DashboardResultReportsDue {
 export const STATUS_CHANGED = `subscription DashboardApplicationStatusChanged($after: String) {
   applicationStatusChanged(after: $after) {
     cursor fromStatus toStatus at
-    application { ${APPLICATION_FIELDS} postingSummary { postingNumber jobTitle } }
+    application { ${APPLICATION_FIELDS} postingSummary { id postingNumber jobTitle } }
   }
 }`;
 
@@ -158,7 +158,7 @@ export const INTERVIEW_CHANGED = `subscription DashboardInterviewChanged($after:
   interviewChanged(after: $after) {
     cursor change
     interview { ${INTERVIEW_FIELDS} }
-    application { id postingSummary { postingNumber jobTitle } }
+    application { id postingSummary { id postingNumber jobTitle } }
   }
 }`;
 
