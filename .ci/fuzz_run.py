@@ -80,7 +80,9 @@ UNHANDLED = re.compile(r"Traceback \(most recent call last\)|Exception in ASGI a
 
 def fuzz_env(var_dir: Path) -> dict[str, str]:
     # Every request comes from one address: the fuzzer is not the throttle's subject.
-    return service_env(var_dir, RATE_LIMITS="off", EXPIRY_INTERVAL_SECONDS="0")
+    # EXECUTION=compare: every query runs through graphql-core and the compiled plan, and a
+    # difference is logged as an error, which fails the run (`app.schema.execution`).
+    return service_env(var_dir, RATE_LIMITS="off", EXPIRY_INTERVAL_SECONDS="0", EXECUTION="compare")
 
 
 def run_app(env: dict[str, str], *args: str) -> str:

@@ -16,6 +16,7 @@ DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
 Environment = Literal["development", "production"]
 LogFormat = Literal["json", "text"]
 TrustedDocuments = Literal["off", "allow", "only"]
+ExecutionMode = Literal["compiled", "graphql-core", "compare"]
 
 
 class ConfigurationError(RuntimeError):
@@ -70,6 +71,17 @@ def _directory(env: dict[str, str], name: str) -> Path | None:
 def _trusted_documents(env: dict[str, str]) -> TrustedDocuments:
     chosen = _choice(env, "TRUSTED_DOCUMENTS", ("off", "allow", "only"), "allow")
     return "off" if chosen == "off" else "only" if chosen == "only" else "allow"
+
+
+def _execution(env: dict[str, str]) -> ExecutionMode:
+    chosen = _choice(env, "EXECUTION", ("compiled", "graphql-core", "compare"), "compiled")
+    return (
+        "compare"
+        if chosen == "compare"
+        else "graphql-core"
+        if chosen == "graphql-core"
+        else "compiled"
+    )
 
 
 def _manifests(env: dict[str, str]) -> tuple[Path, ...]:
@@ -257,6 +269,11 @@ class Settings:
     """APQ_CACHE_BYTES: at most this many bytes of APQ documents kept in memory."""
     apq_ttl_seconds: int = 24 * 60 * 60
     """APQ_TTL_SECONDS: how long Redis keeps an APQ document after it was last registered."""
+    execution: ExecutionMode = "compiled"
+    """EXECUTION=compiled|graphql-core|compare (`app.schema.execution`): `compiled` (the
+    default) runs the plans of known queries and subscriptions; `graphql-core` runs
+    graphql-core's executor only; `compare` runs both and records where they differ (the test
+    suite's setting)."""
 
     @property
     def is_production(self) -> bool:
@@ -314,6 +331,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN") or None,
             prometheus_multiproc_dir=_directory(env, "PROMETHEUS_MULTIPROC_DIR"),
             trusted_documents=_trusted_documents(env),
+            execution=_execution(env),
             trusted_documents_manifests=_manifests(env),
             apq_cache_size=_int(env, "APQ_CACHE_SIZE", 1000),
             apq_cache_bytes=_int(env, "APQ_CACHE_BYTES", 10 * 1024 * 1024),

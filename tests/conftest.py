@@ -16,7 +16,7 @@ import mailbox
 import os
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -48,6 +48,7 @@ from app.models import (
 from app.resolvers import accounts, establishments, seekers
 from app.resolvers.accounts import registration, sessions
 from app.runtime import Runtime
+from app.schema import execution
 from app.schema.nodes import decode_id
 from app.settings import Settings
 from app.terms import TermsKind, current_version
@@ -78,6 +79,9 @@ def settings(var_dir: Path) -> Settings:
         # Every test client is 127.0.0.1; tests/test_throttle.py runs the limits on.
         "RATE_LIMITS": "off",
         "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
+        # Every query and subscription event runs through graphql-core and the compiled plan,
+        # and `same_answers_both_ways` fails the test where they differ (`app.schema.execution`).
+        "EXECUTION": "compare",
     }
     if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
@@ -90,6 +94,15 @@ async def _reset_postgres(url: str) -> None:
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
     finally:
         await connection.close()
+
+
+@pytest.fixture(autouse=True)
+def same_answers_both_ways() -> Iterator[None]:
+    """Fails a test during which a compiled operation answered differently from graphql-core."""
+    seen = len(execution.MISMATCHES)
+    yield
+    differences = execution.MISMATCHES[seen:]
+    assert not differences, f"compiled execution differs from graphql-core: {differences}"
 
 
 @pytest.fixture(scope="session")

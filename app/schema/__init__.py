@@ -34,6 +34,7 @@ from app.schema.establishments import (
     Office,
     Yen,
 )
+from app.schema.execution import executor_class
 from app.schema.extensions import (
     HiddenSuggestions,
     LimitedValidationCache,
@@ -206,6 +207,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Establishment, Office, Posting, SeekerRequest],
         extensions=extensions,
         config=StrawberryConfig(scalar_map={Yen: YEN_SCALAR}),
+        execution_context_class=executor_class(settings.execution),
     )
 
 

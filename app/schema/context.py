@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -31,6 +32,14 @@ class Context:
         # Who applied depends on who asks, and each read is recorded for that login. The
         # viewer is read when the loader runs: a WebSocket's is set after connection_init.
         self.loaders.person_by_application_id = DataLoader(load_fn=self._persons)
+
+    def for_reference_run(self) -> Context:
+        """This request's context with loaders of its own, for `EXECUTION=compare`'s second run
+        (`app.schema.execution`): the reads come from the database again, except the applicants'
+        persons, whose reads are recorded once, by the first run."""
+        copy = dataclasses.replace(self, loaders=Loaders())
+        copy.loaders.person_by_application_id = self.loaders.person_by_application_id
+        return copy
 
     async def _persons(self, application_ids: list[int]) -> list[applicants.Person | None]:
         return await applicants.read_persons(self.rt, self.viewer, application_ids)
