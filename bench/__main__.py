@@ -1,9 +1,11 @@
 """The benchmark suite in one command: `python -m bench`.
 
 Fills the database of the preset once (`python -m bench.data`, kept under bench/var/),
-starts the service, the naive Strawberry peer and the raw baseline (one uvicorn worker each,
-on loopback), runs every scenario against each, then the login storm, the subscription
-fan-out (one process, then two through Redis), the scale comparison, the validation of
+starts the service, the naive Strawberry peer and the raw baseline (`--workers` uvicorn workers
+each, one by default, on loopback; on SQLite or, with `--database-url`, PostgreSQL), runs every
+scenario against each, then the login storm, the live fan-out to dashboards of many
+establishments (`bench/fanout.py`: one process, then two through Redis), the memory of idle
+dashboards (`bench/memory.py`), the scale comparison, the validation of
 documents that spread fragments in fragments (`bench/validation.py`, in process) and the
 posting form's check and the postings page at its size (`bench/forms.py`, in process, on the
 `small` data), and writes everything, with the machine and its load, to
@@ -25,22 +27,24 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from bench import forms, load, validation
+from bench import fanout, forms, load, memory, validation
 from bench.load import APPLICATIONS, HOME, LOGIN, MESSAGES, POSTINGS, Scenario
-from bench.subscribers import fan_out
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "bench" / "var"
 RESULTS = ROOT / "bench" / "results"
 SECRET_KEY = "bench-secret-key-of-sufficient-length-0123456789"  # noqa: S105
+
+_T = TypeVar("_T")
 
 
 # --- Processes ----------------------------------------------------------------------------------
@@ -69,16 +73,22 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+_STARTED = b"Application startup complete."
+
+
 @contextmanager
-def uvicorn(kind: str, env: dict[str, str]) -> Iterator[str]:
-    """`uvicorn bench.serve:<kind> --factory`, as the Procfile runs the service (one worker,
-    uvloop and httptools), without the access log; yields its URL."""
+def uvicorn(kind: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """`uvicorn bench.serve:<kind> --factory --workers <workers>`, as the Procfile runs the
+    service (uvloop and httptools), without the access log; yields its URL once every worker
+    has run its startup (the parent listens before its workers have started)."""
     port = free_port()
-    log = (VAR / f"uvicorn-{kind}-{port}.log").open("wb")
+    path = VAR / f"uvicorn-{kind}-{port}.log"
+    log = path.open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             *(sys.executable, "-m", "uvicorn", f"bench.serve:{kind}", "--factory"),
             *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+            *("--workers", str(workers)),
         ],
         env=env,
         cwd=ROOT,
@@ -86,15 +96,20 @@ def uvicorn(kind: str, env: dict[str, str]) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        deadline = time.monotonic() + 60 * workers
+        while path.read_bytes().count(_STARTED) < workers:
             if process.poll() is not None:
                 raise RuntimeError(f"{kind} server exited; see {log.name}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{kind} server did not start; see {log.name}")
+            time.sleep(0.1)
+        # One worker logs its startup before it binds the port.
+        while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                if time.monotonic() > deadline:
+                if process.poll() is not None or time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
@@ -147,19 +162,41 @@ def generator_version() -> str:
     return hashlib.sha256((ROOT / "bench" / "data.py").read_bytes()).hexdigest()[:12]
 
 
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite://")
+
+
+def postgres_dsn(url: str) -> str:
+    """asyncpg's spelling of a DATABASE_URL."""
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def summary_path(preset: str, url: str) -> Path:
+    """Where the summary of the preset's data in this database is kept: one per SQLite preset,
+    one per PostgreSQL preset and server address and database (without credentials)."""
+    if is_sqlite(url):
+        return VAR / f"{preset}.json"
+    where = urlsplit(url)
+    name = f"{where.hostname}-{where.port or 5432}-{where.path.strip('/')}"
+    return VAR / f"{preset}-postgres-{name}.json"
+
+
 def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
-    """Migrate and fill the preset's database unless its summary is already there."""
-    summary = VAR / f"{preset}.json"
-    if url.startswith("sqlite://") and summary.exists() and not regenerate:
+    """Migrate and fill the preset's database unless its summary is already there (and, on
+    PostgreSQL, the database still holds the rows it counts)."""
+    summary = summary_path(preset, url)
+    if summary.exists() and not regenerate:
         text = summary.read_text(encoding="utf-8").strip()
         if text:
             found: dict[str, Any] = json.loads(text.splitlines()[-1])
             # Data made under older migrations lacks what the code now reads: make it again.
             made_by = (found.get("schema"), found.get("generator"))
-            if made_by == (schema_version(), generator_version()):
+            if made_by == (schema_version(), generator_version()) and (
+                is_sqlite(url) or _postgres_counts(url, list(found["counts"])) == found["counts"]
+            ):
                 return found
     VAR.mkdir(parents=True, exist_ok=True)
-    if url.startswith("sqlite://"):
+    if is_sqlite(url):
         for suffix in ("", "-wal", "-shm"):
             Path(url.removeprefix("sqlite://") + suffix).unlink(missing_ok=True)
     else:
@@ -183,17 +220,63 @@ def ensure_data(preset: str, url: str, regenerate: bool) -> dict[str, Any]:
     return generated
 
 
-def _reset_postgres(url: str) -> None:
-    import asyncpg
+def _on_postgres(url: str, work: Callable[[Any], Awaitable[_T]]) -> _T:
+    """`work(connection)` on an asyncpg connection to `url`."""
+    import asyncpg  # type: ignore[import-untyped]
 
-    async def reset() -> None:
-        connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    async def run() -> _T:
+        connection = await asyncpg.connect(postgres_dsn(url))
         try:
-            await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+            return await work(connection)
         finally:
             await connection.close()
 
-    asyncio.run(reset())
+    return asyncio.run(run())
+
+
+def _reset_postgres(url: str) -> None:
+    async def reset(connection: Any) -> None:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+
+    _on_postgres(url, reset)
+
+
+def _postgres_counts(url: str, tables: list[str]) -> dict[str, int] | None:
+    """The rows of each table, or None when the tables are not there."""
+
+    async def count(connection: Any) -> dict[str, int] | None:
+        found = {}
+        for table in tables:
+            if await connection.fetchval("SELECT to_regclass($1)", f'public."{table}"') is None:
+                return None
+            found[table] = await connection.fetchval(f'SELECT count(*) FROM "{table}"')  # noqa: S608
+        return found
+
+    return _on_postgres(url, count)
+
+
+def database_kind(url: str) -> dict[str, str]:
+    """The database of the run: sqlite and the library's version, or postgresql and the
+    server's."""
+    if is_sqlite(url):
+        import sqlite3
+
+        return {"kind": "sqlite", "version": sqlite3.sqlite_version}
+
+    async def version(connection: Any) -> str:
+        found: str = await connection.fetchval("SHOW server_version")
+        return found
+
+    return {"kind": "postgresql", "version": _on_postgres(url, version).split()[0]}
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for the report."""
+    where = urlsplit(url)
+    if where.password is None:
+        return url
+    netloc = where.netloc.replace(f":{where.password}@", ":***@", 1)
+    return urlunsplit(where._replace(netloc=netloc))
 
 
 @dataclass(frozen=True)
@@ -292,8 +375,10 @@ async def measure(
     *,
     seconds: float,
     connections: int,
+    setup: str = "",
 ) -> dict[str, Any]:
-    """The scenario on each server in turn (so drifts of the machine hit all alike)."""
+    """The scenario on each server in turn (so drifts of the machine hit all alike); `setup`
+    ends each printed line (the database and the workers)."""
     found: dict[str, Any] = {}
     for kind, url in servers.items():
         path = scenario.raw_path if kind == "raw" else "/graphql"
@@ -305,7 +390,7 @@ async def measure(
         )
         result.statements_per_request = statements
         found[kind] = result.as_dict()
-        print(f"  {scenario.name:18} {kind:6} {_line(found[kind])}", flush=True)
+        print(f"  {scenario.name:18} {kind:6} {_line(found[kind])}  {setup}".rstrip(), flush=True)
     return found
 
 
@@ -396,26 +481,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10, help="per scenario and server")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
-        "--parts",
-        default="pages,login,storm,subscriptions,scale,validation,forms",
-        help="comma-separated: pages, login, storm, subscriptions, scale, validation, forms",
+        "--workers", type=int, default=1, help="uvicorn workers of each server of the pages"
     )
-    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument(
+        "--parts",
+        default="pages,login,storm,subscriptions,memory,scale,validation,forms",
+        help="comma-separated: pages, login, storm, subscriptions, memory, scale, validation, "
+        "forms",
+    )
+    parser.add_argument("--subscribers", type=int, default=3000, help="dashboards of the fan-out")
     parser.add_argument("--scale-presets", default="small,large")
     args = parser.parse_args(argv)
     parts = set(args.parts.split(","))
 
-    report: dict[str, Any] = {"machine": machine(), "preset": args.preset, "args": vars(args)}
     url = database_url(args.preset, args.database_url)
+    database = database_kind(url)
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "preset": args.preset,
+        "args": vars(args) | {"database_url": redacted(args.database_url or url)},
+        "database": database,
+        # Pages, login and storm run on this database with these workers; subscriptions on
+        # this database, one process each; scale and forms on SQLite, one process.
+        "workers": args.workers,
+    }
     report["data"] = ensure_data(args.preset, url, args.regenerate)
     creds = credentials(url)
     env = service_env(url)
-    print(f"{report['machine']}\ndata: {report['data']['counts']}", flush=True)
+    setup = f"{database['kind']} {database['version']}, {args.workers} worker(s)"
+    print(f"{report['machine']}\ndata: {report['data']['counts']}\n{setup}", flush=True)
 
     if parts & {"pages", "login", "storm"}:
         with ExitStack() as stack:
             servers = {
-                kind: stack.enter_context(uvicorn(kind, env)) for kind in ("real", "naive", "raw")
+                kind: stack.enter_context(uvicorn(kind, env, args.workers))
+                for kind in ("real", "naive", "raw")
             }
             if "pages" in parts:
                 report["pages"] = {}
@@ -427,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
                             creds.employer_token,
                             seconds=args.seconds,
                             connections=args.connections,
+                            setup=setup,
                         )
                     )
                 report["pages_ratios"] = ratios(report["pages"])
@@ -438,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
                         creds.employer_token,
                         seconds=args.seconds,
                         connections=4,
+                        setup=setup,
                     )
                 )
                 report["login_ratios"] = ratios({"login": report["login"]})["login"]
@@ -467,39 +569,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  storm: busy {_line(busy | {'statements_per_request': 0})}", flush=True)
 
     if "subscriptions" in parts:
-        creds = credentials(url)
-        report["subscriptions"] = {}
-        with uvicorn("real", env) as one:
-            report["subscriptions"]["one_process"] = asyncio.run(
-                fan_out(
-                    [one],
-                    creds.employer_token,
-                    creds.seeker_token,
-                    creds.thread_id,
-                    subscribers=args.subscribers,
-                )
-            ).as_dict()
-        print(f"  subscriptions, one process: {report['subscriptions']['one_process']}")
-        with redis_server() as redis_url:
-            if redis_url is None:
-                report["subscriptions"]["two_processes_redis"] = "redis-server not installed"
-            else:
-                redis_env = service_env(url, REDIS_URL=redis_url)
-                with uvicorn("real", redis_env) as a, uvicorn("real", redis_env) as b:
-                    report["subscriptions"]["two_processes_redis"] = asyncio.run(
-                        fan_out(
-                            [a, b],
-                            creds.employer_token,
-                            creds.seeker_token,
-                            creds.thread_id,
-                            subscribers=args.subscribers,
-                        )
-                    ).as_dict()
-                print(
-                    "  subscriptions, two processes through Redis: "
-                    f"{report['subscriptions']['two_processes_redis']}",
-                    flush=True,
-                )
+        report["subscriptions"] = fanout.run(url, fanout.Options(subscribers=args.subscribers))
+
+    if "memory" in parts:
+        steps = tuple(args.subscribers * n // 3 for n in range(4))  # 0, 1000, 2000, 3000
+        report["memory"] = memory.run(url, memory.Options(steps=steps))
+        memory.print_summary(report["memory"])
 
     if "scale" in parts:
         report["scale"] = {}

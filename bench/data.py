@@ -1,5 +1,7 @@
 """Benchmark data (`python -m bench.data`): offices, establishments, postings, applicants
-and messages in realistic proportions, written fast with multi-row `executemany` inserts.
+and messages in realistic proportions, written fast: chunked `executemany` inserts on SQLite,
+binary `COPY` (asyncpg's `copy_records_to_table`, streamed while the rows are made) on
+PostgreSQL.
 
 The data is a function of the sizes, the seed and the day it is generated on (referral
 deadlines must lie ahead of today, or the expiry task would end every posting). Every posting's
@@ -149,11 +151,13 @@ class Generated:
 
 
 class _Writer:
-    """Inserts rows of one model with explicit ids, chunked, in the connection's dialect."""
+    """Inserts rows of one model with explicit ids: chunked `executemany` on SQLite, one binary
+    `COPY` per table on PostgreSQL (the medium preset: 46 s with `executemany`, 33 s with
+    `COPY`, 22 s with the foreign keys dropped meanwhile, `VACUUM ANALYZE` included)."""
 
-    def __init__(self, connection: BaseDBAsyncClient, numbered_placeholders: bool) -> None:
+    def __init__(self, connection: BaseDBAsyncClient, postgres: bool) -> None:
         self.connection = connection
-        self.numbered = numbered_placeholders
+        self.postgres = postgres
         self.counts: dict[str, int] = {}
 
     async def insert(
@@ -166,22 +170,37 @@ class _Writer:
             if not isinstance(meta.fields_map[name], RelationalField)
         ]
         defaults = {name: _default(meta.fields_map[name]) for name in fields}
-        columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in fields)
-        marks = ", ".join(f"${i}" if self.numbered else "?" for i in range(1, len(fields) + 1))
-        sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks})'  # noqa: S608
-        batch: list[list[Any]] = []
+        names = [meta.fields_db_projection[name] for name in fields]
         written = 0
-        for row in rows:
-            batch.append(
-                [_db_value(row[name] if name in row else defaults[name]()) for name in fields]
-            )
-            if len(batch) >= chunk:
+
+        def values(row: dict[str, Any]) -> list[Any]:
+            return [_db_value(row[name] if name in row else defaults[name]()) for name in fields]
+
+        if self.postgres:
+
+            def records() -> Iterator[list[Any]]:
+                nonlocal written
+                for row in rows:
+                    written += 1
+                    yield values(row)
+
+            # COPY encodes each value by the column's type, as the driver's parameters are.
+            async with self.connection.acquire_connection() as driver:
+                await driver.copy_records_to_table(meta.db_table, records=records(), columns=names)
+        else:
+            columns = ", ".join(f'"{name}"' for name in names)
+            marks = ", ".join("?" * len(fields))
+            sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES ({marks})'  # noqa: S608
+            batch: list[list[Any]] = []
+            for row in rows:
+                batch.append(values(row))
+                if len(batch) >= chunk:
+                    await self.connection.execute_many(sql, batch)
+                    written += len(batch)
+                    batch = []
+            if batch:
                 await self.connection.execute_many(sql, batch)
                 written += len(batch)
-                batch = []
-        if batch:
-            await self.connection.execute_many(sql, batch)
-            written += len(batch)
         self.counts[meta.db_table] = self.counts.get(meta.db_table, 0) + written
 
 
@@ -220,7 +239,7 @@ async def generate(rt: Runtime, sizes: Sizes, *, seed: int = 1) -> Generated:
     today = rt.clock.today()
     password_hash = await hash_password(BENCH_PASSWORD, rt.settings.bcrypt_rounds)
     connection = connections.get("default")
-    numbered = connection.capabilities.dialect == "postgres"
+    postgres = connection.capabilities.dialect == "postgres"
 
     e_count = sizes.establishments
     office_count = max(1, -(-e_count // ESTABLISHMENTS_PER_OFFICE))
@@ -235,7 +254,8 @@ async def generate(rt: Runtime, sizes: Sizes, *, seed: int = 1) -> Generated:
     thread_pairs = _plan_threads(sizes.messages, applications, postings, e_count)
 
     async with in_transaction() as tx:
-        writer = _Writer(tx, numbered)
+        dropped = await _drop_foreign_keys(tx) if postgres else []
+        writer = _Writer(tx, postgres)
         await writer.insert(
             models.Office,
             (
@@ -324,8 +344,13 @@ async def generate(rt: Runtime, sizes: Sizes, *, seed: int = 1) -> Generated:
         await writer.insert(
             models.Message, _message_rows(sizes.messages, thread_pairs, seeker_base, now)
         )
-        if numbered:
+        if postgres:
+            await _add_foreign_keys(tx, dropped)
             await _reset_sequences(tx, writer.counts)
+    if postgres:
+        # Fresh rows have no statistics and no visibility map: the planner would guess and
+        # index-only scans visit the heap until autovacuum comes by, mid-benchmark.
+        await connection.execute_script("VACUUM ANALYZE")
 
     bench_threads = [t for t, (e, _) in enumerate(thread_pairs) if e == 0]
     bench_seeker = thread_pairs[bench_threads[0]][1] if bench_threads else 0
@@ -614,7 +639,9 @@ def _posting_event_rows(
     event_id = 0
     for j, p in enumerate(postings):
         actor = j % establishment_count + 1
-        steps = [(PostingAction.CREATED, None, PostingStatus.DRAFT, actor)]
+        steps: list[tuple[PostingAction, PostingStatus | None, PostingStatus, int | None]] = [
+            (PostingAction.CREATED, None, PostingStatus.DRAFT, actor)
+        ]
         if p.status != PostingStatus.DRAFT:
             steps.append(
                 (PostingAction.SUBMITTED, PostingStatus.DRAFT, PostingStatus.SUBMITTED, actor)
@@ -729,6 +756,29 @@ def _message_rows(
             "created_at": created,
             "read_at": None if m >= unread_from else created + dt.timedelta(minutes=30),
         }
+
+
+async def _drop_foreign_keys(connection: BaseDBAsyncClient) -> list[dict[str, str]]:
+    """PostgreSQL: drop the foreign keys of the schema, returned for `_add_foreign_keys`. A
+    `COPY` checks each row's keys one by one (half the time of the whole load); adding the
+    constraints back checks all rows at once, in the same transaction."""
+    found = await connection.execute_query_dict(
+        "SELECT conrelid::regclass::text AS table_name, conname AS name, "
+        "pg_get_constraintdef(oid) AS definition FROM pg_constraint "
+        "WHERE contype = 'f' AND connamespace = 'public'::regnamespace ORDER BY oid"
+    )
+    for key in found:
+        await connection.execute_script(
+            f'ALTER TABLE {key["table_name"]} DROP CONSTRAINT "{key["name"]}"'
+        )
+    return found
+
+
+async def _add_foreign_keys(connection: BaseDBAsyncClient, keys: list[dict[str, str]]) -> None:
+    for key in keys:
+        await connection.execute_script(
+            f'ALTER TABLE {key["table_name"]} ADD CONSTRAINT "{key["name"]}" {key["definition"]}'
+        )
 
 
 async def _reset_sequences(connection: BaseDBAsyncClient, counts: dict[str, int]) -> None:

@@ -132,15 +132,23 @@ async def check_once(base_url: str, path: str, scenario: Scenario, token: str | 
 async def statements_per_request(
     base_url: str, path: str, scenario: Scenario, token: str | None, requests: int = 10
 ) -> float:
-    """Statements the server sent for `requests` sequential requests, per request."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        await client.post("/__bench/statements", params={"on": "1"})
+    """Statements the server sent for `requests` sequential requests, per request.
+
+    Every request goes over one kept-alive connection, so to one process of a server with
+    several workers (each counts its own statements); the answers name the process, and a
+    count from another process than the one switched on fails."""
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        switched = (await client.post("/__bench/statements", params={"on": "1"})).json()
         for _ in range(requests):
             response = await client.post(path, content=scenario.body(), headers=headers(token))
             response.raise_for_status()
-        counted = (await client.get("/__bench/statements")).json()["statements"]
+        counted = (await client.get("/__bench/statements")).json()
         await client.post("/__bench/statements", params={"on": "0"})
-    return counted / requests
+    if counted["pid"] != switched["pid"]:
+        raise AssertionError(f"{base_url}: the connection moved to another worker while counting")
+    statements: int = counted["statements"]
+    return statements / requests
 
 
 _WRK_SCRIPT = """

@@ -181,7 +181,7 @@ class Application:
     async def applicant(self) -> ApplicantProfile:
         profile = await models.SeekerProfile.get(user_id=self.model.seeker_id)
         return ApplicantProfile(
-            profile_id=_global_id("ApplicantProfile", profile.id),
+            profile_id=_global_id("SeekerProfile", profile.id),
             desired_job=profile.desired_job,
             desired_prefecture=profile.desired_prefecture,
             experience=profile.experience,

@@ -1,5 +1,6 @@
 """The raw baseline: the benchmark's pages served by plain Starlette routes, hand-written SQL
-through the database driver (Tortoise's connection, no models) and `json`.
+through the database driver (Tortoise's connection, no models: aiosqlite on SQLite, asyncpg's
+pool on PostgreSQL, the same statements with `$n` placeholders) and `json`.
 
 It does what the service must do for the same answer — find the live session by its keyed
 hash, read the page and what each row shows — with nothing else: no GraphQL, no ORM objects,
@@ -58,7 +59,8 @@ class RawService:
 
     @property
     def db(self) -> BaseDBAsyncClient:
-        return connections.get("default")
+        client: BaseDBAsyncClient = connections.get("default")
+        return client
 
     def sql(self, text: str) -> str:
         """`?` placeholders, numbered for asyncpg."""
@@ -218,7 +220,7 @@ class RawService:
                         "source": row["source"],
                         "createdAt": _text(row["created_at"]),
                         "applicant": {
-                            "profileId": _global_id("ApplicantProfile", profile["id"]),
+                            "profileId": _global_id("SeekerProfile", profile["id"]),
                             "desiredJob": profile["desired_job"],
                             "desiredPrefecture": profile["desired_prefecture"],
                             "experience": profile["experience"],

@@ -5,7 +5,8 @@
 - `bench.serve:raw`   — hand-written SQL behind plain Starlette routes (`bench/raw.py`).
 
 Each also answers `/__bench/statements`: GET returns how many SQL statements the process sent
-since counting was last switched on, POST `?on=1|0` switches counting on (from zero) or off.
+since counting was last switched on, POST `?on=1|0` switches counting on (from zero) or off;
+both name the process (`pid`), since with `uvicorn --workers` each worker counts its own.
 Counting reads Tortoise's `tortoise.db_client` debug log, as tests/test_posting_queries.py
 does, and is off while the load runs: building the log records costs time.
 """
@@ -13,6 +14,7 @@ does, and is off while the load runs: building the log records costs time.
 from __future__ import annotations
 
 import logging
+import os
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -53,7 +55,7 @@ def with_counter(app: Starlette) -> Starlette:
     async def statements(request: Request) -> Response:
         if request.method == "POST":
             counter.switch(request.query_params.get("on") == "1")
-        return JSONResponse({"statements": counter.count})
+        return JSONResponse({"statements": counter.count, "pid": os.getpid()})
 
     app.router.routes.append(Route("/__bench/statements", statements, methods=["GET", "POST"]))
     return app
