@@ -88,7 +88,7 @@ def uvicorn(kind: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
         [
             *(sys.executable, "-m", "uvicorn", f"bench.serve:{kind}", "--factory"),
             *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-            *("--workers", str(workers)),
+            *("--workers", str(workers), "--ws-per-message-deflate", "false"),
         ],
         env=env,
         cwd=ROOT,

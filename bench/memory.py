@@ -197,7 +197,7 @@ def probed_server(env: dict[str, str], ws: str) -> Iterator[str]:
             [
                 *(sys.executable, "-m", "uvicorn", "bench.memory:probed", "--factory"),
                 *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-                *("--ws", ws),
+                *("--ws", ws, "--ws-per-message-deflate", "false"),
             ],
             env=env,
             cwd=ROOT,
