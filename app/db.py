@@ -1,13 +1,24 @@
-"""Database set-up: Tortoise configuration, connection and migrations."""
+"""Database set-up: Tortoise configuration, connection and migrations; and `Prepared`, the
+hot reads whose SQL Tortoise builds once."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate
+from tortoise.queryset import (
+    AwaitableQuery,
+    CountQuery,
+    ExistsQuery,
+    QuerySet,
+    ValuesListQuery,
+    ValuesQuery,
+)
 
 from app.settings import Settings
 
@@ -56,3 +67,156 @@ async def apply_migrations(settings: Settings) -> None:
         await migrate(config=tortoise_config(settings))
     finally:
         await Tortoise.close_connections()
+
+
+# --- Prepared reads ---------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+Argument = int | str | Sequence[int] | Sequence[str]
+"""What a prepared read is called with: ints and strings, or lists of them (for `__in`)."""
+
+_READS = (QuerySet, ValuesQuery, ValuesListQuery, CountQuery, ExistsQuery)
+
+# Stand-ins for the arguments while the SQL is built, told apart from any real value by being
+# far outside the ids and text the service stores (positive: Tortoise refuses a negative limit).
+_INT_STAND_IN = 2**62
+_STR_STAND_IN = "\ufffeargument"
+
+
+class Prepared(Generic[T]):
+    """A read whose SQL Tortoise builds once per shape of its arguments (their types, and the
+    length of each list): for a small read, building the SQL costs more than running it.
+
+    `build` makes the query the usual way from the arguments. The first run of a shape calls it
+    with stand-ins, keeps the SQL and where the stand-ins went among its parameters; every run
+    then executes that SQL with its own arguments in their places, through the query's own
+    `_execute` (rows, models, `select_related` and conversions as Tortoise makes them), on the
+    connection the query would choose now (a transaction's within one). An argument must reach
+    the SQL as a parameter of a filter or limit, unconverted (ints and strings are): one that
+    does not, or that the query keeps for itself (a count's limit), is refused when the shape
+    is built.
+    """
+
+    def __init__(self, build: Callable[..., Awaitable[T]]) -> None:
+        self._build = build
+        self._shapes: dict[tuple[object, ...], _Built] = {}
+
+    async def __call__(self, *arguments: Argument) -> T:
+        shape = tuple(_shape(argument) for argument in arguments)
+        built = self._shapes.get(shape)
+        db = None if built is None else built.query.model._choose_db()
+        if built is None or db is None or db.query_class is not built.query_class:
+            built = self._shapes[shape] = _prepare(self._build, arguments)
+            db = built.query.model._choose_db()
+        values = list(built.values)
+        for place, argument, element in built.places:
+            given = arguments[argument]
+            values[place] = given if element < 0 else given[element]  # type: ignore[index]
+        run = _Run(built.query, _Parameters(built.sql, values), db)
+        result: T = await type(built.query)._execute(run)  # type: ignore[arg-type]
+        return result
+
+
+@dataclass(frozen=True)
+class _Built:
+    query: AwaitableQuery[Any]
+    """The query as built with stand-ins: what its `_execute` reads besides the SQL."""
+    query_class: type
+    """The dialect the SQL is written in."""
+    sql: str
+    values: tuple[object, ...]
+    """The parameters that are constants; the arguments' places are filled in each run."""
+    places: tuple[tuple[int, int, int], ...]
+    """(parameter, argument, element of the argument's list or -1)."""
+
+
+class _Parameters:
+    """In place of pypika's query in a run: the SQL built before, with this run's values."""
+
+    __slots__ = ("sql", "values")
+
+    def __init__(self, sql: str, values: list[object]) -> None:
+        self.sql = sql
+        self.values = values
+
+    def get_parameterized_sql(self) -> tuple[str, list[object]]:
+        return self.sql, self.values
+
+
+class _Run:
+    """The built query as one run executes it: its own SQL and connection, the rest as built
+    (shared, and only read, by the runs at the same time)."""
+
+    __slots__ = ("_built", "_db", "query")
+
+    def __init__(self, built: AwaitableQuery[Any], query: _Parameters, db: object) -> None:
+        self._built = built
+        self.query = query
+        self._db = db
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._built, name)
+
+
+def _shape(argument: Argument) -> object:
+    if type(argument) in (int, str):
+        return type(argument)
+    if isinstance(argument, Sequence) and not isinstance(argument, str):
+        kinds = {type(element) for element in argument}
+        if kinds <= {int} or kinds == {str}:
+            return (kinds.pop() if kinds else int, len(argument))
+    raise TypeError(f"a prepared read takes ints, strings and lists of them, not {argument!r}")
+
+
+def _stand_in(kind: type, argument: int, element: int) -> int | str:
+    if kind is int:
+        return _INT_STAND_IN + (argument << 16) + element + 1
+    return f"{_STR_STAND_IN}:{argument}:{element}"
+
+
+def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]) -> _Built:
+    stand_ins: dict[object, tuple[int, int]] = {}
+    given: list[Argument] = []
+    for index, argument in enumerate(arguments):
+        shape = _shape(argument)
+        if isinstance(shape, tuple):
+            kind, length = shape
+            elements = [_stand_in(kind, index, element) for element in range(length)]
+            stand_ins.update((value, (index, element)) for element, value in enumerate(elements))
+            given.append(elements)  # type: ignore[arg-type]
+        else:
+            assert isinstance(shape, type)
+            value = _stand_in(shape, index, -1)
+            stand_ins[value] = (index, -1)
+            given.append(value)
+    query = build(*given)
+    name = getattr(build, "__qualname__", repr(build))
+    if not isinstance(query, _READS):
+        raise TypeError(f"{name} builds {type(query).__name__}, not a read Prepared can run")
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, values = query.query.get_parameterized_sql()
+    places = []
+    constants: list[object] = []
+    for place, value in enumerate(values):
+        found = stand_ins.get(value) if type(value) in (int, str) else None
+        constants.append(None if found else value)
+        if found:
+            places.append((place, *found))
+    missing = set(stand_ins.values()) - {(argument, element) for _, argument, element in places}
+    inlined = [value for value in stand_ins if str(value) in sql]
+    kept = (
+        [getattr(query, name, None) in stand_ins for name in ("_limit", "_offset")]
+        if isinstance(query, CountQuery)
+        else []
+    )
+    if missing or inlined or any(kept):
+        raise ValueError(f"{name}: an argument is not a parameter of its SQL as Tortoise builds it")
+    return _Built(
+        query=query,
+        query_class=query._db.query_class,
+        sql=sql,
+        values=tuple(constants),
+        places=tuple(places),
+    )

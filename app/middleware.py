@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import orjson
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -79,11 +79,13 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
-        self.headers = dict(SECURITY_HEADERS)
-        self.headers["content-security-policy"] = API_CSP
-        self.headers["cache-control"] = "no-store"
+        headers = dict(SECURITY_HEADERS)
+        headers["content-security-policy"] = API_CSP
+        headers["cache-control"] = "no-store"
         if production:
-            self.headers["strict-transport-security"] = HSTS
+            headers["strict-transport-security"] = HSTS
+        # Encoded once: every response gets them.
+        self.headers = [(name.encode(), value.encode()) for name, value in headers.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,10 +94,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers.items():
-                    if name not in headers:
-                        headers.append(name, value)
+                # Header names are lower case in ASGI messages.
+                headers = list(message.get("headers", ()))
+                present = {name for name, _ in headers}
+                headers.extend(pair for pair in self.headers if pair[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -12,6 +12,7 @@ writes its samples to files in `PROMETHEUS_MULTIPROC_DIR`, and `/metrics` adds t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import logging
 import os
@@ -23,6 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 import anyio.to_thread
 import orjson
@@ -36,7 +38,6 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,6 +53,8 @@ OPERATION: ContextVar[str | None] = ContextVar("graphql_operation", default=None
 """The name of the GraphQL operation being run (None for an unnamed one)."""
 
 REQUEST_ID_HEADER = "x-request-id"
+
+_HEADER = REQUEST_ID_HEADER.encode()
 
 # What a load balancer or client may pass as its own request id; anything else is replaced.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]{0,127}")
@@ -328,19 +331,33 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        # As `Headers(scope=scope).get(…)`: the first, names being lower case in ASGI scopes.
+        incoming = next(
+            (value.decode("latin-1") for name, value in scope["headers"] if name == _HEADER),
+            "",
+        )
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         # Not reset afterwards: uvicorn serves each request in a task (and context) of its
         # own, and logs an unhandled exception only after the application has returned.
         REQUEST_ID.set(request_id)
+        returned = (_HEADER, request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] in ("http.response.start", "websocket.accept"):
-                message.setdefault("headers", [])
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                message["headers"] = [*message.get("headers", ()), returned]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+M = TypeVar("M", Counter, Histogram)
+
+
+@functools.cache
+def _labelled(metric: M, *labels: str) -> M:
+    """`metric.labels(*labels)`, looked up once: the labels of HTTP metrics are few (bounded
+    routes, methods and statuses), and every request observes two."""
+    return metric.labels(*labels)
 
 
 class MetricsMiddleware:
@@ -372,8 +389,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_observed)
         finally:
-            HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
-            HTTP_REQUESTS.labels(route, method, str(status)).inc()
+            elapsed = time.perf_counter() - started
+            _labelled(HTTP_DURATION, route, method).observe(elapsed)
+            _labelled(HTTP_REQUESTS, route, method, str(status)).inc()
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         accepted = False

@@ -295,8 +295,9 @@ class RateLimitHeadersMiddleware:
         with checking() as checked:
 
             async def send_with_quota(message: Message) -> None:
-                quota = tightest(checked)
-                if message["type"] == "http.response.start" and quota is not None:
+                if message["type"] == "http.response.start" and checked:
+                    quota = tightest(checked)
+                    assert quota is not None
                     headers = MutableHeaders(scope=message)
                     values = (quota.limit, quota.remaining, quota.reset)
                     for name, value in zip(RATE_LIMIT_HEADERS, values, strict=True):

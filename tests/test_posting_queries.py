@@ -93,9 +93,9 @@ async def test_query_count_does_not_grow_with_the_page(
 
     assert small, "no statements were seen"
     assert len(large) == len(small), (small, large)
-    # session and its login, the page, and one each for establishments, offices, links and
-    # histories
-    assert len(large) == 7, large
+    # the session with its login, the page, and one each for establishments, offices, links
+    # and histories
+    assert len(large) == 6, large
 
 
 async def test_pages_follow_each_other_without_gaps(

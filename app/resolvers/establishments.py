@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
+from app.db import Prepared
 from app.errors import ErrorCode, user_error
 from app.japanese import is_half_width
 from app.models import (
@@ -190,20 +191,33 @@ class EmployerHome:
     active_postings: list[CategorySummary]
 
 
-async def employer_home(viewer: Viewer) -> EmployerHome:
-    """求人者マイページホーム: who, which office, new messages and notices, active postings per
-    category."""
-    user = viewer.require_employer()
-    establishment = await Establishment.get(id=user.establishment_id).select_related("office")
-    unread = await Message.filter(
-        establishment_id=establishment.id, sender=MessageSender.SEEKER, read_at__isnull=True
+# The home page's reads, on every visit of every employer: their SQL built once.
+_ESTABLISHMENT_WITH_OFFICE: Prepared[Establishment] = Prepared(
+    lambda establishment_id: Establishment.get(id=establishment_id).select_related("office")
+)
+_UNREAD_MESSAGES: Prepared[int] = Prepared(
+    lambda establishment_id: Message.filter(
+        establishment_id=establishment_id, sender=MessageSender.SEEKER, read_at__isnull=True
     ).count()
-    rows = (
-        await Posting.filter(establishment_id=establishment.id, status=PostingStatus.ACTIVE)
+)
+_ACTIVE_POSTINGS_BY_CATEGORY: Prepared[list[dict[str, Any]]] = Prepared(
+    lambda establishment_id: (
+        Posting.filter(establishment_id=establishment_id, status=PostingStatus.ACTIVE)
         .annotate(posting_count=Count("id"), hiring_count=Sum("number_to_hire"))
         .group_by("category")
         .values("category", "posting_count", "hiring_count")
     )
+)
+
+
+async def employer_home(viewer: Viewer) -> EmployerHome:
+    """求人者マイページホーム: who, which office, new messages and notices, active postings per
+    category."""
+    user = viewer.require_employer()
+    assert user.establishment_id is not None, "an employer's login has its establishment"
+    establishment = await _ESTABLISHMENT_WITH_OFFICE(user.establishment_id)
+    unread = await _UNREAD_MESSAGES(establishment.id)
+    rows = await _ACTIVE_POSTINGS_BY_CATEGORY(establishment.id)
     by_category = {row["category"]: row for row in rows}
     return EmployerHome(
         establishment=establishment,
@@ -256,14 +270,19 @@ class EstablishmentProfile:
     @classmethod
     def of(cls, establishment: Establishment) -> EstablishmentProfile:
         """The approved profile, the one in use."""
-        return cls(**{f.name: getattr(establishment, f.name) for f in dataclasses.fields(cls)})
+        return cls(**{name: getattr(establishment, name) for name in _PROFILE_FIELDS})
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EstablishmentProfile:
         return cls(**data)
 
     def values(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # A shallow copy: every field is text or a number (`dataclasses.asdict` copies deeply,
+        # and the home page and every establishment shown build one).
+        return {name: getattr(self, name) for name in _PROFILE_FIELDS}
+
+
+_PROFILE_FIELDS = tuple(field.name for field in dataclasses.fields(EstablishmentProfile))
 
 
 def _optional_text(field: str, value: str, label: str, max_length: int) -> str:

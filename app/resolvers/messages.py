@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app import outbox
+from app.db import Prepared
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, user_error
 from app.models import (
     Application,
@@ -29,7 +30,7 @@ from app.models import (
 from app.models.events import Event, EventKind
 from app.models.messages import MessageSender
 from app.resolvers import events, notifications, validation
-from app.resolvers.paging import Page, Window, columns_page, newest
+from app.resolvers.paging import IdList, Page, Window, columns_page
 from app.runtime import Runtime
 from app.viewer import Viewer
 
@@ -41,6 +42,16 @@ SEEKER_LABEL_PURPOSE = "message-seeker-label"
 
 
 # --- Who takes part -----------------------------------------------------------------------
+
+
+_EMPLOYER_THREAD: Prepared[bool] = Prepared(
+    lambda establishment_id, thread_id: MessageThread.filter(
+        establishment_id=establishment_id, id=thread_id
+    ).exists()
+)
+_SEEKER_THREAD: Prepared[bool] = Prepared(
+    lambda seeker_id, thread_id: MessageThread.filter(seeker_id=seeker_id, id=thread_id).exists()
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,14 @@ class Party:
         if self.side is MessageSender.EMPLOYER:
             return MessageThread.filter(establishment_id=self.user.establishment_id)
         return MessageThread.filter(seeker_id=self.user.id)
+
+    async def takes_part_in(self, thread_id: int) -> bool:
+        """Whether `threads()` holds the thread: asked on every visit of a thread, so by
+        reads whose SQL is built once."""
+        if self.side is MessageSender.EMPLOYER:
+            assert self.user.establishment_id is not None, "see `party`"
+            return await _EMPLOYER_THREAD(self.user.establishment_id, thread_id)
+        return await _SEEKER_THREAD(self.user.id, thread_id)
 
     def messages(self) -> QuerySet[Message]:
         """The messages of those threads."""
@@ -324,14 +343,18 @@ async def threads(viewer: Viewer, *, window: Window[ThreadPosition]) -> Page[Mes
     return await columns_page(query, window, order=THREAD_ORDER)
 
 
+_THREAD_MESSAGES: IdList[Message] = IdList(
+    lambda thread_id: Message.filter(thread_id=thread_id), newest_first=True
+)
+
+
 async def thread_messages(
     viewer: Viewer, thread_id: int, *, window: Window[int]
 ) -> Page[Message] | None:
     """A thread's history, newest first; None when the thread is not the viewer's."""
-    me = party(viewer)
-    if not await me.threads().filter(id=thread_id).exists():
+    if not await party(viewer).takes_part_in(thread_id):
         return None
-    return await newest(Message.filter(thread_id=thread_id), window)
+    return await _THREAD_MESSAGES.page(window, thread_id)
 
 
 async def visible_threads(viewer: Viewer, ids: list[int]) -> dict[int, MessageThread]:

@@ -20,6 +20,8 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from app.db import Argument, Prepared
+
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
@@ -181,6 +183,69 @@ async def newest(query: QuerySet[M], window: Window[int]) -> Page[M]:
 async def oldest(query: QuerySet[M], window: Window[int]) -> Page[M]:
     """A page of `query` by ascending id."""
     return await columns_page(query, window.map(lambda row: (row,)), order=("id",))
+
+
+class IdList(Generic[M]):
+    """A list paged by id, as `newest` or `oldest` pages it, whose reads (the page, the
+    `EXISTS` on the side the client came from, the count) have their SQL built once per shape
+    (`app.db.Prepared`): for the lists every visit reads."""
+
+    def __init__(self, query: Callable[..., QuerySet[M]], *, newest_first: bool) -> None:
+        """`query` makes the list's rows from the arguments `page` is given (ints and
+        strings, or lists of them)."""
+        self._query = query
+        self._order = ("-id",) if newest_first else ("id",)
+        self._rows: dict[tuple[bool, bool, bool], Prepared[list[M]]] = {}
+        self._outsides: dict[tuple[str, ...], Prepared[bool]] = {}
+        self._count: Prepared[int] = Prepared(lambda *arguments: query(*arguments).count())
+
+    async def page(self, window: Window[int], *arguments: Argument) -> Page[M]:
+        """What `newest` (or `oldest`) gives of `query(*arguments)`."""
+        check_page_size(window.size)
+        positions = [p for p in (window.after, window.before) if p is not None]
+        read = self._read(window.after is not None, window.before is not None, window.backward)
+        rows = await read(window.size + 1, *positions, *arguments)
+        more = len(rows) > window.size
+        items = rows[: window.size]
+        count = counted(lambda: self._count(*arguments))
+        if window.backward:
+            items.reverse()
+            after_it = window.before is not None and await self._outside(flip(self._order))(
+                window.before, *arguments
+            )
+            return Page(items, has_next_page=after_it, has_previous_page=more, count=count)
+        before_it = window.after is not None and await self._outside(self._order)(
+            window.after, *arguments
+        )
+        return Page(items, has_next_page=more, has_previous_page=before_it, count=count)
+
+    def _read(self, after: bool, before: bool, backward: bool) -> Prepared[list[M]]:
+        """The page's rows: called with the limit, the positions given, then the arguments."""
+        key = (after, before, backward)
+        if key not in self._rows:
+            order = self._order
+
+            def build(limit: int, *given: Any) -> QuerySet[M]:
+                positions = list(given[: after + before])
+                query = self._query(*given[after + before :])
+                if after:
+                    query = query.filter(past(order, (positions.pop(0),)))
+                if before:
+                    query = query.filter(past(flip(order), (positions.pop(0),)))
+                return query.order_by(*(flip(order) if backward else order)).limit(limit)
+
+            self._rows[key] = Prepared(build)
+        return self._rows[key]
+
+    def _outside(self, order: tuple[str, ...]) -> Prepared[bool]:
+        """Whether rows lie outside a cursor: those not past the position on `order`."""
+        if order not in self._outsides:
+            self._outsides[order] = Prepared(
+                lambda position, *arguments: (
+                    self._query(*arguments).filter(~past(order, (position,))).exists()
+                )
+            )
+        return self._outsides[order]
 
 
 def merge_window(pages: Sequence[Page[T]], window: Window[Any], key: Callable[[T], Any]) -> Page[T]:
