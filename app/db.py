@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.exceptions import ValidationError
 from tortoise.migrations.api import migrate
 from tortoise.queryset import (
     AwaitableQuery,
@@ -81,7 +82,11 @@ _READS = (QuerySet, ValuesQuery, ValuesListQuery, CountQuery, ExistsQuery)
 # Stand-ins for the arguments while the SQL is built, told apart from any real value by being
 # far outside the ids and text the service stores (positive: Tortoise refuses a negative limit).
 _INT_STAND_IN = 2**62
-_STR_STAND_IN = "\ufffeargument"
+_STR_STAND_IN = 0xF0000
+"""Strings stand in as two characters, a noncharacter and one of the supplementary private use
+area naming the argument and element: short enough for the length checks Tortoise runs on a
+filter's value."""
+_MAX_STR_ARGUMENTS, _MAX_STR_ELEMENTS = 60, 1023
 
 
 class Prepared(Generic[T]):
@@ -172,7 +177,9 @@ def _shape(argument: Argument) -> object:
 def _stand_in(kind: type, argument: int, element: int) -> int | str:
     if kind is int:
         return _INT_STAND_IN + (argument << 16) + element + 1
-    return f"{_STR_STAND_IN}:{argument}:{element}"
+    if argument >= _MAX_STR_ARGUMENTS or element >= _MAX_STR_ELEMENTS:
+        raise TypeError("a prepared read takes at most 60 strings or lists of 1,023 of them")
+    return "\ufffe" + chr(_STR_STAND_IN + (argument << 10) + element + 1)
 
 
 def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]) -> _Built:
@@ -190,8 +197,11 @@ def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]
             value = _stand_in(shape, index, -1)
             stand_ins[value] = (index, -1)
             given.append(value)
-    query = build(*given)
     name = getattr(build, "__qualname__", repr(build))
+    try:
+        query = build(*given)
+    except ValidationError as exc:
+        raise ValueError(f"{name}: a field's validator refused an argument's stand-in") from exc
     if not isinstance(query, _READS):
         raise TypeError(f"{name} builds {type(query).__name__}, not a read Prepared can run")
     query._choose_db_if_not_chosen()
