@@ -5,6 +5,12 @@ itself from the database, which is also where a reconnecting client's replay com
 Without `REDIS_URL` an in-process broker serves one process; with it, `RedisBroker` carries
 the notices to every server process through Redis pub/sub.
 
+Each process keeps its listeners by `Key`: the kind of event and the audience they serve.
+A notice is put only into the listeners of the keys it names, so an event wakes the
+subscriptions of its own establishment, seeker or office, not every subscription of the
+process. The key is an index, not a permission: each subscription still checks every notice
+it is given against its audience.
+
 The broker also tells every process which sessions have just ended (logout, a login removed,
 a password reset, a withdrawal), so that each closes the WebSockets opened with them. Such a
 notice may be lost like any other; the sockets check their session again before every
@@ -18,9 +24,11 @@ import contextlib
 import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Literal, NamedTuple, Protocol
 
 import orjson
 from redis.asyncio import Redis
@@ -38,6 +46,18 @@ SESSIONS_CHANNEL = "hellowork:sessions"
 SessionsEndedCallback = Callable[[list[int]], None]
 """Told the ids of sessions that ended (in any process); must not block."""
 
+Side = Literal["establishment", "seeker", "office"]
+
+
+class Key(NamedTuple):
+    """What one listener hears: the notices of one kind of event that name one establishment,
+    seeker or office, e.g. `Key("MESSAGE_RECEIVED", "establishment", 42)`. No notice names
+    an id of None (the key of an audience that names nobody)."""
+
+    kind: str
+    side: Side
+    id: int | None
+
 
 @dataclass(frozen=True)
 class Notice:
@@ -52,6 +72,17 @@ class Notice:
     notice says). The wall clock, not the service's: it is compared across processes, and
     tests move the service's clock. None when the publisher did not send it."""
 
+    def listener_keys(self) -> tuple[Key, ...]:
+        """The keys whose listeners this notice is for: its establishment's and its seeker's,
+        and its office's when it names one."""
+        keys = (
+            Key(self.kind, "establishment", self.establishment_id),
+            Key(self.kind, "seeker", self.seeker_id),
+        )
+        if self.office_id is None:
+            return keys
+        return (*keys, Key(self.kind, "office", self.office_id))
+
 
 class BrokerUnavailable(RuntimeError):
     """The broker lost its connection; listeners must reconnect later."""
@@ -62,7 +93,25 @@ class Broker(Protocol):
 
     async def publish(self, notice: Notice) -> None: ...
 
-    def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]: ...
+    def listen(
+        self, key: Key | None = None
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
+        """The notices of `key` from now on, in publish order; without a key, every notice."""
+        ...
+
+    @property
+    def listener_count(self) -> int:
+        """The listeners of this process."""
+        ...
+
+    @property
+    def parked_count(self) -> int:
+        """The listeners of this process waiting for a notice, with none held for them."""
+        ...
+
+    def listened_keys(self) -> dict[Key | None, int]:
+        """How many listeners of this process listen under each key (None: to every notice)."""
+        ...
 
     async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None: ...
 
@@ -88,33 +137,130 @@ class _Lost:
     reason: str
 
 
+class _Listener:
+    """One listener's notices, in arrival order, none dropped: handed straight to it when it
+    waits, else held until it asks. Lighter than an `asyncio.Queue` (no task accounting, no
+    putters), which matters with thousands of idle subscriptions; it is its own context
+    manager (registered while entered), so no generator frames are held per listener either.
+    """
+
+    __slots__ = ("_fanout", "_held", "_key", "_waiter")
+
+    def __init__(self, fanout: _Fanout, key: Key | None) -> None:
+        self._fanout = fanout
+        self._key = key
+        self._held: deque[Notice | _Lost] | None = None
+        self._waiter: asyncio.Future[Notice | _Lost] | None = None
+
+    @property
+    def parked(self) -> bool:
+        return self._waiter is not None and not self._waiter.done()
+
+    def put(self, item: Notice | _Lost) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(item)
+        elif self._held is None:
+            self._held = deque((item,))
+        else:
+            self._held.append(item)
+
+    async def __aenter__(self) -> _Listener:
+        self._fanout.add(self._key, self)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._fanout.remove(self._key, self)
+
+    def __aiter__(self) -> _Listener:
+        return self
+
+    async def __anext__(self) -> Notice:
+        if self._held:
+            item = self._held.popleft()
+        else:
+            self._held = None  # a listener that caught up holds no buffer
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                item = await waiter
+            except asyncio.CancelledError:
+                # Cancelled after the notice was handed over: keep it, first in line.
+                if waiter.done() and not waiter.cancelled():
+                    self._held = deque((waiter.result(), *(self._held or ())))
+                raise
+            finally:
+                self._waiter = None
+        if isinstance(item, _Lost):
+            raise BrokerUnavailable(item.reason)
+        observe_broker_lag(item.published_at)
+        return item
+
+
 class _Fanout:
-    """The listeners of this process, each with its own queue, fed in arrival order."""
+    """The listeners of this process by key, each fed in arrival order."""
 
     def __init__(self) -> None:
-        self._queues: set[asyncio.Queue[Notice | _Lost]] = set()
+        self._by_key: dict[Key, set[_Listener]] = {}
+        self._of_every_notice: set[_Listener] = set()
+
+    def _all(self) -> list[_Listener]:
+        return [
+            listener
+            for listeners in (self._of_every_notice, *self._by_key.values())
+            for listener in listeners
+        ]
 
     def __len__(self) -> int:
-        return len(self._queues)
+        return len(self._all())
 
-    @contextlib.asynccontextmanager
-    async def listener(self) -> AsyncIterator[AsyncIterator[Notice]]:
-        queue: asyncio.Queue[Notice | _Lost] = asyncio.Queue()
-        self._queues.add(queue)
-        try:
-            yield _receive(queue)
-        finally:
-            self._queues.discard(queue)
+    @property
+    def parked_count(self) -> int:
+        return sum(listener.parked for listener in self._all())
+
+    def key_counts(self) -> dict[Key | None, int]:
+        found: dict[Key | None, int] = {key: len(ls) for key, ls in self._by_key.items()}
+        if self._of_every_notice:
+            found[None] = len(self._of_every_notice)
+        return found
+
+    def listener(self, key: Key | None) -> _Listener:
+        """A listener to the notices of `key` (of every notice without), while entered."""
+        return _Listener(self, key)
+
+    def add(self, key: Key | None, listener: _Listener) -> None:
+        if key is None:
+            self._of_every_notice.add(listener)
+        else:
+            self._by_key.setdefault(key, set()).add(listener)
+
+    def remove(self, key: Key | None, listener: _Listener) -> None:
+        if key is None:
+            self._of_every_notice.discard(listener)
+            return
+        listeners = self._by_key.get(key)
+        if listeners is not None:
+            listeners.discard(listener)
+            if not listeners:
+                del self._by_key[key]
 
     def deliver(self, notice: Notice) -> None:
-        for queue in self._queues:
-            queue.put_nowait(notice)
+        for key in notice.listener_keys():
+            for listener in self._by_key.get(key, ()):
+                listener.put(notice)
+        for listener in self._of_every_notice:
+            listener.put(notice)
 
     def fail(self, reason: str) -> None:
         """End every current listener with `BrokerUnavailable` (after what it already has)."""
-        for queue in self._queues:
-            queue.put_nowait(_Lost(reason))
-        self._queues.clear()
+        lost = _Lost(reason)
+        for listener in self._all():
+            listener.put(lost)
+        self._by_key.clear()
+        self._of_every_notice.clear()
 
 
 class _SessionEndings:
@@ -135,15 +281,6 @@ class _SessionEndings:
                 log.exception("a listener of ended sessions failed")
 
 
-async def _receive(queue: asyncio.Queue[Notice | _Lost]) -> AsyncIterator[Notice]:
-    while True:
-        item = await queue.get()
-        if isinstance(item, _Lost):
-            raise BrokerUnavailable(item.reason)
-        observe_broker_lag(item.published_at)
-        yield item
-
-
 class InProcessBroker:
     """Fans notices out to the listeners of this process, in publish order."""
 
@@ -157,8 +294,21 @@ class InProcessBroker:
     async def publish(self, notice: Notice) -> None:
         self._fanout.deliver(notice)
 
-    def listen(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
-        return self._fanout.listener()
+    def listen(
+        self, key: Key | None = None
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
+        return self._fanout.listener(key)
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._fanout)
+
+    @property
+    def parked_count(self) -> int:
+        return self._fanout.parked_count
+
+    def listened_keys(self) -> dict[Key | None, int]:
+        return self._fanout.key_counts()
 
     async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None:
         if session_ids:
@@ -197,13 +347,14 @@ def decode_session_ids(data: bytes | str) -> list[int]:
 class RedisBroker:
     """Notices through one Redis pub/sub channel, to every server process.
 
-    Each process holds ONE subscriber connection, read by one task that hands every notice
-    to the local listeners (the subscriptions of this process). Pub/sub is at-most-once: what
-    is published while the connection is down is gone. So when the connection drops, every
-    listener ends with `BrokerUnavailable` (its client reconnects with its cursor and replays
-    from the stored events), and `listen()` refuses until the connection is back; the task
-    reconnects by itself, with a growing delay. Publishing uses a separate connection and
-    raises `BrokerUnavailable` on failure; the event is stored all the same.
+    Each process holds ONE subscriber connection, read by one task that hands each notice
+    to the local listeners of its keys (the subscriptions of this process). Pub/sub is
+    at-most-once: what is published while the connection is down is gone. So when the
+    connection drops, every listener ends with `BrokerUnavailable` (its client reconnects
+    with its cursor and replays from the stored events), and `listen()` refuses until the
+    connection is back; the task reconnects by itself, with a growing delay. Publishing uses
+    a separate connection and raises `BrokerUnavailable` on failure; the event is stored all
+    the same.
     """
 
     def __init__(
@@ -238,6 +389,13 @@ class RedisBroker:
     def listener_count(self) -> int:
         return len(self._fanout)
 
+    @property
+    def parked_count(self) -> int:
+        return self._fanout.parked_count
+
+    def listened_keys(self) -> dict[Key | None, int]:
+        return self._fanout.key_counts()
+
     async def start(self) -> None:
         """Connect in the background; wait a moment for the first connection, never fail:
         the service serves without Redis, subscriptions are refused until it answers."""
@@ -266,12 +424,12 @@ class RedisBroker:
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(f"could not publish event {notice.event_id}: {exc}") from exc
 
-    @contextlib.asynccontextmanager
-    async def listen(self) -> AsyncIterator[AsyncIterator[Notice]]:
+    def listen(
+        self, key: Key | None = None
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
         if not self.connected:
             raise BrokerUnavailable("Redis is not connected")
-        async with self._fanout.listener() as notices:
-            yield notices
+        return self._fanout.listener(key)
 
     async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None:
         """Tell every process, this one included (through Redis, like the others)."""

@@ -509,10 +509,8 @@ class Scenario:
         assert isinstance(broker, InProcessBroker)
         async with asyncio.timeout(10):
             while True:
-                queues = broker._fanout._queues
-                # A queue with a waiting getter is a subscription parked on `queue.get()`.
-                parked = [queue for queue in queues if getattr(queue, "_getters", None)]
-                if len(queues) == len(parked) == len(self.subscriptions):
+                listening = broker.listener_count
+                if listening == broker.parked_count == len(self.subscriptions):
                     return
                 await asyncio.sleep(0.01)
 

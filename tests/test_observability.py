@@ -182,9 +182,18 @@ async def test_open_websockets_subscriptions_and_broker_lag(
                 == subscriptions + 1
             ),
         )
-        # A notice for nobody: the subscription takes it from the broker and reads nothing.
+        # A notice of no stored event for the seeker: the subscription, listening under the
+        # seeker's key, takes it from the broker and reads nothing.
+        session = await Session.get(
+            token_hash=keyed_hash(server.settings.secret_key, SESSION_PURPOSE, token)
+        )
         await server.rt.broker.publish(
-            Notice(event_id=2**62, kind="MESSAGE_RECEIVED", establishment_id=0, seeker_id=0)
+            Notice(
+                event_id=2**62,
+                kind="MESSAGE_RECEIVED",
+                establishment_id=0,
+                seeker_id=session.user_id,
+            )
         )
         await eventually(
             http, lambda text: sample(text, "hellowork_broker_lag_seconds_count") >= lag + 1

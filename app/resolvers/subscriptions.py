@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 from tortoise.functions import Min
 from tortoise.queryset import QuerySet
 
-from app.broker import Notice
+from app.broker import Key, Notice
 from app.errors import Forbidden, NotAuthenticated
 from app.models import (
     Application,
@@ -80,6 +80,15 @@ class Audience:
         if self.establishment_id is not None:
             return notice.establishment_id == self.establishment_id
         return notice.seeker_id == self.seeker_id
+
+    def key(self, kind: EventKind) -> Key:
+        """The broker key of the notices of `kind` for this audience: listening under it, a
+        subscription is woken by these only. An index: `sees` still checks each notice."""
+        if self.office_id is not None:
+            return Key(kind, "office", self.office_id)
+        if self.establishment_id is not None:
+            return Key(kind, "establishment", self.establishment_id)
+        return Key(kind, "seeker", self.seeker_id)
 
     def events(self, kind: EventKind | None = None) -> QuerySet[Event]:
         """The stored events of this audience, of one kind or of every kind."""
@@ -214,7 +223,7 @@ async def _deliveries(
     once the session that opened the subscription has ended (logout, expiry, withdrawal).
     """
     session_id = viewer.session.id if viewer.session is not None else None
-    async with rt.broker.listen() as notices:
+    async with rt.broker.listen(audience.key(stream.kind)) as notices:
         # Listening already: whatever is stored from here on is also announced to us.
         last = after if after is not None else await _newest_event_id.ask(None)
         while True:
