@@ -25,6 +25,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -60,6 +61,7 @@ from app.schema import build_schema
 from app.schema.context import SESSION_COOKIE, Context
 from app.schema.errors import TopLevelCode, throttled_error
 from app.schema.extensions import cost_extension
+from app.schema.shared import SharedDeliveries, sharing
 from app.settings import Settings
 from app.sockets import SESSION_ENDED_CLOSE_CODE, SESSION_ENDED_CLOSE_REASON, OpenSockets
 from app.tasks import periodic_tasks
@@ -242,6 +244,16 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 message = {**message, "payload": {**message["payload"], "query": query}}
         await super().handle_subscribe(message)
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Run the operation in its task, its events' executions shared with the other
+        subscriptions of its audience and document where it selects nothing that depends on
+        the viewer (`app.schema.shared`)."""
+        shared = self.view.shared_deliveries.operation(
+            operation.query, operation.operation_name, operation.variables, self.context.viewer
+        )
+        with sharing(shared):
+            await super().run_operation(operation)
+
 
 class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
@@ -249,8 +261,10 @@ class GraphQLApp(GraphQL[Context, None]):
 
     def __init__(self, rt: Runtime) -> None:
         settings = rt.settings
+        schema = build_schema(settings)
+        self.shared_deliveries = SharedDeliveries(schema, max_tokens=settings.query_max_tokens)
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
