@@ -15,7 +15,7 @@ from app.errors import NotAuthenticated, UserErrors
 from app.resolvers import accounts
 from app.schema import describe
 from app.schema.context import DEVICE_COOKIE, SESSION_COOKIE, Context, Info
-from app.schema.errors import UserError, user_errors
+from app.schema.errors import ERRORS, UserError, user_errors
 from app.schema.establishments import Establishment, Office
 from app.schema.nodes import decode_id, row_id, visible_nodes
 from app.schema.permissions import IsEmployer
@@ -28,9 +28,6 @@ describe.enum(
     description="ポータル (which My Page a login belongs to): 職員, 求人者 or 求職者.",
 )
 Portal = models.Portal
-
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
 
 NEW_PASSWORDS_RULE = (
     "パスワード (password), required: 8 to 32 half-width characters with letters, digits and "

@@ -5,7 +5,7 @@ result reported to Hello Work and told to the applicant, the reports due and the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Self, TypeVar
 
 import strawberry
@@ -24,7 +24,7 @@ from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow
 from app.schema.documents import ApplicationDocument
-from app.schema.errors import UserError, run_change, user_errors
+from app.schema.errors import ERRORS, UserError, run_change, user_errors
 from app.schema.establishments import Establishment
 from app.schema.interviews import (
     ApplicationNote,
@@ -32,7 +32,7 @@ from app.schema.interviews import (
     interviews_of_application,
     notes_of_application,
 )
-from app.schema.nodes import MAX_BIGINT_ID, decode_id, visible_nodes
+from app.schema.nodes import MAX_BIGINT_ID, decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -388,14 +388,7 @@ class Application(relay.Node):
         loader = info.context.loaders.application_events_by_application_id
         return [ApplicationStatusChange.from_row(row) for row in await loader.load(self.id)]
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: applications.visible_applications(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(applications.visible_applications)
 
 
 @strawberry.type(description="A page of applications (応募), with how many the list holds.")
@@ -745,14 +738,7 @@ class PersonalDataAccess(relay.Node):
             document_pk=row.document_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: applicants.visible_reads(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(applicants.visible_reads)
 
 
 @strawberry.type(
@@ -770,8 +756,6 @@ def _access_edge(row: models.PersonalDataAccess) -> Edge[PersonalDataAccess]:
 
 # --- Mutations ----------------------------------------------------------------------------
 
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
 CHANGED = "The application as it is now; null on errors."
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -18,7 +17,7 @@ from app.resolvers.paging import Page, empty_page
 from app.schema import describe
 from app.schema.context import Info
 from app.schema.establishments import Establishment
-from app.schema.nodes import MAX_BIGINT_ID, decode_id, row_id
+from app.schema.nodes import MAX_BIGINT_ID, decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -105,16 +104,7 @@ class AuditEvent(relay.Node):
         found = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(found)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        # Not `visible_nodes`: the trail's ids are `bigint`, past the range it reads.
-        ids = [row_id(node_id, MAX_BIGINT_ID) for node_id in node_ids]
-        found = await audit.visible_audit_events(
-            info.context.viewer, [i for i in ids if i is not None]
-        )
-        return [cls.from_model(found[i]) if i is not None and i in found else None for i in ids]
+    resolve_nodes = visible_to_viewer(audit.visible_audit_events, MAX_BIGINT_ID)
 
 
 async def _email(info: Info, user_id: int | None) -> str | None:

@@ -7,7 +7,6 @@ then the file. The bytes are downloaded from `downloadUrl`, not through GraphQL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -22,7 +21,7 @@ from app.resolvers import documents
 from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.permissions import IsSeeker
 
 describe.enum(enums.DocumentKind, description="応募書類の種類 (what kind of application document).")
@@ -77,14 +76,7 @@ class ApplicationDocument(relay.Node):
     def download_url(self) -> str:
         return f"/applications/documents/{relay.to_base64('ApplicationDocument', self.id)}"
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: documents.visible_documents(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(documents.visible_documents)
 
 
 @strawberry.input(description="Send as a multipart request: operations, map, then the file.")

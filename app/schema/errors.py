@@ -44,6 +44,10 @@ class UserError:
     )
 
 
+ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
+"""The description of a payload's `errors` where nothing more particular is said."""
+
+
 def user_errors(exc: UserErrors) -> list[UserError]:
     return [
         UserError(field=graphql_path(e.field), code=e.code, message=e.message) for e in exc.errors

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, NewType, Self
 
 import strawberry
@@ -30,8 +29,8 @@ from app.resolvers.office_establishments import (
 from app.resolvers.paging import Page
 from app.schema import describe
 from app.schema.context import Info
-from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.errors import ERRORS, UserError, user_errors
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -86,14 +85,7 @@ class Office(relay.Node):
     def from_model(cls, office: models.Office) -> Self:
         return cls(id=office.id, code=office.code, name=office.name)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: establishments.visible_offices(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(establishments.visible_offices)
 
 
 def _parse_yen(value: object) -> int:
@@ -318,14 +310,7 @@ class Establishment(relay.Node):
         )
         return EstablishmentChange.from_model(loaded) if loaded is not None else None
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: establishments.visible_establishments(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(establishments.visible_establishments)
 
 
 @strawberry.type(
@@ -573,9 +558,6 @@ describe.enum(
 )
 ReviewStatus = ReviewStatusEnum
 
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
-
 
 @strawberry.type(
     description=(
@@ -618,14 +600,7 @@ class EstablishmentChange(relay.Node):
         loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(loaded)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: establishments.visible_changes(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(establishments.visible_changes)
 
 
 @strawberry.input(

@@ -65,7 +65,7 @@ class EmployerHome:
         before: Before = None,
     ) -> PostingConnection:
         window = posting_window(first, after, last, before)
-        return await establishment_postings(info, PostingStatus.ACTIVE, None, False, window)
+        return await establishment_postings(info, window, status=PostingStatus.ACTIVE)
 
     @strawberry.field(
         description=(
@@ -82,7 +82,7 @@ class EmployerHome:
         before: Before = None,
     ) -> PostingConnection:
         window = posting_window(first, after, last, before)
-        return await establishment_postings(info, PostingStatus.INVALID, None, False, window)
+        return await establishment_postings(info, window, status=PostingStatus.INVALID)
 
     @strawberry.field(
         description=(
@@ -99,7 +99,7 @@ class EmployerHome:
         before: Before = None,
     ) -> PostingConnection:
         window = posting_window(first, after, last, before)
-        return await establishment_postings(info, None, None, True, window)
+        return await establishment_postings(info, window, renewable=True)
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ The upload follows the GraphQL multipart request spec: `operations`, `map`, then
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Self, TypeVar
 
 import strawberry
@@ -23,7 +23,7 @@ from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.permissions import IsAuthenticated, IsEmployer, IsStaff
 
 describe.enum(enums.ImageFormat, description="画像形式 (image format): JPEG, PNG, GIF or BMP.")
@@ -86,14 +86,7 @@ class EstablishmentImage(relay.Node):
         loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(loaded)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: images.visible_images(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(images.visible_images)
 
 
 @strawberry.type(description="求人の画像 (posting image): an approved image as postings show it.")

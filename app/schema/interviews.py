@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -18,8 +17,8 @@ from app.resolvers.interviews import InterviewChange
 from app.schema import describe
 from app.schema.accounts import EmployerLogin
 from app.schema.context import Info
-from app.schema.errors import UserError, run_change, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.errors import ERRORS, UserError, run_change, user_errors
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.permissions import IsAuthenticated, IsEmployer
 
 NOTE_TYPE = "ApplicationNote"
@@ -77,14 +76,7 @@ class ApplicationNote(relay.Node):
         viewer = info.context.viewer.user
         return viewer is not None and viewer.id == self.author_id
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: application_notes.visible_notes(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(application_notes.visible_notes)
 
 
 @strawberry.type(
@@ -121,14 +113,7 @@ class Interview(relay.Node):
             created_at=interview.created_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: interviews.visible_interviews(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(interviews.visible_interviews)
 
 
 # --- For `Application.notes` and `Application.interviews` ---------------------------------
@@ -155,9 +140,6 @@ async def interviews_of_application(info: Info, application_id: int) -> list[Int
 
 
 # --- Mutations ----------------------------------------------------------------------------
-
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
 
 
 @strawberry.input(description="社内メモの追加 (a new internal note).")

@@ -4,7 +4,6 @@ sending and read marks."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -18,7 +17,7 @@ from app.resolvers import messages
 from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -166,14 +165,7 @@ class Message(relay.Node):
         loaded = await info.context.loaders.message_thread_by_id.load(self.thread_id)
         return MessageThread.from_model(loaded)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: messages.visible_messages(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(messages.visible_messages)
 
 
 @strawberry.type(
@@ -236,14 +228,7 @@ class MessageThread(relay.Node):
             relations=relations,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: messages.visible_threads(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(messages.visible_threads)
 
 
 @strawberry.type(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -17,7 +16,7 @@ from app.schema import describe
 from app.schema.applications import Application
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -89,14 +88,7 @@ class HelloWorkNotice(relay.Node):
         application = self.row.application
         return Application.from_model(application) if application is not None else None
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: notices.visible_notices(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(notices.visible_notices)
 
 
 @strawberry.type(description="A page of the inbox, newest first; at most 100.")

@@ -17,7 +17,7 @@ from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_nodes, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -174,14 +174,7 @@ class OfficeEvent(relay.Node):
             lambda item: _registration_edge(item, establishments[item.establishment_id]),
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: office_events.visible_events(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(office_events.visible_events)
 
 
 @strawberry.type(description="A page of the event search, the soonest start first; at most 100.")

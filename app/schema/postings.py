@@ -24,10 +24,10 @@ from app.schema import describe
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow
-from app.schema.errors import UserError, graphql_path, run_change, user_errors
+from app.schema.errors import ERRORS, UserError, graphql_path, run_change, user_errors
 from app.schema.establishments import Establishment, PostingCategory, Yen
 from app.schema.images import PostingImage, posting_images
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_nodes, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -773,14 +773,7 @@ class Posting(relay.Node):
     async def reused_from(self, info: Info) -> Posting | None:
         return await _linked(info, self.reused_from_id)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: postings.visible_postings(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(postings.visible_postings)
 
 
 async def _linked(info: Info, posting_id: int | None) -> Posting | None:
@@ -945,10 +938,11 @@ def _connection(page: Page[models.Posting]) -> PostingConnection:
 
 async def establishment_postings(
     info: Info,
-    status: enums.PostingStatus | None,
-    category: enums.PostingCategory | None,
-    renewable: bool,
     window: Window[int],
+    *,
+    status: enums.PostingStatus | None = None,
+    category: enums.PostingCategory | None = None,
+    renewable: bool = False,
 ) -> PostingConnection:
     """A page of the viewer's establishment's postings; the root field and the home use it."""
     ctx = info.context
@@ -1035,8 +1029,9 @@ class PostingQuery:
         last: Last = None,
         before: Before = None,
     ) -> PostingConnection:
+        window = posting_window(first, after, last, before)
         return await establishment_postings(
-            info, status, category, renewable, posting_window(first, after, last, before)
+            info, window, status=status, category=category, renewable=renewable
         )
 
     @strawberry.field(
@@ -1166,9 +1161,6 @@ class PostingQuery:
 
 
 # --- Mutations ----------------------------------------------------------------------------
-
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
 
 
 @strawberry.input(description="A new draft posting (一時保存) of the employer's establishment.")
@@ -1311,6 +1303,13 @@ class PostingReturnInput:
     )
 
 
+UNACKNOWLEDGED_WARNINGS = (
+    "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, each with "
+    "its own code to list in `acknowledgedWarnings`."
+)
+"""The description of the `warnings` of a payload of what goes to Hello Work."""
+
+
 @strawberry.type(description="The answer to `postingCreate`.")
 class PostingCreatePayload:
     posting: Posting | None = strawberry.field(
@@ -1350,11 +1349,7 @@ class PostingSubmitPayload:
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
-        default_factory=list,
-        description=(
-            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
-            "each with its own code to list in `acknowledgedWarnings`."
-        ),
+        default_factory=list, description=UNACKNOWLEDGED_WARNINGS
     )
 
 
@@ -1382,11 +1377,7 @@ class PostingChangeRequestPayload:
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
-        default_factory=list,
-        description=(
-            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
-            "each with its own code to list in `acknowledgedWarnings`."
-        ),
+        default_factory=list, description=UNACKNOWLEDGED_WARNINGS
     )
 
 
@@ -1398,11 +1389,7 @@ class PostingRenewalReservePayload:
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
     warnings: list[PostingWarning] = strawberry.field(
-        default_factory=list,
-        description=(
-            "When refused with WARNINGS_NOT_ACKNOWLEDGED: the warnings not yet acknowledged, "
-            "each with its own code to list in `acknowledgedWarnings`."
-        ),
+        default_factory=list, description=UNACKNOWLEDGED_WARNINGS
     )
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -16,9 +15,9 @@ from app.models.counter import PreRegistrationStatus as PreRegistrationStatusEnu
 from app.resolvers import pre_registration
 from app.schema import describe
 from app.schema.context import Info
-from app.schema.errors import UserError, run_change, user_errors
+from app.schema.errors import ERRORS, UserError, run_change, user_errors
 from app.schema.establishments import Establishment, Office
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.permissions import IsStaff
 
 describe.enum(
@@ -30,9 +29,6 @@ describe.enum(
     ),
 )
 PreRegistrationStatus = PreRegistrationStatusEnum
-
-ERRORS = "What was wrong (field, stable code, Japanese message); empty when the change was made."
-"""The description of every payload's `errors` of this module's mutations."""
 
 
 @strawberry.type(
@@ -114,16 +110,7 @@ class EstablishmentPreRegistration(relay.Node):
         loaded = await info.context.loaders.establishment_by_id.load(self.establishment_id)
         return Establishment.from_model(loaded)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids,
-            lambda ids: pre_registration.visible_pre_registrations(viewer, ids),
-            cls.from_model,
-        )
+    resolve_nodes = visible_to_viewer(pre_registration.visible_pre_registrations)
 
 
 @strawberry.input(

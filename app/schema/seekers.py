@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Annotated, Self
 
 import strawberry
@@ -14,7 +13,7 @@ from app.errors import UserErrors
 from app.resolvers import postings, seekers
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors
-from app.schema.nodes import decode_id, visible_nodes
+from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.paging import (
     After,
     Before,
@@ -88,14 +87,7 @@ class ApplicantProfile(relay.Node):
             updated_at=profile.updated_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: seekers.visible_applicant_profiles(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(seekers.visible_applicant_profiles)
 
 
 @strawberry.type(
@@ -163,14 +155,7 @@ class SeekerProfile(relay.Node):
             updated_at=profile.updated_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: seekers.visible_profiles(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(seekers.visible_profiles)
 
 
 @strawberry.type(
@@ -202,14 +187,7 @@ class SeekerRequest(relay.Node):
             seeker_id=request.seeker_id,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = info.context.viewer
-        return await visible_nodes(
-            node_ids, lambda ids: seekers.visible_requests(viewer, ids), cls.from_model
-        )
+    resolve_nodes = visible_to_viewer(seekers.visible_requests)
 
     @strawberry.field(description="The posting as seekers see it (公開範囲 applied).")
     async def posting(self, info: Info) -> PostingSearchResult:
