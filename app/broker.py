@@ -281,7 +281,24 @@ class _SessionEndings:
                 log.exception("a listener of ended sessions failed")
 
 
-class InProcessBroker:
+class _Listeners:
+    """What a broker tells of its listeners (`Broker.listener_count` and the rest)."""
+
+    _fanout: _Fanout
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._fanout)
+
+    @property
+    def parked_count(self) -> int:
+        return self._fanout.parked_count
+
+    def listened_keys(self) -> dict[Key | None, int]:
+        return self._fanout.key_counts()
+
+
+class InProcessBroker(_Listeners):
     """Fans notices out to the listeners of this process, in publish order."""
 
     def __init__(self) -> None:
@@ -298,17 +315,6 @@ class InProcessBroker:
         self, key: Key | None = None
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Notice]]:
         return self._fanout.listener(key)
-
-    @property
-    def listener_count(self) -> int:
-        return len(self._fanout)
-
-    @property
-    def parked_count(self) -> int:
-        return self._fanout.parked_count
-
-    def listened_keys(self) -> dict[Key | None, int]:
-        return self._fanout.key_counts()
 
     async def publish_sessions_ended(self, session_ids: Sequence[int]) -> None:
         if session_ids:
@@ -344,7 +350,7 @@ def decode_session_ids(data: bytes | str) -> list[int]:
     return ids
 
 
-class RedisBroker:
+class RedisBroker(_Listeners):
     """Notices through one Redis pub/sub channel, to every server process.
 
     Each process holds ONE subscriber connection, read by one task that hands each notice
@@ -384,17 +390,6 @@ class RedisBroker:
     def connected(self) -> bool:
         """Whether the subscriber connection is up (and notices reach listeners)."""
         return self._connected.is_set()
-
-    @property
-    def listener_count(self) -> int:
-        return len(self._fanout)
-
-    @property
-    def parked_count(self) -> int:
-        return self._fanout.parked_count
-
-    def listened_keys(self) -> dict[Key | None, int]:
-        return self._fanout.key_counts()
 
     async def start(self) -> None:
         """Connect in the background; wait a moment for the first connection, never fail:
