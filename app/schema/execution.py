@@ -616,6 +616,7 @@ async def _together(awaitables: list[Any]) -> list[Any]:
     ready: deque[int] = deque(range(count))
     ticked: list[int] = []
     woken: asyncio.Future[None] | None = None
+    failure: Exception | None = None
     left = count
 
     def resume(index: int, _: asyncio.Future[Any]) -> None:
@@ -634,11 +635,19 @@ async def _together(awaitables: list[Any]) -> list[Any]:
                     finished[index] = True
                     left -= 1
                     continue
+                except Exception as exc:
+                    # Raised once the others have started too: closing a coroutine never
+                    # started would leave its resolver's coroutine never awaited.
+                    finished[index] = True
+                    failure = failure or exc
+                    continue
                 if yielded is None:  # a bare `yield` (`asyncio.sleep(0)`) asks for a tick
                     ticked.append(index)
                 else:
                     yielded._asyncio_future_blocking = False  # as a task does on taking it
                     yielded.add_done_callback(partial(resume, index))
+            if failure is not None:
+                raise failure
             if not left:
                 break
             if ticked:
