@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from app.resolvers import applicants
@@ -31,7 +30,7 @@ class Context:
     def __post_init__(self) -> None:
         # Who applied depends on who asks, and each read is recorded for that login. The
         # viewer is read when the loader runs: a WebSocket's is set after connection_init.
-        self.loaders.person_by_application_id = DataLoader(load_fn=self._persons)
+        self.loaders.read_persons = self._persons
 
     def for_reference_run(self) -> Context:
         """This request's context with loaders of its own, for `EXECUTION=compare`'s second run

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
+from typing import Any, Generic, TypedDict, TypeVar, overload
 
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
@@ -19,6 +19,9 @@ from app.models.messages import MessageSender
 from app.models.postings import PostingAction, PostingStatus
 from app.resolvers import documents, images
 from app.resolvers.applicants import Person
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 async def _offices(ids: Sequence[int]) -> list[models.Office]:
@@ -122,30 +125,53 @@ async def _unread_message_counts(keys: Sequence[tuple[int, MessageSender]]) -> l
     return [counts.get(key, 0) for key in keys]
 
 
-async def _conversation_relations(
-    pairs: Sequence[tuple[int, int]],
-) -> list[list[models.Application | models.SeekerRequest]]:
-    """Per (establishment, seeker): the applications and requests that let them talk, with
-    their postings, oldest first."""
+class RelationRow(TypedDict):
+    """What lets an establishment and a seeker talk, as a thread shows it: an application or a
+    request, with its posting's number and title (a row, not models: a page of threads reads
+    one or more per thread, and a model with its posting's 91 columns each cost more than the
+    query)."""
+
+    application: bool
+    """An application (else a request from the establishment)."""
+    id: int
+    created_at: dt.datetime
+    posting_number: str | None
+    job_title: str
+
+
+async def _conversation_relations(pairs: Sequence[tuple[int, int]]) -> list[list[RelationRow]]:
+    """Per (establishment, seeker): the applications and requests that let them talk, oldest
+    first; a request before the application that answers it, even in one instant."""
     establishment_ids = list({establishment_id for establishment_id, _ in pairs})
     seeker_ids = list({seeker_id for _, seeker_id in pairs})
-    found: dict[tuple[int, int], list[models.Application | models.SeekerRequest]] = {
-        pair: [] for pair in pairs
-    }
+    found: dict[tuple[int, int], list[RelationRow]] = {pair: [] for pair in pairs}
     for model in (models.Application, models.SeekerRequest):
         rows = await model.filter(
             posting__establishment_id__in=establishment_ids, seeker_id__in=seeker_ids
-        ).select_related("posting")
+        ).values(
+            "id",
+            "created_at",
+            "seeker_id",
+            establishment_id="posting__establishment_id",
+            posting_number="posting__posting_number",
+            job_title="posting__job_title",
+        )
+        application = model is models.Application
         for row in rows:
-            pair = (row.posting.establishment_id, row.seeker_id)
-            if pair in found:
-                found[pair].append(row)
-    return [sorted(found[pair], key=_relation_order) for pair in pairs]
-
-
-def _relation_order(row: models.Application | models.SeekerRequest) -> tuple[Any, ...]:
-    """Oldest first; a request before the application that answers it, even in one instant."""
-    return (row.created_at, isinstance(row, models.Application), row.id)
+            if (pair := (row["establishment_id"], row["seeker_id"])) in found:
+                found[pair].append(
+                    RelationRow(
+                        application=application,
+                        id=row["id"],
+                        created_at=row["created_at"],
+                        posting_number=row["posting_number"],
+                        job_title=row["job_title"],
+                    )
+                )
+    return [
+        sorted(found[pair], key=lambda r: (r["created_at"], r["application"], r["id"]))
+        for pair in pairs
+    ]
 
 
 # --- Seekers and applications ---------------------------------------------------------------
@@ -261,61 +287,68 @@ async def _approved_images(
     return [found[i] for i in establishment_ids]
 
 
-@dataclass
+class _Loader(Generic[K, V]):
+    """A dataloader of `Loaders`, built on its first use in a request: most requests use a few
+    of them, and an idle WebSocket none (all of them built up front were about 8 KB for each
+    open dashboard). Once built it is an attribute of the instance, read without this."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        self._load_fn = load_fn
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _Loader[K, V]: ...
+    @overload
+    def __get__(self, instance: Loaders, owner: type) -> DataLoader[K, V]: ...
+    def __get__(self, instance: Loaders | None, owner: type) -> _Loader[K, V] | DataLoader[K, V]:
+        if instance is None:
+            return self
+        loader = DataLoader(load_fn=self._load_fn)
+        instance.__dict__[self._name] = loader
+        return loader
+
+
 class Loaders:
-    office_by_id: DataLoader[int, models.Office] = field(
-        default_factory=lambda: DataLoader(load_fn=_offices)
+    """The dataloaders of one request (or of one WebSocket, emptied before each delivery),
+    each built when first used."""
+
+    office_by_id = _Loader[int, models.Office](_offices)
+    user_by_id = _Loader[int, models.User | None](_users)
+    establishment_by_id = _Loader[int, models.Establishment](_establishments)
+    posting_events_by_posting_id = _Loader[int, list[PostingHistoryRow]](_posting_events)
+    posting_by_id = _Loader[int, models.Posting](_postings)
+    message_thread_by_id = _Loader[int, models.MessageThread](_message_threads)
+    last_message_by_thread_id = _Loader[int, models.Message | None](_last_messages)
+    unread_count_by_thread_and_sender = _Loader[tuple[int, MessageSender], int](
+        _unread_message_counts
     )
-    user_by_id: DataLoader[int, models.User | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_users)
+    conversation_relations_by_pair = _Loader[tuple[int, int], list[RelationRow]](
+        _conversation_relations
     )
-    establishment_by_id: DataLoader[int, models.Establishment] = field(
-        default_factory=lambda: DataLoader(load_fn=_establishments)
+    seeker_profile_by_user_id = _Loader[int, models.SeekerProfile | None](_seeker_profiles)
+    application_events_by_application_id = _Loader[int, list[ApplicationHistoryRow]](
+        _application_events
     )
-    posting_events_by_posting_id: DataLoader[int, list[PostingHistoryRow]] = field(
-        default_factory=lambda: DataLoader(load_fn=_posting_events)
-    )
-    posting_by_id: DataLoader[int, models.Posting] = field(
-        default_factory=lambda: DataLoader(load_fn=_postings)
-    )
-    message_thread_by_id: DataLoader[int, models.MessageThread] = field(
-        default_factory=lambda: DataLoader(load_fn=_message_threads)
-    )
-    last_message_by_thread_id: DataLoader[int, models.Message | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_last_messages)
-    )
-    unread_count_by_thread_and_sender: DataLoader[tuple[int, MessageSender], int] = field(
-        default_factory=lambda: DataLoader(load_fn=_unread_message_counts)
-    )
-    conversation_relations_by_pair: DataLoader[
-        tuple[int, int], list[models.Application | models.SeekerRequest]
-    ] = field(default_factory=lambda: DataLoader(load_fn=_conversation_relations))
-    seeker_profile_by_user_id: DataLoader[int, models.SeekerProfile | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_seeker_profiles)
-    )
-    application_events_by_application_id: DataLoader[int, list[ApplicationHistoryRow]] = field(
-        default_factory=lambda: DataLoader(load_fn=_application_events)
-    )
-    notes_by_application_id: DataLoader[int, list[models.ApplicationNote]] = field(
-        default_factory=lambda: DataLoader(load_fn=_application_notes)
-    )
-    interviews_by_application_id: DataLoader[int, list[models.Interview]] = field(
-        default_factory=lambda: DataLoader(load_fn=_interviews)
-    )
-    pending_establishment_change_by_establishment_id: DataLoader[
+    notes_by_application_id = _Loader[int, list[models.ApplicationNote]](_application_notes)
+    interviews_by_application_id = _Loader[int, list[models.Interview]](_interviews)
+    pending_establishment_change_by_establishment_id = _Loader[
         int, models.EstablishmentChange | None
-    ] = field(default_factory=lambda: DataLoader(load_fn=_pending_establishment_changes))
-    registration_count_by_office_event_id: DataLoader[int, int] = field(
-        default_factory=lambda: DataLoader(load_fn=_office_event_registration_counts)
+    ](_pending_establishment_changes)
+    registration_count_by_office_event_id = _Loader[int, int](_office_event_registration_counts)
+    registered_by_office_event_and_establishment = _Loader[tuple[int, int], bool](
+        _office_event_registered
     )
-    registered_by_office_event_and_establishment: DataLoader[tuple[int, int], bool] = field(
-        default_factory=lambda: DataLoader(load_fn=_office_event_registered)
+    approved_images_by_establishment_id = _Loader[int, list[models.EstablishmentImage]](
+        _approved_images
     )
-    approved_images_by_establishment_id: DataLoader[int, list[models.EstablishmentImage]] = field(
-        default_factory=lambda: DataLoader(load_fn=_approved_images)
-    )
-    documents_by_application_id: DataLoader[int, list[models.ApplicationDocument]] = field(
-        default_factory=lambda: DataLoader(load_fn=_documents)
-    )
-    person_by_application_id: DataLoader[int, Person | None] = field(init=False)
-    """Set by the context: it depends on the viewer, and records each read."""
+    documents_by_application_id = _Loader[int, list[models.ApplicationDocument]](_documents)
+
+    read_persons: Callable[[list[int]], Awaitable[list[Person | None]]]
+    """Set by the context: who applied depends on who asks, and each read is recorded."""
+
+    @cached_property
+    def person_by_application_id(self) -> DataLoader[int, Person | None]:
+        return DataLoader(load_fn=self.read_persons)

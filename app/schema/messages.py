@@ -16,6 +16,7 @@ from app.models import messages as enums
 from app.resolvers import messages
 from app.schema import describe
 from app.schema.context import Info
+from app.schema.dataloaders import RelationRow
 from app.schema.errors import UserError, user_errors
 from app.schema.nodes import decode_id, visible_to_viewer
 from app.schema.paging import (
@@ -72,19 +73,27 @@ class MessageRelation:
     )
 
     @classmethod
-    def from_model(cls, row: models.Application | models.SeekerRequest) -> Self:
+    def from_row(cls, row: RelationRow) -> Self:
         kind = (
-            MessageRelationKind.APPLICATION
-            if isinstance(row, models.Application)
-            else MessageRelationKind.REQUEST
+            MessageRelationKind.APPLICATION if row["application"] else MessageRelationKind.REQUEST
         )
         return cls(
-            id=strawberry.ID(relay.to_base64("MessageRelation", f"{kind.value}:{row.id}")),
+            id=strawberry.ID(relay.to_base64("MessageRelation", f"{kind.value}:{row['id']}")),
             kind=kind,
-            posting_number=row.posting.posting_number,
-            job_title=row.posting.job_title,
-            created_at=row.created_at,
+            posting_number=row["posting_number"],
+            job_title=row["job_title"],
+            created_at=row["created_at"],
         )
+
+
+_RELATIONS = "The seeker's applications to the establishment and its requests to them."
+
+
+async def _relations(info: Info, pair: tuple[int, int]) -> list[MessageRelation]:
+    """Read only when selected: a dashboard shows the other side's name, not what lets them
+    talk."""
+    rows = await info.context.loaders.conversation_relations_by_pair.load(pair)
+    return [MessageRelation.from_row(row) for row in rows]
 
 
 @strawberry.type(
@@ -102,9 +111,12 @@ class MessageSeeker:
     label: str = strawberry.field(
         description="求職者 and a code that stays the same for this establishment."
     )
-    relations: list[MessageRelation] = strawberry.field(
-        description="The seeker's applications to the establishment and its requests to them."
-    )
+    pair: strawberry.Private[tuple[int, int]]
+    """(establishment, seeker) of the thread."""
+
+    @strawberry.field(description=_RELATIONS)
+    async def relations(self, info: Info) -> list[MessageRelation]:
+        return await _relations(info, self.pair)
 
 
 @strawberry.type(description="相手の事業所 (the establishment) as a seeker sees it in messages.")
@@ -116,9 +128,12 @@ class MessageEstablishment:
         )
     )
     name: str = strawberry.field(description="事業所名 (establishment name).")
-    relations: list[MessageRelation] = strawberry.field(
-        description="The seeker's applications to the establishment and its requests to them."
-    )
+    pair: strawberry.Private[tuple[int, int]]
+    """(establishment, seeker) of the thread."""
+
+    @strawberry.field(description=_RELATIONS)
+    async def relations(self, info: Info) -> list[MessageRelation]:
+        return await _relations(info, self.pair)
 
 
 MessageCounterpart = Annotated[
@@ -213,19 +228,16 @@ class MessageThread(relay.Node):
     async def counterpart(self, info: Info) -> MessageCounterpart:
         ctx = info.context
         me = messages.party(ctx.viewer)
-        rows = await ctx.loaders.conversation_relations_by_pair.load(
-            (self.establishment_id, self.seeker_id)
-        )
-        relations = [MessageRelation.from_model(row) for row in rows]
+        pair = (self.establishment_id, self.seeker_id)
         if me.side is enums.MessageSender.EMPLOYER:
             label = messages.seeker_label(ctx.rt, self.establishment_id, self.seeker_id)
             seeker_id = strawberry.ID(relay.to_base64("MessageSeeker", self.id))
-            return MessageSeeker(id=seeker_id, label=label, relations=relations)
+            return MessageSeeker(id=seeker_id, label=label, pair=pair)
         establishment = await ctx.loaders.establishment_by_id.load(self.establishment_id)
         return MessageEstablishment(
             id=strawberry.ID(relay.to_base64("MessageEstablishment", self.id)),
             name=establishment.name,
-            relations=relations,
+            pair=pair,
         )
 
     resolve_nodes = visible_to_viewer(messages.visible_threads)
