@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from asyncpg.exceptions import PostgresError
+from strawberry import relay
 from tortoise.exceptions import BaseORMException
 
 from app.clock import TOKYO
@@ -427,6 +428,35 @@ async def test_staff_read_the_record_of_their_office(
     assert flows.top_level_codes(response) == ["UNAUTHENTICATED"]
     response = await staff.post(LOG, {"first": 101})
     assert flows.top_level_codes(response) == ["BAD_USER_INPUT"]
+
+
+READ = """query ($ids: [ID!]!) { nodes(ids: $ids) { ... on PersonalDataAccess { id kind
+  applicationId } } }"""
+
+
+async def test_a_read_past_the_32_bit_ids_is_still_a_node(
+    server: Server, staff: GraphQLClient, employer: GraphQLClient, seeker: Seeker
+) -> None:
+    """The record's ids are `bigint`: its global IDs are read up to 2**63 - 1, as its cursors."""
+    posting = await flows.active_posting(employer, staff)
+    (application,) = await sf.seed_applicants(server, posting["id"], ["APPLIED"])
+    await _person(staff, application)
+    row = await PersonalDataAccess.all().order_by("-id").first()
+    assert row is not None
+    fields = ("at", "reader_id", "office_id", "establishment_id", "application_id", "kind")
+    far = await PersonalDataAccess.create(
+        id=2**31 + 7, **{name: getattr(row, name) for name in fields}
+    )
+    ids = [relay.to_base64("PersonalDataAccess", n) for n in (row.id, far.id, 2**63 - 1, 2**63)]
+    data = await staff.execute(READ, {"ids": ids})
+    assert data["nodes"] == [
+        {"id": ids[0], "kind": "CONTACT", "applicationId": application},
+        {"id": ids[1], "kind": "CONTACT", "applicationId": application},
+        None,
+        None,
+    ]
+    data = await staff.execute(LOG, {"first": 1})
+    assert data["personalDataAccessLog"]["edges"][0]["node"]["id"] == ids[1]
 
 
 # --- The seeker's profile: kana, birth date, address; the age ---------------------------------

@@ -738,7 +738,7 @@ class PersonalDataAccess(relay.Node):
             document_pk=row.document_id,
         )
 
-    resolve_nodes = visible_to_viewer(applicants.visible_reads)
+    resolve_nodes = visible_to_viewer(applicants.visible_reads, MAX_BIGINT_ID)
 
 
 @strawberry.type(

@@ -2,7 +2,8 @@
 the `resolve_nodes` of the Nodes the viewer may see.
 
 A row id is written in ASCII digits and lies within its column's range: `integer` (32 bits
-on PostgreSQL) for every primary key but the event and audit streams' `bigint`. Anything else
+on PostgreSQL) for every primary key but the `bigint` of the event and audit streams, of the
+record of personal-data reads and of the mail outbox. Anything else
 (`²`, `٣`, `-1`, `0`, a number past the column) names no row: the database never sees it.
 """
 
@@ -20,7 +21,8 @@ from app.viewer import Viewer
 MAX_INT_ID = 2**31 - 1
 """The largest `integer` of PostgreSQL: the range of the primary keys (Tortoise `IntField`)."""
 MAX_BIGINT_ID = 2**63 - 1
-"""The largest `bigint`: the range of `Event` and `AuditEvent` ids (`BigIntField`)."""
+"""The largest `bigint`: the range of the `BigIntField` ids (`Event`, `AuditEvent`,
+`PersonalDataAccess`, `OutgoingMail`)."""
 
 M = TypeVar("M")
 M_contra = TypeVar("M_contra", contravariant=True)
