@@ -76,6 +76,33 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
 _STARTED = b"Application startup complete."
 
 
+def server_pids(marker: str) -> list[int]:
+    """Our child processes whose command line holds `marker` (the servers `uvicorn` started:
+    one, or two beside each other)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and marker.encode() in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user and system, every thread) the processes `pids` have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15
+    return total / _TICKS
+
+
 @contextmanager
 def uvicorn(kind: str, env: dict[str, str], workers: int = 1) -> Iterator[str]:
     """`uvicorn bench.serve:<kind> --factory --workers <workers>`, as the Procfile runs the

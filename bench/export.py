@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ from app.resolvers.exports import PAGE_ROWS
 from app.runtime import Runtime
 from app.settings import Settings
 from bench import data
-from bench.__main__ import ROOT, VAR, machine, service_env, uvicorn
+from bench.__main__ import ROOT, VAR, machine, server_pids, service_env, uvicorn
 
 DATABASE = VAR / "export.sqlite3"
 SUMMARY = VAR / "export.json"
@@ -84,15 +83,10 @@ def session_token(url: str) -> tuple[str, str]:
 
 def server_pid(marker: str) -> int:
     """The process of ours whose command line holds `marker` (uvicorn, started by `uvicorn`)."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, ValueError, IndexError):
-            continue
-        if parent == os.getpid() and marker.encode() in command:
-            return int(stat.parent.name)
-    raise RuntimeError(f"no child process runs {marker}")
+    pids = server_pids(marker)
+    if not pids:
+        raise RuntimeError(f"no child process runs {marker}")
+    return pids[0]
 
 
 def memory(pid: int) -> dict[str, int]:

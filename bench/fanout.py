@@ -24,6 +24,12 @@ client read the frame (`trigger`), and from the event's own time on the server (
 stamps with `time.time()`, the wall clock they share with the server; `perf_counter` is
 CLOCK_MONOTONIC, system-wide on Linux and as comparable between processes, but the server's
 times are wall-clock.
+
+What an event costs the server: its processes' CPU time (`/proc/<pid>/stat`, every thread)
+is read for `--idle-seconds` with every dashboard open and no event (`idle_server_cpu_cores`:
+the sockets by themselves), then from each rate's first event until its frames are in;
+`server_cpu_ms_per_event` is the latter less the idle cost of the same span, per event
+(the mutation over HTTP and its deliveries).
 """
 
 from __future__ import annotations
@@ -100,6 +106,9 @@ class Options:
     """The share of events that are status changes; the others are messages."""
     settle_seconds: float = 3.0
     """After the last socket subscribed: graphql-transport-ws acknowledges no subscribe."""
+    idle_seconds: float = 5.0
+    """Then the server's CPU is read this long with every dashboard open and no event: what
+    the open sockets cost by themselves, taken off each rate's CPU per event."""
     drain_seconds: float = 20.0
     """At most this long after a rate for its frames to arrive; what is still out is missed."""
     compression: bool = True
@@ -424,13 +433,19 @@ class Driver:
 
 def measure(server_urls: list[str], url: str, plan: Plan, options: Options) -> dict[str, Any]:
     """The dashboards spread evenly over `server_urls`, every rate in turn; the mutations too."""
+    from bench.__main__ import server_pids  # bench.__main__ imports this module
+
     after = in_database(url, newest_cursor)
-    return asyncio.run(_measure(server_urls, after, plan, options))
+    servers = server_pids("bench.serve:real")
+    assert len(servers) == len(server_urls), f"server processes {servers} for {server_urls}"
+    return asyncio.run(_measure(server_urls, servers, after, plan, options))
 
 
 async def _measure(
-    server_urls: list[str], after: str, plan: Plan, options: Options
+    server_urls: list[str], servers: list[int], after: str, plan: Plan, options: Options
 ) -> dict[str, Any]:
+    from bench.__main__ import cpu_seconds  # bench.__main__ imports this module
+
     loadavg = [_loadavg()]
     dashboards = plan.dashboards()
     indexed = [
@@ -449,19 +464,27 @@ async def _measure(
     driver = Driver(plan, http, options, random.Random(options.seed))  # noqa: S311 - not secrets
     drains: dict[float, float] = {}
     saturated: dict[float, float] = {}
+    cpu: dict[float, tuple[float, float]] = {}
+    """Per rate, the servers' CPU seconds from its first event until its frames were in, and
+    the wall-clock seconds of the same."""
     try:
         await asyncio.sleep(options.settle_seconds)
+        idle_cpu, idle_wall = cpu_seconds(servers), time.monotonic()
+        await asyncio.sleep(options.idle_seconds)
+        idle_cores = (cpu_seconds(servers) - idle_cpu) / (time.monotonic() - idle_wall)
         baseline = await clients.frames()
         await driver.run(*WARM_UP, tag=WARMING_UP)
         await _drain(clients, baseline + _expected(driver.sent, listening), options.drain_seconds)
         for rate in options.rates:
             if saturated:
                 break
+            started_cpu, started = cpu_seconds(servers), time.monotonic()
             stopped = await driver.run(rate, options.seconds)
             if stopped is not None:
                 saturated[rate] = stopped
             expected = baseline + _expected(driver.sent, listening)
             drains[rate] = await _drain(clients, expected, options.drain_seconds)
+            cpu[rate] = (cpu_seconds(servers) - started_cpu, time.monotonic() - started)
             loadavg.append(_loadavg())
         read = await clients.stop()
     finally:
@@ -471,6 +494,12 @@ async def _measure(
     for step in found["rates"]:
         step["drain_seconds"] = drains[step["rate"]]
         step["saturated_after_seconds"] = saturated.get(step["rate"])
+        used, wall = cpu[step["rate"]]
+        step["server_cpu_cores"] = round(used / wall, 3)
+        # Net of what the open sockets cost without events meanwhile.
+        events = step["events"] - step["failed_mutations"]
+        net = (used - idle_cores * wall) / events * 1000 if events else None
+        step["server_cpu_ms_per_event"] = None if net is None else round(net, 2)
     found["skipped_rates"] = [r for r in options.rates if r not in drains]
     found |= {
         "servers": len(server_urls),
@@ -478,6 +507,7 @@ async def _measure(
         "establishments": len(plan.establishments),
         "client_processes": len(clients.processes),
         "open": {"ready": opened["ready"], "failed": len(failed), "seconds": opened["seconds"]},
+        "idle_server_cpu_cores": round(idle_cores, 3),
         "closed_by_server": read["closed"],
         "errors": read["errors"][:10] + [s.error for s in driver.sent if s.error][:10],
         "loadavg": loadavg,
@@ -614,7 +644,8 @@ def print_setup(name: str, found: dict[str, Any]) -> None:
     print(
         f"  fan-out, {name}: {found['dashboards']} dashboards of {found['establishments']} "
         f"establishments in {found['client_processes']} client processes, open in "
-        f"{opened['seconds']} s ({opened['failed']} failed); load {found['loadavg']}"
+        f"{opened['seconds']} s ({opened['failed']} failed); load {found['loadavg']}; "
+        f"server CPU {found['idle_server_cpu_cores']} cores with no event"
     )
     for step in found["rates"]:
         print(
@@ -622,7 +653,9 @@ def print_setup(name: str, found: dict[str, Any]) -> None:
             f"p99 {step['p99_ms']:7.1f} ms  max {step['max_ms']:7.1f} ms  "
             f"(server p50 {step['server_p50_ms']:.1f}, p99 {step['server_p99_ms']:.1f})  "
             f"{step['received']}/{step['expected']} received, {step['missed']} missed; "
-            f"mutation p50 {step['mutation_p50_ms']:.1f} ms, {step['answered_per_second']} ans/s"
+            f"mutation p50 {step['mutation_p50_ms']:.1f} ms, {step['answered_per_second']} ans/s; "
+            f"server CPU {step['server_cpu_cores']} cores, "
+            f"{step['server_cpu_ms_per_event']} ms per event beyond idle"
             + (f", {step['failed_mutations']} failed" if step["failed_mutations"] else "")
             + (
                 f"; SATURATED after {step['saturated_after_seconds']} s"
@@ -654,6 +687,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sockets-per-client", type=int, default=defaults.sockets_per_client)
     parser.add_argument("--status-share", type=float, default=defaults.status_share)
     parser.add_argument("--settle-seconds", type=float, default=defaults.settle_seconds)
+    parser.add_argument("--idle-seconds", type=float, default=defaults.idle_seconds)
     parser.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
     parser.add_argument("--setups", default=",".join(SETUPS))
     args = parser.parse_args(argv)
@@ -665,6 +699,7 @@ def main(argv: list[str] | None = None) -> int:
         sockets_per_client=args.sockets_per_client,
         status_share=args.status_share,
         settle_seconds=args.settle_seconds,
+        idle_seconds=args.idle_seconds,
         compression=not args.no_compression,
     )
     url = database_url(args.preset, args.database_url)
