@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import logging
 import os
@@ -50,6 +51,11 @@ class Outbox:
     def wake(self) -> None:
         self._woken.set()
 
+    @property
+    def woken(self) -> bool:
+        """Woken, and the worker has not yet begun its round."""
+        return self._woken.is_set()
+
     async def wait(self, seconds: float) -> None:
         """Until woken, or `seconds` at the most."""
         with contextlib.suppress(TimeoutError):
@@ -57,13 +63,26 @@ class Outbox:
         self._woken.clear()
 
 
+_mailed: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "outbox_mailed", default=None
+)
+"""Inside a `transaction`: whether it has put mail in the outbox so far."""
+
+
 @contextlib.asynccontextmanager
 async def transaction(rt: Runtime) -> AsyncIterator[None]:
-    """`in_transaction()` for a change that mails: the worker is woken once it commits, so
-    the mail leaves at once instead of at the worker's next round."""
-    async with in_transaction():
-        yield
-    rt.outbox.wake()
+    """`in_transaction()` for a change that may mail: once it commits with mail, the worker
+    is woken, so the mail leaves at once instead of at the worker's next round. A change that
+    stored none wakes nobody (the worker would only look for due mail in vain)."""
+    mailed = [False]
+    token = _mailed.set(mailed)
+    try:
+        async with in_transaction():
+            yield
+    finally:
+        _mailed.reset(token)
+    if mailed[0]:
+        rt.outbox.wake()
 
 
 async def enqueue(rt: Runtime, to: str, subject: str, body: str) -> None:
@@ -72,6 +91,9 @@ async def enqueue(rt: Runtime, to: str, subject: str, body: str) -> None:
     await OutgoingMail.create(
         to=to, subject=subject, body=body, created_at=now, next_attempt_at=now
     )
+    mailed = _mailed.get()
+    if mailed is not None:
+        mailed[0] = True
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

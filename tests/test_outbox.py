@@ -106,6 +106,18 @@ async def test_a_change_that_mails_wakes_the_worker_and_the_mail_leaves_once(
     assert await outbox.deliver_due(server.rt) == 0
 
 
+async def test_a_change_without_mail_wakes_no_worker(server: Server) -> None:
+    async with outbox.transaction(server.rt):
+        pass
+    assert not server.rt.outbox.woken, "nothing to send: the worker is left asleep"
+
+    async with outbox.transaction(server.rt):
+        await outbox.enqueue(server.rt, "after-commit@outbox.example.jp", "お知らせ", "本文です")
+        assert not server.rt.outbox.woken, "not before the commit"
+    [message] = await server.mails_to("after-commit@outbox.example.jp")
+    assert mail_body(message) == "本文です\n"
+
+
 async def test_a_change_rolled_back_mails_nothing(server: Server) -> None:
     async def failing_change() -> None:
         async with outbox.transaction(server.rt):
