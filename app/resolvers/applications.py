@@ -476,6 +476,19 @@ async def update_status(
     return await _move(rt, user, application, status, reason)
 
 
+_MOVE_POSTING_FIELDS = (
+    "id",
+    "establishment_id",
+    "status",
+    "category",
+    "graduate_class_of",
+    "invalidated_at",
+    "number_to_hire",
+)
+"""What a move reads of the posting (of its 91 columns): whether its selection is open and
+its results unlocked, whose event it is, and its number to hire."""
+
+
 async def _move(
     rt: Runtime, user: User, application: Application, status: ApplicationStatus, reason: str
 ) -> StatusChange:
@@ -497,7 +510,11 @@ async def _move(
     reached = False
     async with in_transaction():
         # Hires of one posting queue here, so the count that reaches the number is exact.
-        posting = await Posting.select_for_update().get(id=application.posting_id)
+        posting = (
+            await Posting.select_for_update()
+            .only(*_MOVE_POSTING_FIELDS)
+            .get(id=application.posting_id)
+        )
         if status not in (S.APPLIED, S.WITHDRAWN):
             _check_selection_open(rt, posting)
         if (current in RESULTS or status in RESULTS) and is_result_locked(
@@ -510,6 +527,7 @@ async def _move(
         if not moved:
             raise _illegal(current, status)
         application.status = status
+        application.updated_at = now
         event = await _record(
             application, posting, actor_id=user.id, from_status=current, reason=text, now=now
         )
@@ -517,9 +535,7 @@ async def _move(
             hired = await Application.filter(posting_id=posting.id, status=S.HIRED).count()
             reached = hired >= posting.number_to_hire
     await events.publish(rt, event)
-    return StatusChange(
-        application=await Application.get(id=application.id), number_to_hire_reached=reached
-    )
+    return StatusChange(application=application, number_to_hire_reached=reached)
 
 
 @dataclass(frozen=True)

@@ -178,13 +178,14 @@ def _not_found(field: str) -> Exception:
     return user_error(ErrorCode.NOT_FOUND, "指定された送信先が見つかりません。", field)
 
 
-async def _pair(me: Party, target: Target) -> tuple[int, int]:
-    """The establishment and the seeker `target` names, if the viewer is one of them."""
+async def _pair(me: Party, target: Target) -> tuple[int, int, MessageThread | None]:
+    """The establishment and the seeker `target` names, if the viewer is one of them; and
+    their thread when `target` is one."""
     if target.thread_id:
         thread = await me.threads().get_or_none(id=target.thread_id)
         if thread is None:
             raise _not_found("thread_id")
-        return thread.establishment_id, thread.seeker_id
+        return thread.establishment_id, thread.seeker_id, thread
     # An application or a request: its seeker, or an employer of the posting's establishment.
     mine = (
         Q(posting__establishment_id=me.user.establishment_id)
@@ -208,7 +209,7 @@ async def _pair(me: Party, target: Target) -> tuple[int, int]:
         raise _not_found(field)
     if found.seeker_id is None:
         raise walk_in_unreachable(field)
-    return found.posting.establishment_id, found.seeker_id
+    return found.posting.establishment_id, found.seeker_id, None
 
 
 def walk_in_unreachable(field: str) -> Exception:
@@ -244,7 +245,7 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
     form.check(lambda: _check_target(target))
     text = form.check(lambda: checked_body(body))
     form.done()
-    establishment_id, seeker_id = await _pair(me, target)
+    establishment_id, seeker_id, thread = await _pair(me, target)
     if not await has_relation(establishment_id, seeker_id):
         raise user_error(
             ErrorCode.NO_RELATION,
@@ -260,6 +261,7 @@ async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -
             sender_user_id=me.user.id,
             body=text,
             now=now,
+            thread=thread,
         )
     await events.publish(rt, event)
     return message
@@ -274,11 +276,14 @@ async def write(
     sender_user_id: int,
     body: str,
     now: dt.datetime,
+    thread: MessageThread | None = None,
 ) -> tuple[Message, Event]:
-    """Store a message in the pair's thread with its event (and, from a seeker, the
-    establishment's notice mail). Call inside `outbox.transaction`; publish the event after
-    the commit. The body must be checked already (`checked_body`)."""
-    thread = await open_thread(establishment_id, seeker_id, now)
+    """Store a message in the pair's thread (`thread`, when the caller has read it already)
+    with its event (and, from a seeker, the establishment's notice mail). Call inside
+    `outbox.transaction`; publish the event after the commit. The body must be checked
+    already (`checked_body`)."""
+    if thread is None:
+        thread = await open_thread(establishment_id, seeker_id, now)
     message = await Message.create(
         thread_id=thread.id,
         establishment_id=establishment_id,
