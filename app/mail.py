@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import mailbox
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
@@ -24,14 +26,23 @@ class Mailer(Protocol):
     async def send(self, to: str, subject: str, body: str) -> None: ...
 
 
-def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+def compose(sender: str, to: str, subject: str, body: str) -> Message:
+    """A plain-text mail in UTF-8, its subject encoded (RFC 2047).
+
+    Built with the `compat32` classes: `EmailMessage` parses every header it is given again
+    through its header registry, about 1 ms of the 1.2 ms a mail took to compose and write
+    out; these take 0.16 ms. They do not check the headers, so this does: no line break in
+    any (a header injected into the mail)."""
+    for name, value in (("From", sender), ("To", to), ("Subject", subject)):
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"a line break in the {name} header of a mail")
+    # As `EmailMessage.set_content` did: a text part ends with a line break.
+    message = MIMEText(body if body.endswith("\n") else body + "\n", "plain", "utf-8")
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject").encode()
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    message.set_content(body)
     return message
 
 
@@ -57,7 +68,7 @@ class MaildirMailer:
             body,
         )
 
-    def _store(self, message: EmailMessage) -> str:
+    def _store(self, message: Message) -> str:
         # Maildir(create=True) makes only the last directory: make its parents (./var) too.
         self.directory.parent.mkdir(parents=True, exist_ok=True)
         box = mailbox.Maildir(self.directory, create=True)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from app.mail import MailDeliveryError, MaildirMailer, SmtpMailer, mailer_from_url
+from app.mail import MailDeliveryError, MaildirMailer, SmtpMailer, compose, mailer_from_url
 from app.terms import TermsKind, current_version
 from tests import flows
 from tests.conftest import GraphQLClient
@@ -192,6 +192,18 @@ async def test_maildir_mailer_writes_a_readable_message(tmp_path: Path) -> None:
         assert len(box) == 1
     finally:
         box.close()
+
+
+@pytest.mark.parametrize(
+    ("to", "subject"),
+    [
+        ("hr@example.jp\nBcc: all@example.jp", SUBJECT),
+        ("hr@example.jp", "お知らせ\r\nBcc: all@example.jp"),
+    ],
+)
+def test_a_header_with_a_line_break_is_refused(to: str, subject: str) -> None:
+    with pytest.raises(ValueError, match="line break"):
+        compose(SENDER, to, subject, BODY)
 
 
 async def test_maildir_that_cannot_be_written_is_a_delivery_error(tmp_path: Path) -> None:

@@ -21,9 +21,11 @@ APPLICATION_SUBJECT = "求人者マイページ 応募のお知らせ"
 
 async def recipients(establishment_id: int) -> list[str]:
     """The notification address, else the addresses of the establishment's active logins."""
-    establishment = await Establishment.get(id=establishment_id)
-    if establishment.notification_email:
-        return [establishment.notification_email]
+    notification_email = await Establishment.get(id=establishment_id).values_list(
+        "notification_email", flat=True
+    )
+    if notification_email:
+        return [str(notification_email)]
     logins = User.filter(establishment_id=establishment_id, portal=Portal.EMPLOYER, is_active=True)
     return [str(email) for email in await logins.order_by("id").values_list("email", flat=True)]
 
