@@ -11,6 +11,7 @@ never undoes or fails the change.
 from __future__ import annotations
 
 from app import outbox
+from app.db import Prepared
 from app.models import Establishment, Message, MessageThread, Portal, Posting, User
 from app.models.messages import MessageSender
 from app.runtime import Runtime
@@ -35,12 +36,18 @@ async def _enqueue(rt: Runtime, establishment_id: int, subject: str, body: str) 
         await outbox.enqueue(rt, address, subject, body)
 
 
+_UNREAD_FROM_SEEKER: Prepared[int] = Prepared(
+    lambda thread_id: Message.filter(
+        thread_id=thread_id, sender=MessageSender.SEEKER, read_at__isnull=True
+    ).count()
+)
+"""Counted after every message of a seeker: by SQL built once."""
+
+
 async def message_received(rt: Runtime, thread: MessageThread) -> None:
     """A seeker wrote: mail only when it is the thread's one unread message, so a seeker who
     writes five times before anyone reads causes one mail, not five."""
-    unread = await Message.filter(
-        thread_id=thread.id, sender=MessageSender.SEEKER, read_at__isnull=True
-    ).count()
+    unread = await _UNREAD_FROM_SEEKER(thread.id)
     if unread != 1:
         return
     body = (

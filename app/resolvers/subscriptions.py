@@ -24,6 +24,7 @@ from tortoise.functions import Min
 from tortoise.queryset import QuerySet
 
 from app.broker import Key, Notice
+from app.db import Prepared
 from app.errors import Forbidden, NotAuthenticated
 from app.models import (
     Application,
@@ -90,14 +91,40 @@ class Audience:
             return Key(kind, "establishment", self.establishment_id)
         return Key(kind, "seeker", self.seeker_id)
 
+    @property
+    def _column(self) -> tuple[str, int]:
+        """The column of `Event` that names this audience, and its value."""
+        if self.office_id is not None:
+            return "office_id", self.office_id
+        if self.establishment_id is not None:
+            return "establishment_id", self.establishment_id
+        assert self.seeker_id is not None
+        return "seeker_id", self.seeker_id
+
     def events(self, kind: EventKind | None = None) -> QuerySet[Event]:
         """The stored events of this audience, of one kind or of every kind."""
         query = Event.filter(kind=kind) if kind is not None else Event.all()
-        if self.office_id is not None:
-            return query.filter(office_id=self.office_id)
-        if self.establishment_id is not None:
-            return query.filter(establishment_id=self.establishment_id)
-        return query.filter(seeker_id=self.seeker_id)
+        column, value = self._column
+        return query.filter(**{column: value})
+
+    async def batch_after(self, kind: EventKind, after: int) -> list[Event]:
+        """Its events of `kind` after the event `after`, in order, at most `BATCH_SIZE`: read
+        once per notice for all the subscriptions of the audience, by SQL built once."""
+        column, value = self._column
+        read = _BATCHES.get((kind, column))
+        if read is None:
+            read = _BATCHES[kind, column] = Prepared(
+                lambda owner_id, after: (
+                    Event.filter(kind=kind, **{column: owner_id}, id__gt=after)
+                    .order_by("id")
+                    .limit(BATCH_SIZE)
+                )
+            )
+        return await read(value, after)
+
+
+_BATCHES: dict[tuple[EventKind, str], Prepared[list[Event]]] = {}
+"""`Audience.batch_after`'s reads, by kind and audience column."""
 
 
 def audience_of(viewer: Viewer) -> Audience:
@@ -334,9 +361,7 @@ async def _events_after(kind: EventKind, asks: Sequence[_Ask]) -> list[tuple[lis
         waiting = sorted(indices, key=lambda i: asks[i].after)
         while waiting:
             after = asks[waiting[0]].after
-            batch = (
-                await audience.events(kind).filter(id__gt=after).order_by("id").limit(BATCH_SIZE)
-            )
+            batch = await audience.batch_after(kind, after)
             full = len(batch) == BATCH_SIZE
             ids = [event.id for event in batch]
             answered = (
@@ -373,9 +398,17 @@ _newest_event_id: Coalescer[None, int] = Coalescer(_newest_event_ids)
 """The newest stored event of any audience: where a subscription without a cursor starts."""
 
 
+_MESSAGES_BY_ID: Prepared[list[Message]] = Prepared(lambda ids: Message.filter(id__in=ids))
+_CHANGES_BY_ID: Prepared[list[ApplicationEvent]] = Prepared(
+    lambda ids: ApplicationEvent.filter(id__in=ids).select_related("application")
+)
+"""The rows the events of a notice name, mostly one: read by SQL built once per count."""
+
+
 async def _messages(events: list[Event]) -> dict[int, MessageDelivery]:
     message_ids = [event.message_id for event in events if event.message_id is not None]
-    messages = {message.id: message for message in await Message.filter(id__in=message_ids)}
+    found = await _MESSAGES_BY_ID(message_ids) if message_ids else []
+    messages = {message.id: message for message in found}
     deliveries = {}
     for event in events:
         message = messages.get(event.message_id) if event.message_id is not None else None
@@ -392,12 +425,9 @@ def _receives_message(audience: Audience, delivery: MessageDelivery) -> bool:
 
 
 async def _status_changes(events: list[Event]) -> dict[int, StatusChangeDelivery]:
-    changes = {
-        change.id: change
-        for change in await ApplicationEvent.filter(
-            id__in=[e.application_event_id for e in events if e.application_event_id]
-        ).select_related("application")
-    }
+    change_ids = [e.application_event_id for e in events if e.application_event_id]
+    found = await _CHANGES_BY_ID(change_ids) if change_ids else []
+    changes = {change.id: change for change in found}
     deliveries = {}
     for event in events:
         change = changes.get(event.application_event_id or 0)
