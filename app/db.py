@@ -123,6 +123,30 @@ class Prepared(Generic[T]):
         return result
 
 
+LONGEST_PREPARED_LIST = 256
+"""`PreparedIn` pads lists up to this long; a longer one is read unprepared (rare: padded, it
+could pass the parameters a statement may hold)."""
+
+
+class PreparedIn(Generic[T]):
+    """A read by a list of ids (a dataloader's `id__in`) whose SQL is built once per power of
+    two of the list's length: the list is padded with its last id (an `IN` ignores repeats),
+    so a few shapes serve every length instead of one shape each. `build` takes the list."""
+
+    def __init__(self, build: Callable[[list[int]], Awaitable[list[T]]]) -> None:
+        self._build = build
+        self._prepared: Prepared[list[T]] = Prepared(build)
+
+    async def __call__(self, ids: Sequence[int]) -> list[T]:
+        wanted = list(ids)
+        if not wanted:
+            return []
+        if len(wanted) > LONGEST_PREPARED_LIST:
+            return await self._build(wanted)
+        size = 1 << (len(wanted) - 1).bit_length()
+        return await self._prepared(wanted + [wanted[-1]] * (size - len(wanted)))
+
+
 @dataclass(frozen=True)
 class _Built:
     query: AwaitableQuery[Any]

@@ -1,6 +1,7 @@
 """`app.db.Prepared`: a read whose SQL is built once answers as the query built each time,
 with each call's own arguments, on the connection of the moment, and refuses a read whose
-argument would not reach its SQL as a parameter."""
+argument would not reach its SQL as a parameter. `PreparedIn`: the same for a list of ids,
+padded to a power of two."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import datetime as dt
 import pytest
 from tortoise.transactions import in_transaction
 
-from app.db import Prepared
+from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn
 from app.models import Office
 from tests.conftest import Server
 
@@ -62,3 +63,19 @@ async def test_an_argument_that_is_no_parameter_is_refused(server: Server) -> No
         await pattern("91")
     with pytest.raises(TypeError, match="ints, strings and lists"):
         await BY_CODE(1.5)  # type: ignore[arg-type]
+
+
+async def test_a_read_by_ids_answers_every_length_from_a_few_shapes(server: Server) -> None:
+    offices = await _offices([f"93{n:03d}" for n in range(LONGEST_PREPARED_LIST + 1)])
+    ids = [office.id for office in offices]
+    by_ids: PreparedIn[Office] = PreparedIn(lambda wanted: Office.filter(id__in=wanted))
+    lengths = [1, 2, 3, 4, 5, 8, 9, 31, 32, 33, LONGEST_PREPARED_LIST, LONGEST_PREPARED_LIST + 1]
+    for length in lengths:
+        wanted = ids[-length:][::-1]  # any order, the last id repeated as padding
+        found = await by_ids(wanted)
+        assert sorted(office.id for office in found) == sorted(wanted), length
+    assert await by_ids([]) == []
+    assert sorted(office.id for office in await by_ids([ids[0], ids[0], ids[1]])) == ids[:2]
+    # 1, 2, 4, 8, 16, 32, 64, 256 (the list one longer was read unprepared).
+    shapes = {length for ((_, length),) in by_ids._prepared._shapes}
+    assert shapes == {1, 2, 4, 8, 16, 32, 64, LONGEST_PREPARED_LIST}

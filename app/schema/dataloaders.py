@@ -12,6 +12,7 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Count, Max
 
 from app import models
+from app.db import PreparedIn
 from app.models.accounts import Portal
 from app.models.applications import ApplicationStatus
 from app.models.establishments import ReviewStatus
@@ -24,24 +25,31 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
+# The reads of the loaders every page and delivery asks, by SQL built once (`PreparedIn`).
+_OFFICES = PreparedIn(lambda ids: models.Office.filter(id__in=ids))
+_USERS = PreparedIn(lambda ids: models.User.filter(id__in=ids))
+_ESTABLISHMENTS = PreparedIn(lambda ids: models.Establishment.filter(id__in=ids))
+_POSTINGS = PreparedIn(lambda ids: models.Posting.filter(id__in=ids))
+_THREADS = PreparedIn(lambda ids: models.MessageThread.filter(id__in=ids))
+
+
 async def _offices(ids: Sequence[int]) -> list[models.Office]:
-    by_id = {office.id: office for office in await models.Office.filter(id__in=list(ids))}
+    by_id = {office.id: office for office in await _OFFICES(ids)}
     return [by_id[i] for i in ids]
 
 
 async def _users(ids: Sequence[int]) -> list[models.User | None]:
-    by_id = {user.id: user for user in await models.User.filter(id__in=list(ids))}
+    by_id = {user.id: user for user in await _USERS(ids)}
     return [by_id.get(i) for i in ids]
 
 
 async def _establishments(ids: Sequence[int]) -> list[models.Establishment]:
-    found = await models.Establishment.filter(id__in=list(ids))
-    by_id = {establishment.id: establishment for establishment in found}
+    by_id = {establishment.id: establishment for establishment in await _ESTABLISHMENTS(ids)}
     return [by_id[i] for i in ids]
 
 
 async def _postings(ids: Sequence[int]) -> list[models.Posting]:
-    by_id = {posting.id: posting for posting in await models.Posting.filter(id__in=list(ids))}
+    by_id = {posting.id: posting for posting in await _POSTINGS(ids)}
     return [by_id[i] for i in ids]
 
 
@@ -94,33 +102,41 @@ async def _posting_events(posting_ids: Sequence[int]) -> list[list[PostingHistor
 
 
 async def _message_threads(ids: Sequence[int]) -> list[models.MessageThread]:
-    by_id = {thread.id: thread for thread in await models.MessageThread.filter(id__in=list(ids))}
+    by_id = {thread.id: thread for thread in await _THREADS(ids)}
     return [by_id[i] for i in ids]
+
+
+_NEWEST_MESSAGES = PreparedIn(
+    lambda thread_ids: models.Message.filter(
+        id__in=Subquery(
+            models.Message.filter(thread_id__in=thread_ids)
+            .annotate(newest_id=Max("id"))
+            .group_by("thread_id")
+            .values("newest_id")
+        )
+    )
+)
 
 
 async def _last_messages(thread_ids: Sequence[int]) -> list[models.Message | None]:
     """The newest message of each thread (ids grow with time), in one statement."""
-    newest = (
-        models.Message.filter(thread_id__in=list(thread_ids))
-        .annotate(newest_id=Max("id"))
-        .group_by("thread_id")
-        .values("newest_id")
-    )
-    found = await models.Message.filter(id__in=Subquery(newest))
-    by_thread = {message.thread_id: message for message in found}
+    by_thread = {message.thread_id: message for message in await _NEWEST_MESSAGES(thread_ids)}
     return [by_thread.get(i) for i in thread_ids]
 
 
-async def _unread_message_counts(keys: Sequence[tuple[int, MessageSender]]) -> list[int]:
-    """Per (thread, sender): how many of that sender's messages the other side has not read."""
-    rows = (
-        await models.Message.filter(
-            thread_id__in=list({thread_id for thread_id, _ in keys}), read_at__isnull=True
-        )
+_UNREAD_COUNTS: PreparedIn[dict[str, Any]] = PreparedIn(
+    lambda thread_ids: (
+        models.Message.filter(thread_id__in=thread_ids, read_at__isnull=True)
         .annotate(unread=Count("id"))
         .group_by("thread_id", "sender")
         .values("thread_id", "sender", "unread")
     )
+)
+
+
+async def _unread_message_counts(keys: Sequence[tuple[int, MessageSender]]) -> list[int]:
+    """Per (thread, sender): how many of that sender's messages the other side has not read."""
+    rows = await _UNREAD_COUNTS(list({thread_id for thread_id, _ in keys}))
     counts = {(row["thread_id"], MessageSender(row["sender"])): row["unread"] for row in rows}
     return [counts.get(key, 0) for key in keys]
 
