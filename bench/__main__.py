@@ -76,6 +76,22 @@ def service_env(database_url: str, **extra: str) -> dict[str, str]:
 _STARTED = b"Application startup complete."
 
 
+def in_tree(root: Path, script: str, *arguments: str) -> dict[str, Any]:
+    """`script` (a file of `bench/`) run with `root`'s checkout first on the path, so that it
+    measures that tree's `app` (and its `bench` modules and data); the JSON object its last
+    line prints. How `--against TREE` compares a round there with a round here."""
+    out = subprocess.run(  # noqa: S603 - our own interpreter and file
+        [sys.executable, script, *arguments],
+        env=dict(os.environ, PYTHONPATH=str(root)),
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return answer
+
+
 def server_pids(marker: str) -> list[int]:
     """Our child processes whose command line holds `marker` (the servers `uvicorn` started:
     one, or two beside each other)."""

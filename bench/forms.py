@@ -33,9 +33,7 @@ import argparse
 import datetime as dt
 import gc
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -368,18 +366,10 @@ def against(tree: Path, *, seconds: float, rounds: int) -> dict[str, Any]:
 def _pages_in(root: Path, seconds: float) -> dict[str, Any]:
     """One round of `pages`, by this file run as a script with `root`'s checkout first on the
     path: its `app`, `bench.data` and data."""
-    out = subprocess.run(  # noqa: S603 - our own interpreter and file
-        [
-            *(sys.executable, __file__, "--measure", "pages"),
-            *("--seconds", str(seconds), "--rounds", "1", "--no-write"),
-        ],
-        env=dict(os.environ, PYTHONPATH=str(root)),
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    from bench.__main__ import in_tree  # bench.__main__ imports this module
+
+    arguments = ("--seconds", str(seconds), "--rounds", "1", "--no-write")
+    answer = in_tree(root, __file__, "--measure", "pages", *arguments)
     return answer["results"]  # type: ignore[no-any-return]
 
 

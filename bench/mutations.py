@@ -32,7 +32,6 @@ import logging
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -122,16 +121,9 @@ async def _round(settings: Settings, plan: Plan, per_round: int, seed: int) -> d
 
 def _round_in(root: Path, per_round: int, seed: int) -> dict[str, Any]:
     """One round, by this file run as a script with `root`'s checkout first on the path."""
-    out = subprocess.run(  # noqa: S603 - our own interpreter and file
-        [sys.executable, __file__, "--child", "--per-round", str(per_round), "--seed", str(seed)],
-        env=dict(os.environ, PYTHONPATH=str(root)),
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    return answer
+    from bench.__main__ import in_tree
+
+    return in_tree(root, __file__, "--child", "--per-round", str(per_round), "--seed", str(seed))
 
 
 def _summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:

@@ -45,10 +45,8 @@ import functools
 import inspect
 import io
 import json
-import os
 import pstats
 import statistics
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -616,18 +614,14 @@ def against(
 def _round_in(root: Path, url: str, requests: int, names: list[str]) -> dict[str, Any]:
     """One plain round, by this file run as a script with `root`'s checkout first on the
     path (its `app` and `bench`)."""
-    out = subprocess.run(  # noqa: S603 - our own interpreter and file
-        [
-            *(sys.executable, __file__, "--database-url", url, "--plain", "--no-write"),
-            *("--rounds", "1", "--requests", str(requests), "--scenario", ",".join(names)),
-        ],
-        env=dict(os.environ, PYTHONPATH=str(root)),
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    answer: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    from bench.__main__ import in_tree  # bench.__main__ imports this module
+
+    answer = in_tree(
+        root,
+        __file__,
+        *("--database-url", url, "--plain", "--no-write"),
+        *("--rounds", "1", "--requests", str(requests), "--scenario", ",".join(names)),
+    )
     return answer["results"]  # type: ignore[no-any-return]
 
 
