@@ -70,3 +70,4 @@ async def periodic_tasks(rt: Runtime) -> AsyncIterator[list[asyncio.Task[None]]]
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await rt.mailer.close()  # the connection the mail worker kept open

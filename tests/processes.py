@@ -199,6 +199,8 @@ class ReceivedMail:
     """The AUTH user name the client authenticated as, None without AUTH."""
     tls: bool
     """Whether the message came over a connection upgraded by STARTTLS."""
+    peer: object = None
+    """The client's address and port: the same for the mails of one connection."""
 
     @property
     def subject(self) -> str:
@@ -232,6 +234,7 @@ class MailCatcher:
             message=message,
             login=login if session.authenticated else None,
             tls=session.ssl is not None,
+            peer=session.peer,
         )
         with self._lock:
             self._received.append(mail)

@@ -54,7 +54,9 @@ class RejectingRecipients(MailCatcher):
 
 async def test_smtp_delivers_japanese_subject_and_body_in_utf8() -> None:
     with smtp_server() as (mails, port):
-        await SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER).send("hr@example.jp", SUBJECT, BODY)
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+        await mailer.send("hr@example.jp", SUBJECT, BODY)
+        await mailer.close()
 
     [mail] = mails.received
     assert mail.mail_from == SENDER
@@ -99,7 +101,9 @@ async def test_smtp_upgrades_with_starttls_when_offered(
     # The server refuses to take mail before STARTTLS, so only an upgraded session succeeds.
     options = {"tls_context": loopback_certificate, "require_starttls": True}
     with smtp_server(**options) as (mails, port):
-        await SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER).send("hr@example.jp", SUBJECT, BODY)
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+        await mailer.send("hr@example.jp", SUBJECT, BODY)
+        await mailer.close()
 
     [mail] = mails.received
     assert mail.tls
@@ -112,7 +116,9 @@ async def test_smtp_authenticates_with_the_credentials_of_the_url() -> None:
     options = {"authenticator": authenticator, "auth_require_tls": False}
     with smtp_server(**options) as (mails, port):
         url = f"smtp://mailer:p%40ss%3Aw%2Frd%25@127.0.0.1:{port}"
-        await SmtpMailer(url, SENDER).send("hr@example.jp", SUBJECT, BODY)
+        mailer = SmtpMailer(url, SENDER)
+        await mailer.send("hr@example.jp", SUBJECT, BODY)
+        await mailer.close()
 
         wrong = f"smtp://mailer:wrong@127.0.0.1:{port}"
         with pytest.raises(MailDeliveryError):
@@ -146,6 +152,62 @@ async def test_refused_recipient_is_a_delivery_error() -> None:
         with pytest.raises(MailDeliveryError, match="Recipient address rejected"):
             await mailer.send("nobody@example.jp", SUBJECT, BODY)
     assert mails.received == []
+
+
+async def test_smtp_mail_after_mail_goes_over_one_connection() -> None:
+    with smtp_server() as (mails, port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+        for n in range(3):
+            await mailer.send(f"hr{n}@example.jp", SUBJECT, BODY)
+        await mailer.close()
+        await mailer.send("after-close@example.jp", SUBJECT, BODY)
+        await mailer.close()
+
+    received = mails.received
+    assert [mail.rcpt_tos for mail in received] == [
+        ["hr0@example.jp"],
+        ["hr1@example.jp"],
+        ["hr2@example.jp"],
+        ["after-close@example.jp"],
+    ]
+    assert len({mail.peer for mail in received[:3]}) == 1, "one connection for the three"
+    assert received[3].peer != received[0].peer, "a new connection after close"
+    assert mailer.connections == 2
+
+
+async def test_smtp_connection_the_server_dropped_is_replaced() -> None:
+    port = free_port()
+    with smtp_server(port=port) as (first, _):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+        await mailer.send("before@example.jp", SUBJECT, BODY)
+    # The server went away and came back: the kept connection answers no NOOP.
+    with smtp_server(port=port) as (second, _):
+        await mailer.send("after@example.jp", SUBJECT, BODY)
+        await mailer.close()
+    assert [m.rcpt_tos for m in first.received] == [["before@example.jp"]]
+    assert [m.rcpt_tos for m in second.received] == [["after@example.jp"]]
+    assert mailer.connections == 2
+
+
+async def test_smtp_connection_idle_too_long_is_not_reused() -> None:
+    with smtp_server() as (mails, port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER, idle_seconds=0)
+        await mailer.send("hr0@example.jp", SUBJECT, BODY)
+        await mailer.send("hr1@example.jp", SUBJECT, BODY)
+        await mailer.close()
+    assert len(mails.received) == 2
+    assert mailer.connections == 2
+
+
+async def test_smtp_after_a_refused_mail_the_next_one_leaves() -> None:
+    with smtp_server(RejectingRecipients()) as (_, port):
+        mailer = SmtpMailer(f"smtp://127.0.0.1:{port}", SENDER)
+        with pytest.raises(MailDeliveryError):
+            await mailer.send("nobody@example.jp", SUBJECT, BODY)
+    with smtp_server(port=port) as (mails, _):
+        await mailer.send("hr@example.jp", SUBJECT, BODY)
+        await mailer.close()
+    assert [m.rcpt_tos for m in mails.received] == [["hr@example.jp"]]
 
 
 def test_mailer_from_url() -> None:
