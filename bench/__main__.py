@@ -92,6 +92,15 @@ def in_tree(root: Path, script: str, *arguments: str) -> dict[str, Any]:
     return answer
 
 
+def save_report(report: dict[str, Any], name: str) -> Path:
+    """`report` as bench/results/<time>-<name>.json; its path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-{name}.json"
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
 def server_pids(marker: str) -> list[int]:
     """Our child processes whose command line holds `marker` (the servers `uvicorn` started:
     one, or two beside each other)."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import json
 import sys
 import time
 from typing import Any
@@ -54,7 +52,7 @@ async def measure(port: int, mails: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.__main__ import RESULTS, free_port, machine
+    from bench.__main__ import free_port, machine, save_report
 
     parser = argparse.ArgumentParser(prog="python -m bench.mail", description=__doc__)
     parser.add_argument("--mails", type=int, default=MAILS)
@@ -76,11 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     report = {"machine": machine(), "args": vars(args), "smtp": found}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-mail.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {out}")
+    print(f"results: {save_report(report, 'mail')}")
     return 0
 
 

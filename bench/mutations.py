@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import logging
 import os
@@ -140,7 +139,7 @@ def _summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.__main__ import RESULTS, database_url, ensure_data, machine, service_env
+    from bench.__main__ import database_url, ensure_data, machine, save_report, service_env
 
     parser = argparse.ArgumentParser(prog="python -m bench.mutations", description=__doc__)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
@@ -202,11 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, ratio in ratios.items():
             print(f"  {kind}: here/there {ratio['of_medians']:.2f}, paired {ratio['paired']:.2f}")
     report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-mutations.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {out}")
+    print(f"results: {save_report(report, 'mutations')}")
     return 0
 
 
