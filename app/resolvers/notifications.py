@@ -10,6 +10,8 @@ never undoes or fails the change.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app import outbox
 from app.db import Prepared
 from app.models import Establishment, Message, MessageThread, Portal, Posting, User
@@ -20,15 +22,28 @@ MESSAGE_SUBJECT = "求人者マイページ 新着メッセージのお知らせ
 APPLICATION_SUBJECT = "求人者マイページ 応募のお知らせ"
 
 
-async def recipients(establishment_id: int) -> list[str]:
-    """The notification address, else the addresses of the establishment's active logins."""
-    notification_email = await Establishment.get(id=establishment_id).values_list(
+_NOTIFICATION_EMAIL: Prepared[list[Any]] = Prepared(
+    lambda establishment_id: Establishment.filter(id=establishment_id).values_list(
         "notification_email", flat=True
     )
-    if notification_email:
-        return [str(notification_email)]
-    logins = User.filter(establishment_id=establishment_id, portal=Portal.EMPLOYER, is_active=True)
-    return [str(email) for email in await logins.order_by("id").values_list("email", flat=True)]
+)
+_LOGIN_EMAILS: Prepared[list[Any]] = Prepared(
+    lambda establishment_id: (
+        User.filter(establishment_id=establishment_id, portal=Portal.EMPLOYER, is_active=True)
+        .order_by("id")
+        .values_list("email", flat=True)
+    )
+)
+"""Read for every notice mail (a seeker's first unread message, an application): by SQL
+built once."""
+
+
+async def recipients(establishment_id: int) -> list[str]:
+    """The notification address, else the addresses of the establishment's active logins."""
+    notification_email = await _NOTIFICATION_EMAIL(establishment_id)
+    if notification_email and notification_email[0]:
+        return [str(notification_email[0])]
+    return [str(email) for email in await _LOGIN_EMAILS(establishment_id)]
 
 
 async def _enqueue(rt: Runtime, establishment_id: int, subject: str, body: str) -> None:
