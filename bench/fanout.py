@@ -266,11 +266,17 @@ class Clients:
         after: str,
         sockets_per_client: int,
         compression: bool,
+        subscriptions: dict[str, str] | None = None,
     ) -> tuple[Clients, dict[str, Any]]:
-        """Processes for `dashboards` (index, server URL, token), all open and subscribed;
-        with what they said of it: ready, failed (index, why), seconds."""
+        """Processes for `dashboards` (index, server URL, token), all open and subscribed
+        (to the dashboard's `documents()` unless `subscriptions` are given); with what they
+        said of it: ready, failed (index, why), seconds."""
         clients = cls([])
-        spec = {"after": after, "documents": documents(), "compression": compression}
+        spec = {
+            "after": after,
+            "documents": documents() if subscriptions is None else subscriptions,
+            "compression": compression,
+        }
         try:
             for start in range(0, len(dashboards), sockets_per_client):
                 process = await asyncio.create_subprocess_exec(

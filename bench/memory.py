@@ -15,7 +15,9 @@ whoever made it, not to asyncio), summed by package, and as tracemalloc groups i
 line, by file). Where the memory of a dashboard goes.
 
 `--no-compression` connects without permessage-deflate (as the fan-out's `--no-compression`),
-`--ws` picks uvicorn's WebSocket implementation.
+`--ws` picks uvicorn's WebSocket implementation. `--server strawberry` or `starlette` measures
+the same sockets held by a bare Strawberry app or a bare Starlette endpoint instead of the
+service (`bench.floor`): what the stack itself costs per dashboard.
 """
 
 from __future__ import annotations
@@ -45,11 +47,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bench import fanout
+from bench import fanout, floor
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACE_ENV = "BENCH_TRACEMALLOC"
 """Set to a number of frames: the probed server traces its allocations with that many."""
+SERVER_ENV = "BENCH_MEMORY_SERVER"
+"""`service` (the default) or a floor of `bench.floor.FLOORS`: what the probed server runs."""
+SERVERS = ("service", *floor.FLOORS)
 TARGET_MB_PER_1000 = 30.0
 
 
@@ -64,6 +69,8 @@ class Options:
     trace: bool = False
     ws: str = "auto"
     """uvicorn's WebSocket implementation (`--ws`); `auto` is websockets-sansio."""
+    server: str = "service"
+    """What holds the sockets: the service, or a floor of `bench.floor`."""
 
 
 # --- The server's side ------------------------------------------------------------------------
@@ -72,14 +79,16 @@ _snapshots: dict[str, tracemalloc.Snapshot] = {}
 
 
 def probed() -> Starlette:
-    """The service (`bench.serve.real`) with `/__bench/memory`: GET collects garbage and
-    returns the process's memory; `?snapshot=<name>` keeps a tracemalloc snapshot under that
-    name, `?compare=<old>,<new>` returns what grew from one to the other."""
+    """The service (`bench.serve.real`), or the floor `SERVER_ENV` names, with
+    `/__bench/memory`: GET collects garbage and returns the process's memory;
+    `?snapshot=<name>` keeps a tracemalloc snapshot under that name, `?compare=<old>,<new>`
+    returns what grew from one to the other."""
     from bench import serve
 
     if frames := os.environ.get(TRACE_ENV):
         tracemalloc.start(int(frames))
-    app = serve.real()
+    server = os.environ.get(SERVER_ENV, "service")
+    app = serve.real() if server == "service" else floor.FLOORS[server]()
     app.router.routes.append(Route("/__bench/memory", _memory, methods=["GET"]))
     return app
 
@@ -230,6 +239,7 @@ def run(url: str, options: Options) -> dict[str, Any]:
     )
     after = fanout.in_database(url, fanout.newest_cursor)
     env = service_env(url, **({TRACE_ENV: "12"} if options.trace else {}))
+    env[SERVER_ENV] = options.server
     with probed_server(env, options.ws) as server:
         found = asyncio.run(_steps(server, plan, after, options))
     found["options"] = dataclasses.asdict(options)
@@ -258,12 +268,19 @@ async def _steps(server: str, plan: fanout.Plan, after: str, options: Options) -
                         after=after,
                         sockets_per_client=count - done,
                         compression=options.compression,
+                        subscriptions=None
+                        if options.server == "service"
+                        else floor.FLOOR_DOCUMENTS,
                     )
                     opened.append(clients)
                     failed = len(said["failed"])
                     done = count
                 await asyncio.sleep(options.settle_seconds)
-                steps.append({"dashboards": count, "failed": failed, **await probe(str(count))})
+                # An idle dashboard reads nothing: a frame here (an error answering a
+                # subscribe, a close) means the sockets do not hold what is measured.
+                frames = sum([await clients.frames() for clients in opened])
+                step = {"dashboards": count, "failed": failed, "frames": frames}
+                steps.append({**step, **await probe(str(count))})
                 print(f"  memory: {_line(steps[-1])}", flush=True)
             growth = None
             if options.trace and len(steps) > 1:
@@ -285,6 +302,7 @@ def _line(step: dict[str, Any]) -> str:
         f"Pss {step['pss_kb'] / 1024:7.1f} MB, {step['tasks']} tasks"
         + (f", traced {step['traced_kb'] / 1024:.1f} MB" if "traced_kb" in step else "")
         + (f", {step['failed']} failed to open" if step["failed"] else "")
+        + (f", {step['frames']} frames read while idle" if step["frames"] else "")
     )
 
 
@@ -353,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-compression", action="store_true", help="no permessage-deflate")
     parser.add_argument("--trace", action="store_true", help="tracemalloc in the server")
     parser.add_argument("--ws", default=defaults.ws, help="uvicorn --ws")
+    parser.add_argument(
+        "--server", choices=SERVERS, default=defaults.server, help="the service or a floor"
+    )
     args = parser.parse_args(argv)
     options = Options(
         steps=tuple(int(s) for s in args.steps.split(",")),
@@ -361,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         compression=not args.no_compression,
         trace=args.trace,
         ws=args.ws,
+        server=args.server,
     )
     url = database_url(args.preset, args.database_url)
     report: dict[str, Any] = {"machine": machine(), "preset": args.preset}
@@ -369,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     print_summary(report["memory"])
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-memory-{args.preset}.json"
+    floor_name = "" if args.server == "service" else f"-{args.server}"
+    out = RESULTS / f"{stamp}-memory-{args.preset}{floor_name}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"results: {out.relative_to(ROOT)}")
     return 0
