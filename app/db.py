@@ -3,6 +3,7 @@ hot reads whose SQL Tortoise builds once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from tortoise.queryset import (
     CountQuery,
     ExistsQuery,
     QuerySet,
+    UpdateQuery,
     ValuesListQuery,
     ValuesQuery,
 )
@@ -74,10 +76,11 @@ async def apply_migrations(settings: Settings) -> None:
 
 T = TypeVar("T")
 
-Argument = int | str | Sequence[int] | Sequence[str]
-"""What a prepared read is called with: ints and strings, or lists of them (for `__in`)."""
+Argument = int | str | dt.datetime | Sequence[int] | Sequence[str]
+"""What a prepared query is called with: ints, strings and aware datetimes, or lists of ints
+or of strings (for `__in`)."""
 
-_READS = (QuerySet, ValuesQuery, ValuesListQuery, CountQuery, ExistsQuery)
+_QUERIES = (QuerySet, ValuesQuery, ValuesListQuery, CountQuery, ExistsQuery, UpdateQuery)
 
 # Stand-ins for the arguments while the SQL is built, told apart from any real value by being
 # far outside the ids and text the service stores (positive: Tortoise refuses a negative limit).
@@ -87,20 +90,25 @@ _STR_STAND_IN = 0xF0000
 area naming the argument and element: short enough for the length checks Tortoise runs on a
 filter's value."""
 _MAX_STR_ARGUMENTS, _MAX_STR_ELEMENTS = 60, 1023
+_DATETIME_STAND_IN = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
+"""Datetimes stand in as this instant plus as many microseconds as name the argument; each is
+found again by identity, so a datetime Tortoise converted on its way is refused."""
 
 
 class Prepared(Generic[T]):
-    """A read whose SQL Tortoise builds once per shape of its arguments (their types, and the
-    length of each list): for a small read, building the SQL costs more than running it.
+    """A read (or an `UPDATE`) whose SQL Tortoise builds once per shape of its arguments
+    (their types, and the length of each list): for a small read, building the SQL costs more
+    than running it.
 
     `build` makes the query the usual way from the arguments. The first run of a shape calls it
     with stand-ins, keeps the SQL and where the stand-ins went among its parameters; every run
     then executes that SQL with its own arguments in their places, through the query's own
     `_execute` (rows, models, `select_related` and conversions as Tortoise makes them), on the
-    connection the query would choose now (a transaction's within one). An argument must reach
-    the SQL as a parameter of a filter or limit, unconverted (ints and strings are): one that
-    does not, or that the query keeps for itself (a count's limit), is refused when the shape
-    is built.
+    connection the query would choose now (a transaction's within one; the write connection
+    for an update). An argument must reach the SQL as a parameter of a filter, limit or
+    update, unconverted (ints, strings and aware datetimes are: Tortoise converts only naive
+    ones, which are refused): one that does not, or that the query keeps for itself (a
+    count's limit), is refused when the shape is built.
     """
 
     def __init__(self, build: Callable[..., Awaitable[T]]) -> None:
@@ -110,10 +118,10 @@ class Prepared(Generic[T]):
     async def __call__(self, *arguments: Argument) -> T:
         shape = tuple(_shape(argument) for argument in arguments)
         built = self._shapes.get(shape)
-        db = None if built is None else built.query.model._choose_db()
+        db = None if built is None else built.query.model._choose_db(built.writes)
         if built is None or db is None or db.query_class is not built.query_class:
             built = self._shapes[shape] = _prepare(self._build, arguments)
-            db = built.query.model._choose_db()
+            db = built.query.model._choose_db(built.writes)
         values = list(built.values)
         for place, argument, element in built.places:
             given = arguments[argument]
@@ -153,6 +161,8 @@ class _Built:
     """The query as built with stand-ins: what its `_execute` reads besides the SQL."""
     query_class: type
     """The dialect the SQL is written in."""
+    writes: bool
+    """An update or a read `select_for_update`: run on the connection for writes."""
     sql: str
     values: tuple[object, ...]
     """The parameters that are constants; the arguments' places are filled in each run."""
@@ -191,16 +201,25 @@ class _Run:
 def _shape(argument: Argument) -> object:
     if type(argument) in (int, str):
         return type(argument)
+    if type(argument) is dt.datetime:
+        if argument.utcoffset() is None:
+            raise TypeError(f"a prepared query takes aware datetimes, not {argument!r}")
+        return dt.datetime
     if isinstance(argument, Sequence) and not isinstance(argument, str):
         kinds = {type(element) for element in argument}
         if kinds <= {int} or kinds == {str}:
             return (kinds.pop() if kinds else int, len(argument))
-    raise TypeError(f"a prepared read takes ints, strings and lists of them, not {argument!r}")
+    raise TypeError(
+        "a prepared query takes ints, strings, aware datetimes and lists of ints or strings,"
+        f" not {argument!r}"
+    )
 
 
-def _stand_in(kind: type, argument: int, element: int) -> int | str:
+def _stand_in(kind: type, argument: int, element: int) -> int | str | dt.datetime:
     if kind is int:
         return _INT_STAND_IN + (argument << 16) + element + 1
+    if kind is dt.datetime:
+        return _DATETIME_STAND_IN + dt.timedelta(microseconds=argument + 1)
     if argument >= _MAX_STR_ARGUMENTS or element >= _MAX_STR_ELEMENTS:
         raise TypeError("a prepared read takes at most 60 strings or lists of 1,023 of them")
     return "\ufffe" + chr(_STR_STAND_IN + (argument << 10) + element + 1)
@@ -226,15 +245,21 @@ def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]
         query = build(*given)
     except ValidationError as exc:
         raise ValueError(f"{name}: a field's validator refused an argument's stand-in") from exc
-    if not isinstance(query, _READS):
-        raise TypeError(f"{name} builds {type(query).__name__}, not a read Prepared can run")
-    query._choose_db_if_not_chosen()
+    if not isinstance(query, _QUERIES):
+        raise TypeError(f"{name} builds {type(query).__name__}, not a query Prepared can run")
+    # As Tortoise chooses: the connection for writes for an update or a locking read.
+    writes = isinstance(query, UpdateQuery) or bool(getattr(query, "_select_for_update", False))
+    query._choose_db_if_not_chosen(writes)
     query._make_query()
     sql, values = query.query.get_parameterized_sql()
+    datetimes = {id(value): key for value, key in stand_ins.items() if type(value) is dt.datetime}
     places = []
     constants: list[object] = []
     for place, value in enumerate(values):
-        found = stand_ins.get(value) if type(value) in (int, str) else None
+        if type(value) is dt.datetime:
+            found = datetimes.get(id(value))
+        else:
+            found = stand_ins.get(value) if type(value) in (int, str) else None
         constants.append(None if found else value)
         if found:
             places.append((place, *found))
@@ -250,6 +275,7 @@ def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]
     return _Built(
         query=query,
         query_class=query._db.query_class,
+        writes=writes,
         sql=sql,
         values=tuple(constants),
         places=tuple(places),

@@ -23,6 +23,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from app.db import Prepared
 from app.mail import MailDeliveryError
 from app.models import MailStatus, OutgoingMail
 
@@ -113,15 +114,27 @@ def _now(rt: Runtime) -> dt.datetime:
     return rt.clock.now().astimezone(dt.UTC)
 
 
+# The worker's statements of every mail, by SQL built once (`app.db.Prepared`).
+_DUE: Prepared[list[OutgoingMail]] = Prepared(
+    lambda now: OutgoingMail.filter(_claimable(now)).order_by("next_attempt_at", "id").limit(BATCH)
+)
+_CLAIM: Prepared[int] = Prepared(
+    lambda mail_id, now, until, worker: OutgoingMail.filter(_claimable(now), id=mail_id).update(
+        claimed_until=until, claimed_by=worker
+    )
+)
+_MARK_SENT: Prepared[int] = Prepared(
+    lambda mail_id, worker, now: _still_mine(mail_id, worker).update(
+        status=MailStatus.SENT, sent_at=now, claimed_until=None, body=""
+    )
+)
+
+
 async def deliver_due(rt: Runtime) -> int:
     """Send every mail that is due and not claimed by another worker; the number sent."""
     sent = 0
     while True:
-        due = (
-            await OutgoingMail.filter(_claimable(_now(rt)))
-            .order_by("next_attempt_at", "id")
-            .limit(BATCH)
-        )
+        due = await _DUE(_now(rt))
         for mail in due:
             if await _claim(rt, mail):
                 sent += await _send(rt, mail)
@@ -131,10 +144,7 @@ async def deliver_due(rt: Runtime) -> int:
 
 async def _claim(rt: Runtime, mail: OutgoingMail) -> bool:
     now = _now(rt)
-    claimed = await OutgoingMail.filter(_claimable(now), id=mail.id).update(
-        claimed_until=now + CLAIM_LEASE, claimed_by=rt.outbox.worker
-    )
-    return claimed == 1
+    return await _CLAIM(mail.id, now, now + CLAIM_LEASE, rt.outbox.worker) == 1
 
 
 async def _send(rt: Runtime, mail: OutgoingMail) -> int:
@@ -147,9 +157,7 @@ async def _send(rt: Runtime, mail: OutgoingMail) -> int:
         log.exception("mail %s could not be handed to the mailer", mail.id)
         error = repr(exc)
     else:
-        marked = await _still_mine(rt, mail).update(
-            status=MailStatus.SENT, sent_at=_now(rt), claimed_until=None, body=""
-        )
+        marked = await _MARK_SENT(mail.id, rt.outbox.worker, _now(rt))
         if not marked:
             log.warning("mail %s was sent after its claim ran out", mail.id)
         return 1
@@ -157,15 +165,15 @@ async def _send(rt: Runtime, mail: OutgoingMail) -> int:
     return 0
 
 
-def _still_mine(rt: Runtime, mail: OutgoingMail) -> QuerySet[OutgoingMail]:
-    """The mail, as long as this worker's claim on it holds."""
-    return OutgoingMail.filter(id=mail.id, status=MailStatus.PENDING, claimed_by=rt.outbox.worker)
+def _still_mine(mail_id: int, worker: str) -> QuerySet[OutgoingMail]:
+    """The mail, as long as the claim of `worker` on it holds."""
+    return OutgoingMail.filter(id=mail_id, status=MailStatus.PENDING, claimed_by=worker)
 
 
 async def _count_failure(rt: Runtime, mail: OutgoingMail, error: str) -> None:
     attempts = mail.attempts + 1
     if attempts >= MAX_ATTEMPTS:
-        await _still_mine(rt, mail).update(
+        await _still_mine(mail.id, rt.outbox.worker).update(
             status=MailStatus.FAILED,
             attempts=attempts,
             last_error=error,
@@ -177,7 +185,7 @@ async def _count_failure(rt: Runtime, mail: OutgoingMail, error: str) -> None:
         )
         return
     next_attempt_at = _now(rt) + retry_delay(attempts)
-    await _still_mine(rt, mail).update(
+    await _still_mine(mail.id, rt.outbox.worker).update(
         attempts=attempts, next_attempt_at=next_attempt_at, last_error=error, claimed_until=None
     )
     log.warning(

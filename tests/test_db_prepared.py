@@ -1,7 +1,7 @@
 """`app.db.Prepared`: a read whose SQL is built once answers as the query built each time,
 with each call's own arguments, on the connection of the moment, and refuses a read whose
-argument would not reach its SQL as a parameter. `PreparedIn`: the same for a list of ids,
-padded to a power of two."""
+argument would not reach its SQL as a parameter; datetimes (aware only) and updates the
+same. `PreparedIn`: the same for a list of ids, padded to a power of two."""
 
 from __future__ import annotations
 
@@ -61,8 +61,83 @@ async def test_an_argument_that_is_no_parameter_is_refused(server: Server) -> No
     pattern: Prepared[list[Office]] = Prepared(lambda code: Office.filter(code__startswith=code))
     with pytest.raises(ValueError, match="not a parameter"):
         await pattern("91")
-    with pytest.raises(TypeError, match="ints, strings and lists"):
+    with pytest.raises(TypeError, match="ints, strings, aware datetimes and lists"):
         await BY_CODE(1.5)  # type: ignore[arg-type]
+
+
+CODES_UP_TO: Prepared[list[str]] = Prepared(
+    lambda first_id, at: (
+        Office.filter(id__gte=first_id, created_at__lte=at)
+        .order_by("id")
+        .values_list("code", flat=True)
+    )
+)
+RENAME: Prepared[int] = Prepared(
+    lambda office_id, name: Office.filter(id=office_id).update(name=name)
+)
+MOVE_UP_TO: Prepared[int] = Prepared(
+    lambda first_id, at, to: Office.filter(id__gte=first_id, created_at__lte=at).update(
+        created_at=to
+    )
+)
+
+
+async def test_a_datetime_argument_reads_as_the_query_built_each_time(server: Server) -> None:
+    offices = await _offices(["94001", "94002", "94003"])
+    for seconds, office in enumerate(offices):
+        office.created_at = AT + dt.timedelta(seconds=seconds)
+        await office.save(update_fields=["created_at"])
+    first_id = offices[0].id
+    one_second = AT + dt.timedelta(seconds=1)
+    jst = dt.timezone(dt.timedelta(hours=9))
+    for at in (
+        AT - dt.timedelta(microseconds=1),
+        AT,
+        one_second - dt.timedelta(microseconds=1),
+        one_second,
+        one_second + dt.timedelta(microseconds=1),
+        AT + dt.timedelta(days=1),
+        one_second.astimezone(dt.UTC),
+        one_second.astimezone(jst),  # as the unprepared query compares it, whatever that is
+    ):
+        built_each_time = (
+            await Office.filter(id__gte=first_id, created_at__lte=at)
+            .order_by("id")
+            .values_list("code", flat=True)
+        )
+        assert await CODES_UP_TO(first_id, at) == built_each_time, at
+    assert await CODES_UP_TO(first_id, one_second) == ["94001", "94002"]
+    with pytest.raises(TypeError, match="aware datetimes"):
+        await CODES_UP_TO(first_id, dt.datetime(2026, 12, 1))  # naive
+
+
+async def test_an_update_changes_what_its_arguments_name(server: Server) -> None:
+    first, second = await _offices(["95001", "95002"])
+    assert await RENAME(first.id, "新宿") == 1
+    assert await RENAME(second.id, "渋谷") == 1
+    assert await RENAME(second.id + 1000, "どこにもない") == 0
+    assert [o.name for o in await Office.filter(id__in=[first.id, second.id]).order_by("id")] == [
+        "新宿",
+        "渋谷",
+    ]
+    # A datetime in the filter and in the value; inside a transaction, undone with it.
+    later = AT + dt.timedelta(days=3)
+    assert await MOVE_UP_TO(first.id, AT, later) == 2
+    assert await MOVE_UP_TO(first.id, AT, later) == 0  # none is at or before AT any more
+
+    class Rollback(Exception):
+        pass
+
+    async def rename_and_roll_back() -> None:
+        async with in_transaction():
+            assert await RENAME(first.id, "取り消される") == 1
+            assert (await Office.get(id=first.id)).name == "取り消される"
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        await rename_and_roll_back()
+    renamed = await Office.get(id=first.id)
+    assert (renamed.name, renamed.created_at) == ("新宿", later)
 
 
 async def test_a_read_by_ids_answers_every_length_from_a_few_shapes(server: Server) -> None:

@@ -32,6 +32,7 @@ from tortoise.transactions import in_transaction
 
 from app import outbox
 from app.clock import TOKYO
+from app.db import Prepared
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, UserErrors, user_error
 from app.models import (
     Application,
@@ -487,6 +488,10 @@ _MOVE_POSTING_FIELDS = (
 )
 """What a move reads of the posting (of its 91 columns): whether its selection is open and
 its results unlocked, whose event it is, and its number to hire."""
+_POSTING_TO_MOVE: Prepared[Posting] = Prepared(
+    lambda posting_id: Posting.select_for_update().only(*_MOVE_POSTING_FIELDS).get(id=posting_id)
+)
+"""The posting of a status change, locked for the change (PostgreSQL): by SQL built once."""
 
 
 async def _move(
@@ -510,11 +515,7 @@ async def _move(
     reached = False
     async with in_transaction():
         # Hires of one posting queue here, so the count that reaches the number is exact.
-        posting = (
-            await Posting.select_for_update()
-            .only(*_MOVE_POSTING_FIELDS)
-            .get(id=application.posting_id)
-        )
+        posting = await _POSTING_TO_MOVE(application.posting_id)
         if status not in (S.APPLIED, S.WITHDRAWN):
             _check_selection_open(rt, posting)
         if (current in RESULTS or status in RESULTS) and is_result_locked(

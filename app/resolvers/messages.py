@@ -264,6 +264,15 @@ async def open_thread(establishment_id: int, seeker_id: int, now: dt.datetime) -
         return await MessageThread.get(establishment_id=establishment_id, seeker_id=seeker_id)
 
 
+_MESSAGED_AT: Prepared[int] = Prepared(
+    # Never backwards: a slower concurrent sender may commit after a later message.
+    lambda thread_id, now: MessageThread.filter(
+        Q(id=thread_id), Q(last_message_at__isnull=True) | Q(last_message_at__lt=now)
+    ).update(last_message_at=now)
+)
+"""A thread's `last_message_at` moved on to a new message's time: by SQL built once."""
+
+
 async def send_message(rt: Runtime, viewer: Viewer, target: Target, body: str) -> Message:
     """Write to the other side; the message, its event and the establishment's notice mail
     are stored together, then the event is published."""
@@ -319,10 +328,7 @@ async def write(
         body=body,
         created_at=now,
     )
-    # Never backwards: a slower concurrent sender may commit after a later message.
-    await MessageThread.filter(
-        Q(id=thread.id), Q(last_message_at__isnull=True) | Q(last_message_at__lt=now)
-    ).update(last_message_at=now)
+    await _MESSAGED_AT(thread.id, now)
     event = await events.record(
         EventKind.MESSAGE_RECEIVED,
         establishment_id=establishment_id,
