@@ -1,5 +1,5 @@
 """Database set-up: Tortoise configuration, connection and migrations; and `Prepared`, the
-hot reads whose SQL Tortoise builds once."""
+hot reads and updates whose SQL Tortoise builds once."""
 
 from __future__ import annotations
 
