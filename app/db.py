@@ -35,6 +35,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         Path(connection["credentials"]["file_path"]).parent.mkdir(parents=True, exist_ok=True)
         # Wait for a busy writer instead of failing at once (several processes, one file).
         connection["credentials"]["busy_timeout"] = 5000
+    elif connection["engine"].endswith("asyncpg"):
+        connection["credentials"]["reset"] = keep_session
     return {
         "connections": {"default": connection},
         "apps": {
@@ -58,6 +60,15 @@ def __getattr__(name: str) -> Any:
 
 async def init_db(settings: Settings) -> None:
     await Tortoise.init(config=tortoise_config(settings))
+
+
+async def keep_session(connection: object) -> None:
+    """asyncpg's pool, given this as `reset`, no longer sends its reset query (advisory
+    unlock, `CLOSE ALL`, `UNLISTEN *`, `RESET ALL`) each time a connection goes back to the
+    pool, which Tortoise does after every statement outside a transaction: a round trip per
+    read. asyncpg still rolls back a transaction left open and drops the connection's
+    listeners first (`Connection._reset`). The service leaves nothing else in a session: no
+    advisory lock, `LISTEN`, cursor or `SET` (events go through the broker)."""
 
 
 async def close_db() -> None:
