@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import datetime as dt
 import gc
-import json
 import os
 import subprocess
 import sys
@@ -357,7 +355,7 @@ def print_summary(found: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.__main__ import RESULTS, database_url, ensure_data, machine
+    from bench.__main__ import database_url, ensure_data, machine, save_report
 
     defaults = Options()
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__)
@@ -389,11 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     report["data"] = ensure_data(args.preset, url, False)["counts"]
     report["memory"] = run(url, options)
     print_summary(report["memory"])
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     floor_name = "" if args.server == "service" else f"-{args.server}"
-    out = RESULTS / f"{stamp}-memory-{args.preset}{floor_name}.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    out = save_report(report, f"memory-{args.preset}{floor_name}")
     print(f"results: {out.relative_to(ROOT)}")
     return 0
 
