@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -30,7 +31,16 @@ class Context:
     def __post_init__(self) -> None:
         # Who applied depends on who asks, and each read is recorded for that login. The
         # viewer is read when the loader runs: a WebSocket's is set after connection_init.
-        self.loaders.read_persons = self._persons
+        # Through a weak reference: the context holds its loaders, and a cycle would leave the
+        # whole request to the garbage collector.
+        context = weakref.ref(self)
+
+        async def read_persons(application_ids: list[int]) -> list[applicants.Person | None]:
+            alive = context()
+            assert alive is not None, "a context's loaders outlived it"
+            return await alive._persons(application_ids)
+
+        self.loaders.read_persons = read_persons
 
     def for_reference_run(self) -> Context:
         """This request's context with loaders of its own, for `EXECUTION=compare`'s second run

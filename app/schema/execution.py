@@ -38,11 +38,12 @@ import asyncio
 import contextvars
 import json
 import logging
+import weakref
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from copy import copy
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ExecutionResult,
@@ -52,6 +53,7 @@ from graphql import (
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     OperationDefinitionNode,
     OperationType,
     is_leaf_type,
@@ -84,6 +86,8 @@ RUNS: dict[str, int] = {"compiled": 0, "graphql-core": 0}
 profiling (a mutation runs by graphql-core; a planned operation in `compare` counts as both)."""
 
 logger = logging.getLogger("app.execution")
+
+T = TypeVar("T")
 
 _shadow = contextvars.ContextVar("shadow_execution", default=False)
 
@@ -242,10 +246,32 @@ class _Operation:
 _operations: OrderedDict[tuple[int, int, bool], _Operation | None] = OrderedDict()
 
 
+def _weakly(method: Callable[..., T]) -> Callable[..., T]:
+    """`method`, called through a weak reference to its object."""
+    reference = weakref.WeakMethod(method)
+
+    def call(*args: Any, **kwargs: Any) -> T:
+        bound = reference()
+        assert bound is not None, "an executor's helpers outlived it"
+        return bound(*args, **kwargs)
+
+    return call
+
+
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, running the plans of known operations (see the module)."""
 
     compare = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # graphql-core gives the resolvers its own bound methods (`info.async_helpers`): a
+        # cycle that kept every request's executor, and with it the request, context, viewer
+        # and rows, for the garbage collector, whose pauses grow with what it has to free.
+        # Executing holds the executor, so the helpers find it whenever they are called.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         plan = self._root_plan(serially)
