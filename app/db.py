@@ -27,6 +27,7 @@ from app.settings import Settings
 
 MODELS_MODULE = "app.models"
 MIGRATIONS_MODULE = "app.migrations"
+SQLITE_ENGINE = "app.sqlite"
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:
@@ -35,6 +36,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         Path(connection["credentials"]["file_path"]).parent.mkdir(parents=True, exist_ok=True)
         # Wait for a busy writer instead of failing at once (several processes, one file).
         connection["credentials"]["busy_timeout"] = 5000
+        # Tortoise's client, with the reads outside transactions on a connection of their own.
+        connection["engine"] = SQLITE_ENGINE
     elif connection["engine"].endswith("asyncpg"):
         connection["credentials"]["reset"] = keep_session
     return {
