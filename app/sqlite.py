@@ -70,10 +70,7 @@ class SqliteWithReader(SqliteClient):
                 query, values
             )
             return answer
-        query = query.replace("\x00", "'||CHAR(0)||'")
-        self.log.debug("%s: %s", query, values)
-        # sqlite3.Row reads by column name, as the rows of Tortoise's own client do.
-        rows = cast(list[dict[str, Any]], await self._reader.execute_fetchall(query, values))
+        rows = await self._read(query, values)
         return len(rows), rows
 
     @translate_exceptions
@@ -83,9 +80,15 @@ class SqliteWithReader(SqliteClient):
         if self._reader is None or not only_reads(query):
             answer: list[dict[str, Any]] = await super().execute_query_dict(query, values)
             return answer
+        return list(map(dict, await self._read(query, values)))
+
+    async def _read(self, query: str, values: list[Any] | None) -> list[dict[str, Any]]:
+        """`query` on the reader, escaped and logged as Tortoise's client does."""
+        assert self._reader is not None
         query = query.replace("\x00", "'||CHAR(0)||'")
         self.log.debug("%s: %s", query, values)
-        return list(map(dict, await self._reader.execute_fetchall(query, values)))
+        # sqlite3.Row reads by column name, as the rows of Tortoise's own client do.
+        return cast(list[dict[str, Any]], await self._reader.execute_fetchall(query, values))
 
 
 client_class = SqliteWithReader

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 from app.resolvers import applicants
 from app.runtime import Runtime
 from app.schema.dataloaders import Loaders
+from app.schema.execution import weakly
 from app.viewer import Viewer
 
 SESSION_COOKIE = "hw_session"
@@ -33,14 +33,7 @@ class Context:
         # viewer is read when the loader runs: a WebSocket's is set after connection_init.
         # Through a weak reference: the context holds its loaders, and a cycle would leave the
         # whole request to the garbage collector.
-        context = weakref.ref(self)
-
-        async def read_persons(application_ids: list[int]) -> list[applicants.Person | None]:
-            alive = context()
-            assert alive is not None, "a context's loaders outlived it"
-            return await alive._persons(application_ids)
-
-        self.loaders.read_persons = read_persons
+        self.loaders.read_persons = weakly(self._persons)
 
     def for_reference_run(self) -> Context:
         """This request's context with loaders of its own, for `EXECUTION=compare`'s second run

@@ -246,13 +246,15 @@ class _Operation:
 _operations: OrderedDict[tuple[int, int, bool], _Operation | None] = OrderedDict()
 
 
-def _weakly(method: Callable[..., T]) -> Callable[..., T]:
-    """`method`, called through a weak reference to its object."""
+def weakly(method: Callable[..., T]) -> Callable[..., T]:
+    """`method`, called through a weak reference to its object: what holds the result does not
+    keep the object alive (no reference cycle through its own bound method)."""
     reference = weakref.WeakMethod(method)
+    name = method.__qualname__  # not `method`: holding it would hold the object
 
     def call(*args: Any, **kwargs: Any) -> T:
         bound = reference()
-        assert bound is not None, "an executor's helpers outlived it"
+        assert bound is not None, f"{name} called after its object was freed"
         return bound(*args, **kwargs)
 
     return call
@@ -270,7 +272,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         # and rows, for the garbage collector, whose pauses grow with what it has to free.
         # Executing holds the executor, so the helpers find it whenever they are called.
         self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+            gather=weakly(self.gather_async_work), track=weakly(self.track_async_work)
         )
 
     def execute_operation(self, serially: bool | None = None) -> Any:
