@@ -260,8 +260,10 @@ async def _deliveries(
                     raise NotAuthenticated
                 for delivery in page.deliveries:
                     yield delivery
-                last = page.last
-                if not page.more:
+                    del delivery
+                last, more = page.last, page.more
+                del page  # nothing of a delivered page is held while waiting for the next
+                if not more:
                     break
             while True:
                 notice = await anext(notices)

@@ -368,3 +368,12 @@ class Loaders:
     @cached_property
     def person_by_application_id(self) -> DataLoader[int, Person | None]:
         return DataLoader(load_fn=self.read_persons)
+
+    def forget(self) -> None:
+        """Drop the dataloaders built so far, their caches and last batches with them: the
+        next use builds an empty one. A WebSocket's are dropped around each delivery, so that
+        an open dashboard neither answers from rows read for an earlier event nor keeps them
+        (and their models) alive until its next one."""
+        for name, value in list(vars(self).items()):
+            if isinstance(value, DataLoader):
+                del self.__dict__[name]

@@ -18,7 +18,6 @@ from typing import Annotated, TypeVar
 import strawberry
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 
 from app import models
 from app.broker import BrokerUnavailable
@@ -29,7 +28,6 @@ from app.resolvers.review import ReviewKind
 from app.schema import describe
 from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
-from app.schema.dataloaders import Loaders
 from app.schema.establishments import EstablishmentChange
 from app.schema.images import EstablishmentImage
 from app.schema.interviews import Interview
@@ -168,23 +166,22 @@ def _review_item(row: subscriptions.ReviewItem | None) -> ReviewItem | None:
     return EstablishmentPreRegistration.from_model(row)
 
 
-def _forget(loaders: Loaders) -> None:
-    """Empty every dataloader's cache. The same as new dataloaders (a delivery is resolved
-    only once the one before it is), for a fraction of the cost that a thousand subscribers
-    of one event pay together."""
-    for loader in vars(loaders).values():
-        if isinstance(loader, DataLoader):
-            loader.clear_all()
-
-
 async def _deliver(info: Info, deliveries: AsyncGenerator[T, None]) -> AsyncGenerator[T, None]:
-    """Pass the deliveries on, each resolved with empty dataloader caches (a WebSocket lives
-    long; its caches must not); when the broker is lost, close the WebSocket as retryable."""
+    """Pass the deliveries on, each resolved with dataloaders of its own (a WebSocket lives
+    long; its caches must not); when the broker is lost, close the WebSocket as retryable.
+
+    Between deliveries nothing of the last one is held: its dataloaders are dropped once it
+    was sent (the generator resumes only then), and the loop variables here and in the
+    subscriptions' resolvers are deleted after each yield. An open dashboard otherwise kept
+    its last event's rows and objects until the next, which the collector scanned with every
+    dashboard's as long-lived."""
     try:
         async with aclosing(deliveries):
             async for delivery in deliveries:
-                _forget(info.context.loaders)
+                info.context.loaders.forget()
                 yield delivery
+                del delivery
+                info.context.loaders.forget()
     except BrokerUnavailable:
         websocket = info.context.response
         if not isinstance(websocket, WebSocket):
@@ -232,6 +229,7 @@ class Subscription:
                     cursor=event_cursor(delivery.event_id),
                     message=Message.from_model(delivery.message),
                 )
+                del delivery  # not held while waiting for the next (see _deliver)
 
     @strawberry.subscription(
         description="Status changes of applications: to an employer, those to its "
@@ -254,6 +252,7 @@ class Subscription:
                     reason=change.reason,
                     at=change.at,
                 )
+                del delivery, change  # not held while waiting for the next (see _deliver)
 
     @strawberry.subscription(
         description="Interviews scheduled or cancelled: to an employer, those of its "
@@ -273,6 +272,7 @@ class Subscription:
                     change=delivery.change,
                     application=Application.from_model(delivery.application),
                 )
+                del delivery  # not held while waiting for the next (see _deliver)
 
     @strawberry.subscription(
         description="Employers: Hello Work's notices to their establishment (お知らせ). `after` "
@@ -290,6 +290,7 @@ class Subscription:
                     cursor=event_cursor(delivery.event_id),
                     notice=HelloWorkNotice.from_model(delivery.notice),
                 )
+                del delivery  # not held while waiting for the next (see _deliver)
 
     @strawberry.subscription(
         description="Staff: items entering or leaving their office's review queue, oldest "
@@ -313,3 +314,4 @@ class Subscription:
                     item=_review_item(delivery.item),
                     at=delivery.at,
                 )
+                del delivery  # not held while waiting for the next (see _deliver)
