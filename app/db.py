@@ -153,20 +153,21 @@ could pass the parameters a statement may hold)."""
 class PreparedIn(Generic[T]):
     """A read by a list of ids (a dataloader's `id__in`) whose SQL is built once per power of
     two of the list's length: the list is padded with its last id (an `IN` ignores repeats),
-    so a few shapes serve every length instead of one shape each. `build` takes the list."""
+    so a few shapes serve every length instead of one shape each. `build` takes the list, and
+    then the other arguments, as `Prepared` takes them."""
 
-    def __init__(self, build: Callable[[list[int]], Awaitable[list[T]]]) -> None:
+    def __init__(self, build: Callable[..., Awaitable[list[T]]]) -> None:
         self._build = build
         self._prepared: Prepared[list[T]] = Prepared(build)
 
-    async def __call__(self, ids: Sequence[int]) -> list[T]:
+    async def __call__(self, ids: Sequence[int], *arguments: Argument) -> list[T]:
         wanted = list(ids)
         if not wanted:
             return []
         if len(wanted) > LONGEST_PREPARED_LIST:
-            return await self._build(wanted)
+            return await self._build(wanted, *arguments)
         size = 1 << (len(wanted) - 1).bit_length()
-        return await self._prepared(wanted + [wanted[-1]] * (size - len(wanted)))
+        return await self._prepared(wanted + [wanted[-1]] * (size - len(wanted)), *arguments)
 
 
 @dataclass(frozen=True)

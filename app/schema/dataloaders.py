@@ -328,7 +328,7 @@ class _Loader(Generic[K, V]):
 
 
 class Loaders:
-    """The dataloaders of one request (or of one WebSocket, emptied before each delivery),
+    """The dataloaders of one request (or of one WebSocket, dropped around each delivery),
     each built when first used."""
 
     office_by_id = _Loader[int, models.Office](_offices)

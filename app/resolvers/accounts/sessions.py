@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app import outbox
-from app.db import Prepared
+from app.db import Prepared, PreparedIn
 from app.errors import ErrorCode, NotAuthenticated, UserError, UserErrors, user_error
 from app.models import AuditAction, OtpChallenge, Portal, RememberedDevice, Session, User
 from app.resolvers import audit, keys, validation
@@ -294,9 +294,17 @@ _IDLE_EDGE = dt.timedelta(microseconds=1)
 def _live_session(rt: Runtime) -> Q:
     """Not ended, not past its absolute end, and used within the idle timeout (`_is_live`
     says the same of one session in hand)."""
+    return _live_between(*_live_bounds(rt))
+
+
+def _live_bounds(rt: Runtime) -> tuple[dt.datetime, dt.datetime]:
+    """Now, and since when a live session must have been used."""
     # In UTC, as stored: SQLite compares the stored text, and a Tokyo offset would mis-order.
     now = rt.clock.now().astimezone(dt.UTC)
-    idle_since = now - dt.timedelta(minutes=rt.settings.session_idle_minutes)
+    return now, now - dt.timedelta(minutes=rt.settings.session_idle_minutes)
+
+
+def _live_between(now: dt.datetime, idle_since: dt.datetime) -> Q:
     return Q(ended_at__isnull=True, expires_at__gt=now) & (
         Q(last_seen_at__gte=idle_since) | Q(last_seen_at__isnull=True, created_at__gte=idle_since)
     )
@@ -308,14 +316,20 @@ async def session_deadlines(rt: Runtime, session_ids: Sequence[int]) -> dict[int
     return {session.id: session_deadline(rt, session) for session in sessions}
 
 
+def _live_among(ids: list[int], now: dt.datetime, idle_since: dt.datetime) -> Awaitable[list[int]]:
+    query = Session.filter(_live_between(now, idle_since), id__in=ids, user__is_active=True)
+    return cast("Awaitable[list[int]]", query.values_list("id", flat=True))
+
+
+_LIVE_SESSION_IDS: PreparedIn[int] = PreparedIn(_live_among)
+"""Asked for the subscribers of every delivery: by SQL built once per power of two of ids."""
+
+
 async def live_session_ids(rt: Runtime, session_ids: list[int]) -> set[int]:
     """Which of these sessions still hold (long-lived connections ask again).
 
     An open subscription is not a request: a dashboard left alone ends with its session."""
-    found = await Session.filter(
-        _live_session(rt), id__in=session_ids, user__is_active=True
-    ).values_list("id", flat=True)
-    return set(cast(list[int], found))
+    return set(await _LIVE_SESSION_IDS(session_ids, *_live_bounds(rt)))
 
 
 # --- Ending sessions -------------------------------------------------------------------------
