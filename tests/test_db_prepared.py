@@ -154,3 +154,21 @@ async def test_a_read_by_ids_answers_every_length_from_a_few_shapes(server: Serv
     # 1, 2, 4, 8, 16, 32, 64, 256 (the list one longer was read unprepared).
     shapes = {length for ((_, length),) in by_ids._prepared._shapes}
     assert shapes == {1, 2, 4, 8, 16, 32, 64, LONGEST_PREPARED_LIST}
+
+
+async def test_a_read_by_ids_takes_its_other_arguments_after_them(server: Server) -> None:
+    """Each call's own arguments after the ids, prepared or (a list too long) not."""
+    offices = await _offices([f"94{n:03d}" for n in range(LONGEST_PREPARED_LIST + 1)])
+    late = offices[-1]
+    await Office.filter(id=late.id).update(created_at=AT + dt.timedelta(days=1))
+    ids = [office.id for office in offices]
+    created_since: PreparedIn[int] = PreparedIn(
+        lambda wanted, since, code: Office.filter(
+            id__in=wanted, created_at__gte=since, code__not=code
+        ).values_list("id", flat=True)
+    )
+    for wanted in (ids[-3:], ids):  # 3 ids, padded to 4; then one too many to prepare
+        assert sorted(await created_since(wanted, AT, "00000")) == sorted(wanted)
+        assert await created_since(wanted, AT + dt.timedelta(hours=1), "00000") == [late.id]
+        assert await created_since(wanted, AT + dt.timedelta(hours=1), late.code) == []
+    assert {shape for shape, *_ in created_since._prepared._shapes} == {(int, 4)}

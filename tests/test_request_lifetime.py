@@ -100,8 +100,8 @@ LAST_DELIVERY = (
     "strawberry.dataloader.DataLoader",
 )
 """What a delivery of `messageReceived` builds, and an idle dashboard need not keep. (Its
-`MessageReceivedEvent`, with the `Message` built from the row, stays: graphql-core's `map_async_iterable` holds the last value of the
-stream it maps until the next.)"""
+`MessageReceivedEvent`, with the `Message` built from the row, stays: graphql-core's
+`map_async_iterable` holds the last value of the stream it maps until the next.)"""
 
 
 def service_census() -> collections.Counter[str]:
