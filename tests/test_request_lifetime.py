@@ -120,7 +120,8 @@ async def test_an_open_dashboard_keeps_nothing_of_its_deliveries(
     """A subscription's tenth delivery leaves it holding what it held after its second: each
     event's execution state is freed (graphql-core's per-event executors shared one memo of
     collected fields, which gained about 90 objects per event until the socket closed). And
-    between deliveries it holds nothing of the last one: no rows, events or dataloaders."""
+    between deliveries it holds nothing of the last one: no page, delivery, row or
+    dataloader."""
     await apply(server, world.seeker.user, posting)
     async with GraphQLWebSocket.connected(server.url, world.a.token) as dashboard:
         subscribed = await _subscribed(dashboard, MESSAGE_RECEIVED)
