@@ -492,7 +492,8 @@ class RedisBroker(_Listeners):
                     continue
                 self._dispatch(message)
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            # redis-py before 8.2 leaves it untyped; 8.2 types it.
+            await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message.get("channel")
