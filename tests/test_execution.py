@@ -2,17 +2,21 @@
 
 The whole suite runs with `EXECUTION=compare` (every query and subscription event both ways,
 `same_answers_both_ways` in conftest). Here: a small schema with what the service's own seldom
-does — failing resolvers at every nullability, async failures in lists, null propagation through
-lists and objects, interfaces and unions, enums and scalars that cannot be coerced, `@skip` and
-`@include` by variables, aliases and fragments — run by graphql-core and by the plan, twice
-(planned, then from the cached plan), compared to the last character of every message, path and
-location, in order; and the comparison itself, which must see a difference when there is one.
+does — plain attributes holding values of every kind a leaf meets, failing resolvers at every
+nullability, async failures in lists, null propagation through lists and objects, interfaces and
+unions, enums and scalars that cannot be coerced, `@skip` and `@include` by variables, aliases
+and fragments — run by graphql-core and by the plan, twice (planned, then from the cached plan),
+compared to the last character of every message, path and location, in order; and the
+comparison itself, which must see a difference when there is one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import enum
+from collections.abc import Generator
+from decimal import Decimal
 from typing import Annotated, Any
 
 import pytest
@@ -156,6 +160,94 @@ class Item:
         return Company(name="株式会社", employees=3)  # type: ignore[return-value]
 
 
+class Shade(enum.Enum):
+    """Another enum with a member named as one of `Colour`'s."""
+
+    RED = "red"
+
+
+@strawberry.type
+class Loose:
+    """Plain attributes (read without a resolver) holding values of every kind a leaf meets:
+    its own type, one its scalar coerces, one it refuses, None where it is required, another
+    enum's member, an exception, an awaitable."""
+
+    text: str | None
+    required_text: str
+    number: int | None
+    flag: bool | None
+    required_flag: bool
+    key: strawberry.ID | None
+    colour: Colour | None
+    required_colour: Colour
+    amount: float | None
+    day: datetime.date | None
+
+
+class _Later:
+    """An awaitable attribute value, awaited as many times as a document reads it."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        yield from asyncio.sleep(0).__await__()
+        return self.value
+
+
+def _loose() -> list[Loose]:
+    def loose(**values: Any) -> Loose:
+        return Loose(**{field: None for field in Loose.__annotations__} | values)
+
+    return [
+        loose(
+            text="文字",
+            required_text="必須",
+            number=7,
+            flag=True,
+            required_flag=False,
+            key="k1",
+            colour=Colour.BLUE,
+            required_colour=Colour.RED,
+            amount=1.5,
+            day=datetime.date(2026, 12, 4),
+        ),
+        loose(
+            text=True,
+            required_text=12,
+            number="8",
+            flag="yes",
+            required_flag=1,
+            key=5,
+            colour="red",
+            required_colour=Shade.RED,
+            amount=Decimal("2.50"),
+            day="2026-12-04",
+        ),
+        loose(
+            text=3.5,
+            number=2.5,
+            flag=0,
+            key=False,
+            colour=ValueError("この色は読めません。"),
+            required_colour="blue",
+            amount=True,
+            day=datetime.datetime(2026, 12, 4, 9, 30),
+        ),
+        loose(
+            text=_Later("後で"),
+            required_text=_Later(None),
+            number=_Later(9),
+            flag=ValueError("フラグが読めません。"),
+            required_flag=None,
+            colour=_Later(Colour.BLUE),
+            required_colour=Colour.BLUE,
+            amount=float("nan"),
+            day=[1],
+        ),
+    ]
+
+
 def _items(count: int) -> list[Item]:
     return [
         Item(id=n, label=f"品目{n}" if n % 2 else None, colour=list(Colour)[n % 2])
@@ -192,6 +284,10 @@ class Query:
     @strawberry.field
     def echo(self, text: str, times: int = 1) -> str:
         return text * times
+
+    @strawberry.field
+    def loose(self) -> list[Loose | None]:
+        return _loose()  # type: ignore[return-value]
 
 
 CONDITIONS = """query Q($withLabel: Boolean!, $skipSlow: Boolean = false, $count: Int) {
@@ -230,6 +326,10 @@ DOCUMENTS: list[tuple[str, dict[str, Any] | None]] = [
     ("{ items { where fromRoot guarded children(count: 1) { where guarded } } }", None),
     ("{ items(count: 4) { locked slow asyncChildren { locked } } }", None),
     ("{ __typename maybeItem(present: false) { id } }", None),
+    ("{ loose { text number flag key colour amount day } }", None),
+    ("{ loose { text requiredText number } }", None),
+    ("{ loose { key requiredFlag flag } }", None),
+    ("{ loose { colour requiredColour amount } }", None),
 ]
 
 

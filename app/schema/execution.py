@@ -36,24 +36,31 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import datetime as dt
+import enum
 import json
 import logging
 import weakref
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from copy import copy
+from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 
 from graphql import (
     ExecutionResult,
     FieldNode,
+    GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfoHelpers,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     is_leaf_type,
@@ -139,6 +146,41 @@ def _is_type_of_is_plain(object_type: GraphQLObjectType) -> bool:
     return check is None or getattr(check, "__qualname__", "").startswith(_STRAWBERRY_IS_TYPE_OF)
 
 
+_PLAIN_TYPES = frozenset({str, int, float, bool, Decimal, dt.datetime, dt.date, dt.time})
+"""Exact types of values that are neither awaitable nor an exception: a leaf read as one is
+coerced at once, without graphql-core's checks for either."""
+
+
+class FastLeaf:
+    """How a basic leaf field's value is completed when its exact type is known in advance:
+    as it is (a `str` for `String` and `ID`, a `bool` for `Boolean`, `None` where the field is
+    nullable), by its name (a member of a Strawberry enum), or coerced by the leaf type
+    (`plain`: a scalar's own serializer, whose result is still checked as graphql-core checks
+    it). Any other value takes the general way (`CompiledExecutor._read_leaf`)."""
+
+    __slots__ = ("enum", "names", "plain", "same")
+
+    def __init__(self, leaf: GraphQLLeafType, nullable: bool) -> None:
+        same: set[type] = {type(None)} if nullable else set()
+        if leaf is GraphQLString or leaf is GraphQLID:
+            same.add(str)
+        elif leaf is GraphQLBoolean:
+            same.add(bool)
+        self.same = frozenset(same)
+        self.enum: type | None = None
+        self.names: dict[Any, str] = {}
+        wrapped = getattr(leaf, "wrapped_cls", None)
+        if (
+            isinstance(leaf, GraphQLEnumType)
+            and isinstance(wrapped, type)
+            and issubclass(wrapped, enum.Enum)
+        ):
+            # What the enum's own coercion answers for each member, asked once.
+            self.enum = wrapped
+            self.names = {member: leaf.coerce_output_value(member) for member in wrapped}
+        self.plain = _PLAIN_TYPES - self.same
+
+
 class FieldPlan:
     """One response key of a selection on one object type."""
 
@@ -148,6 +190,7 @@ class FieldPlan:
         "call_with_self",
         "default_resolver",
         "definition",
+        "fast",
         "field_def",
         "group",
         "has_args",
@@ -220,6 +263,9 @@ class FieldPlan:
             self.leaf = shape.type  # type: ignore[assignment]
         elif self.non_null_leaf:
             self.leaf = shape.inner.type  # type: ignore[union-attr, assignment]
+        self.fast: FastLeaf | None = None
+        if self.attr is not None and self.leaf is not None:
+            self.fast = FastLeaf(self.leaf, nullable=not self.non_null_leaf)
 
 
 class ObjectPlan:
@@ -407,8 +453,25 @@ class CompiledExecutor(EventExecutor):
         waiting: list[str] = []
         try:
             for field in plan.fields:
-                if field.attr is not None and field.leaf is not None:
-                    value = self._read_leaf(field, source, path)
+                fast = field.fast
+                if fast is not None:
+                    try:
+                        result = field.default_resolver(source, field.attr)
+                    except Exception as raw_error:
+                        self._leaf_error(field, path, raw_error)
+                        results[field.key] = None
+                        continue
+                    kind = type(result)
+                    if kind in fast.same:
+                        results[field.key] = result
+                        continue
+                    if kind is fast.enum:
+                        results[field.key] = fast.names[result]
+                        continue
+                    if kind in fast.plain:
+                        value = self._coerce_leaf(field, path, result)
+                    else:
+                        value = self._read_leaf(field, path, result)
                 else:
                     field_path = Path(path, field.key, field.parent_name)
                     value = self._run_field(field, source, field_path)
@@ -432,10 +495,23 @@ class CompiledExecutor(EventExecutor):
 
         return gather()
 
-    def _read_leaf(self, field: FieldPlan, source: Any, path: Path | None) -> Any:
-        """A basic field of a leaf type: read, coerced, and located only when it fails."""
+    def _coerce_leaf(self, field: FieldPlan, path: Path | None, result: Any) -> Any:
+        """A basic leaf's value of a plain type (`FastLeaf.plain`), coerced."""
         try:
-            result = field.default_resolver(source, field.attr)
+            return _coerce(field.leaf, result)  # type: ignore[arg-type]
+        except Exception as raw_error:
+            self._leaf_error(field, path, raw_error)
+            return None
+
+    def _leaf_error(self, field: FieldPlan, path: Path | None, raw_error: Exception) -> None:
+        self.handle_field_error(
+            raw_error, field.field_def.type, field.group, Path(path, field.key, field.parent_name)
+        )
+
+    def _read_leaf(self, field: FieldPlan, path: Path | None, result: Any) -> Any:
+        """A basic field of a leaf type, read as `result`: completed, and located only when it
+        fails."""
+        try:
             if self.is_awaitable(result):
                 field_path = Path(path, field.key, field.parent_name)
                 return self._complete_awaitable(field, field.shape, field_path, result)
@@ -450,12 +526,7 @@ class CompiledExecutor(EventExecutor):
                 return None
             return _coerce(field.leaf, result)  # type: ignore[arg-type]
         except Exception as raw_error:
-            self.handle_field_error(
-                raw_error,
-                field.field_def.type,
-                field.group,
-                Path(path, field.key, field.parent_name),
-            )
+            self._leaf_error(field, path, raw_error)
             return None
 
     def _run_field(self, field: FieldPlan, source: Any, path: Path) -> Any:
