@@ -10,10 +10,10 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import NotAuthenticated, UserErrors
 from app.resolvers import accounts
-from app.schema import describe
 from app.schema.context import DEVICE_COOKIE, SESSION_COOKIE, Context, Info
 from app.schema.errors import ERRORS, UserError, user_errors
 from app.schema.establishments import Establishment, Office

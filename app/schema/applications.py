@@ -11,6 +11,7 @@ from typing import Annotated, Self, TypeVar
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.models import applications as enums
@@ -19,7 +20,6 @@ from app.print_routes import referral_letter_path
 from app.resolvers import applicants, applications, results
 from app.resolvers.applicants import Person
 from app.resolvers.paging import Page, empty_page
-from app.schema import describe
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import ApplicationHistoryRow

@@ -9,12 +9,12 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+import app.schema.describe as describe
 from app import models
 from app.clock import TOKYO
 from app.errors import UserErrors
 from app.resolvers import audit
 from app.resolvers.paging import Page, empty_page
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.establishments import Establishment
 from app.schema.nodes import MAX_BIGINT_ID, decode_id, visible_to_viewer

@@ -14,11 +14,11 @@ from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
+import app.schema.describe as describe
 from app import models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import applications as enums
 from app.resolvers import documents
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.nodes import decode_id, visible_to_viewer

@@ -11,8 +11,8 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.utils.str_converters import to_camel_case
 
+import app.schema.describe as describe
 from app.errors import ErrorCode, Forbidden, NotAuthenticated, Throttled, UserErrors
-from app.schema import describe
 
 describe.enum(
     ErrorCode,

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.japanese import japanese_era_date
@@ -27,7 +28,6 @@ from app.resolvers.office_establishments import (
     establishment_position,
 )
 from app.resolvers.paging import Page
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import ERRORS, UserError, user_errors
 from app.schema.nodes import decode_id, visible_to_viewer

@@ -15,11 +15,11 @@ from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
+import app.schema.describe as describe
 from app import media, models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import establishments as enums
 from app.resolvers import images
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change, user_errors
 from app.schema.establishments import Establishment, ReviewStatus

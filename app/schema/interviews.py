@@ -9,12 +9,12 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.models.accounts import Portal
 from app.resolvers import application_notes, interviews
 from app.resolvers.interviews import InterviewChange
-from app.schema import describe
 from app.schema.accounts import EmployerLogin
 from app.schema.context import Info
 from app.schema.errors import ERRORS, UserError, run_change, user_errors

@@ -10,11 +10,11 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.models import messages as enums
 from app.resolvers import messages
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.dataloaders import RelationRow
 from app.schema.errors import UserError, user_errors

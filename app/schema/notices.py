@@ -8,11 +8,11 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.models.counter import NoticeKind as NoticeKindEnum
 from app.resolvers import notices
-from app.schema import describe
 from app.schema.applications import Application
 from app.schema.context import Info
 from app.schema.errors import UserError, user_errors

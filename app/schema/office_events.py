@@ -10,10 +10,10 @@ from typing import Annotated, Self, TypeVar
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.models import office_events as enums
 from app.resolvers import office_events
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import UserError, run_change
 from app.schema.establishments import Office

@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
+import app.schema.describe as describe
 from app import models
 from app.errors import ErrorCode, UserErrors, user_error
 from app.models import posting_form as form
@@ -20,7 +21,6 @@ from app.models import postings as enums
 from app.models.posting_form import ITEM_BY_NAME, ITEMS, Item, PostingForm
 from app.resolvers import posting_check, postings, validation
 from app.resolvers.paging import Page, Window
-from app.schema import describe
 from app.schema.accounts import Portal
 from app.schema.context import Info
 from app.schema.dataloaders import PostingHistoryRow

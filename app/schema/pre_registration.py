@@ -9,11 +9,11 @@ from typing import Annotated, Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.errors import UserErrors
 from app.models.counter import PreRegistrationStatus as PreRegistrationStatusEnum
 from app.resolvers import pre_registration
-from app.schema import describe
 from app.schema.context import Info
 from app.schema.errors import ERRORS, UserError, run_change, user_errors
 from app.schema.establishments import Establishment, Office

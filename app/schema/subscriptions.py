@@ -19,13 +19,13 @@ import strawberry
 from starlette.websockets import WebSocket, WebSocketState
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import models
 from app.broker import BrokerUnavailable
 from app.models.events import QueueChange
 from app.resolvers import subscriptions
 from app.resolvers.interviews import InterviewChange
 from app.resolvers.review import ReviewKind
-from app.schema import describe
 from app.schema.applications import Application, ApplicationStatus
 from app.schema.context import Info
 from app.schema.establishments import EstablishmentChange

@@ -8,8 +8,8 @@ from typing import Self
 import strawberry
 from strawberry import relay
 
+import app.schema.describe as describe
 from app import terms
-from app.schema import describe
 from app.schema.context import Info
 
 describe.enum(
