@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from app.schema import execution
 from app.schema.execution import ComparingExecutor, CompiledExecutor
@@ -248,6 +249,41 @@ def _loose() -> list[Loose]:
     ]
 
 
+@strawberry.type
+class Gadget(relay.Node):
+    """A node whose `id` Strawberry reads from its `NodeID` attribute; the attribute holds
+    what it may hold at run time: an int, a str, a bool, None, an awaitable, a float."""
+
+    code: relay.NodeID[int]
+
+
+@strawberry.type
+class Numbered(relay.Node):
+    """A node with its own `resolve_id`, sometimes awaitable."""
+
+    number: relay.NodeID[int]
+
+    @classmethod
+    def resolve_id(cls, root: Numbered, *, info: strawberry.Info) -> Any:
+        return _Later(f"n{root.number}") if root.number % 2 else f"n{root.number}"
+
+
+@strawberry.type
+class Renamed(relay.Node):
+    """A node that names its type in its ids otherwise."""
+
+    key: relay.NodeID[str]
+
+    @classmethod
+    def resolve_typename(cls, root: Renamed, info: strawberry.Info) -> str:
+        return "Alias"
+
+
+def _gadgets() -> list[Gadget]:
+    codes: list[Any] = [1, "二", True, None, _Later(5), 6.5]
+    return [Gadget(code=code) for code in codes]
+
+
 def _items(count: int) -> list[Item]:
     return [
         Item(id=n, label=f"品目{n}" if n % 2 else None, colour=list(Colour)[n % 2])
@@ -288,6 +324,23 @@ class Query:
     @strawberry.field
     def loose(self) -> list[Loose | None]:
         return _loose()  # type: ignore[return-value]
+
+    @strawberry.field
+    def gadgets(self) -> list[Gadget | None]:
+        return _gadgets()  # type: ignore[return-value]
+
+    @strawberry.field
+    def numbered(self) -> list[Numbered]:
+        return [Numbered(number=1), Numbered(number=2)]
+
+    @strawberry.field
+    def renamed(self) -> Renamed:
+        return Renamed(key="鍵")
+
+    @strawberry.field
+    def nodes(self) -> list[relay.Node]:
+        """Through the interface: completed by graphql-core, ids and all."""
+        return [Gadget(code=3), Numbered(number=1), Renamed(key="鍵")]
 
 
 CONDITIONS = """query Q($withLabel: Boolean!, $skipSlow: Boolean = false, $count: Int) {
@@ -330,6 +383,10 @@ DOCUMENTS: list[tuple[str, dict[str, Any] | None]] = [
     ("{ loose { text requiredText number } }", None),
     ("{ loose { key requiredFlag flag } }", None),
     ("{ loose { colour requiredColour amount } }", None),
+    ("{ gadgets { id } }", None),
+    ("{ gadgets { __typename ident: id } g: gadgets { id __typename } }", None),
+    ("{ numbered { id } renamed { id } }", None),
+    ("{ nodes { id ... on Numbered { id } ... on Renamed { __typename } } }", None),
 ]
 
 
@@ -344,10 +401,9 @@ async def _run(schema: strawberry.Schema, query: str, variables: dict[str, Any] 
 async def test_the_plan_answers_as_graphql_core(
     query: str, variables: dict[str, Any] | None
 ) -> None:
-    reference = strawberry.Schema(Query, types=[Person, Company])
-    compiled = strawberry.Schema(
-        Query, types=[Person, Company], execution_context_class=CompiledExecutor
-    )
+    types = [Person, Company, Numbered, Renamed]
+    reference = strawberry.Schema(Query, types=types)
+    compiled = strawberry.Schema(Query, types=types, execution_context_class=CompiledExecutor)
     expected = await _run(reference, query, variables)
     runs = execution.RUNS["compiled"]
     assert await _run(compiled, query, variables) == expected  # planned now

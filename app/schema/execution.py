@@ -13,6 +13,9 @@ is the key), per value of the variables that `@skip`/`@include` read:
 - a field whose Strawberry definition has no resolver is read with Strawberry's default resolver
   (`getattr`), with no info, no arguments and no path unless it fails;
 - `__typename` is the parent type's name;
+- a relay `Node`'s `id` is encoded at once (the type name and the id, base64), as Strawberry's
+  resolver and the `ID` scalar encode it, where the node's class keeps Strawberry's
+  `resolve_id` and `resolve_typename` and its id attribute holds an int or a str;
 - a field with a resolver gets its info and arguments as graphql-core gives them
   (`build_resolve_info`, `get_argument_values`) and is called through Strawberry's wrapper;
 - the return type is known in advance: a leaf is coerced at once, an object's fields are run from
@@ -35,6 +38,7 @@ own (`Context.for_reference_run`) and its SQL is left out of Tortoise's query lo
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextvars
 import datetime as dt
 import enum
@@ -78,6 +82,7 @@ from graphql.execution.values import get_argument_values
 from graphql.language import BooleanValueNode, VariableNode
 from graphql.pyutils import Path, RefMap, Undefined, inspect
 from graphql.type.introspection import TypeNameMetaFieldDef
+from strawberry.relay import Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from app.settings import ExecutionMode
@@ -181,6 +186,34 @@ class FastLeaf:
         self.plain = _PLAIN_TYPES - self.same
 
 
+_NODE_ID = Node.__dict__["_id"].__func__
+"""Strawberry's resolver of `Node.id`: `GlobalID(type name, str(resolve_id(root)))`."""
+_DEFAULT_RESOLVE_ID = Node.__dict__["resolve_id"].__func__
+_DEFAULT_RESOLVE_TYPENAME = Node.__dict__["resolve_typename"].__func__
+
+
+def _is_node_id(definition: Any, leaf: GraphQLLeafType | None) -> bool:
+    """True for the `id` field every `relay.Node` inherits, serialized as an `ID`."""
+    resolver = getattr(definition, "base_resolver", None)
+    wrapped = getattr(resolver, "wrapped_func", None)
+    return getattr(wrapped, "__func__", None) is _NODE_ID and leaf is GraphQLID
+
+
+def _default_id_attribute(node_class: type) -> str | None:
+    """The attribute `Node.id` of `node_class` reads, when the class keeps Strawberry's own
+    `resolve_id` and `resolve_typename`; None otherwise."""
+    if not issubclass(node_class, Node):
+        return None
+    resolve_id = getattr(node_class.resolve_id, "__func__", None)
+    resolve_typename = getattr(node_class.resolve_typename, "__func__", None)
+    if resolve_id is not _DEFAULT_RESOLVE_ID or resolve_typename is not _DEFAULT_RESOLVE_TYPENAME:
+        return None
+    try:
+        return node_class.resolve_id_attr()
+    except Exception:  # no `NodeID`, or several: Strawberry's resolver reports it
+        return None
+
+
 class FieldPlan:
     """One response key of a selection on one object type."""
 
@@ -194,11 +227,13 @@ class FieldPlan:
         "field_def",
         "group",
         "has_args",
+        "id_attributes",
         "info_class",
         "info_name",
         "key",
         "leaf",
         "name",
+        "node_id",
         "nodes",
         "non_null_leaf",
         "parent_name",
@@ -266,6 +301,9 @@ class FieldPlan:
         self.fast: FastLeaf | None = None
         if self.attr is not None and self.leaf is not None:
             self.fast = FastLeaf(self.leaf, nullable=not self.non_null_leaf)
+        self.node_id = _is_node_id(definition, self.leaf)
+        self.id_attributes: dict[type, str | None] = {}
+        """Per class of the sources met, the attribute its `id` reads (`_default_id_attribute`)."""
 
 
 class ObjectPlan:
@@ -473,6 +511,11 @@ class CompiledExecutor(EventExecutor):
                     else:
                         value = self._read_leaf(field, path, result)
                 else:
+                    if field.node_id:
+                        global_id = _global_id(field, source)
+                        if global_id is not None:
+                            results[field.key] = global_id
+                            continue
                     field_path = Path(path, field.key, field.parent_name)
                     value = self._run_field(field, source, field_path)
                 results[field.key] = value
@@ -709,6 +752,23 @@ class CompiledExecutor(EventExecutor):
             return compiled
 
         return both()
+
+
+def _global_id(field: FieldPlan, source: Any) -> str | None:
+    """`Node.id` of `source` as Strawberry's resolver and the `ID` scalar make it (the type name
+    and the id, base64-encoded) when the node's class reads it from an attribute holding an
+    int or a str; None where the general way must answer (its own `resolve_id` or
+    `resolve_typename`, an awaitable, None, anything else)."""
+    kind = type(source)
+    attribute = field.id_attributes.get(kind, Undefined)
+    if attribute is Undefined:
+        attribute = field.id_attributes[kind] = _default_id_attribute(kind)
+    if attribute is None:
+        return None
+    node_id = getattr(source, attribute, None)  # type: ignore[arg-type]
+    if type(node_id) is not int and type(node_id) is not str:
+        return None
+    return base64.b64encode(f"{field.parent_name}:{node_id}".encode()).decode()
 
 
 async def _together(awaitables: list[Any]) -> list[Any]:
