@@ -3,16 +3,19 @@ hot reads and updates whose SQL Tortoise builds once."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.exceptions import ValidationError
+from tortoise.backends.base.executor import CHUNK_SIZE
+from tortoise.exceptions import DoesNotExist, MultipleObjectsReturned, ValidationError
 from tortoise.migrations.api import migrate
+from tortoise.models import Model
 from tortoise.queryset import (
     AwaitableQuery,
     CountQuery,
@@ -140,6 +143,9 @@ class Prepared(Generic[T]):
         for place, argument, element in built.places:
             given = arguments[argument]
             values[place] = given if element < 0 else given[element]  # type: ignore[index]
+        if built.rows is not None:
+            rows: T = await built.rows.select(db, built.sql, values)
+            return rows
         run = _Run(built.query, _Parameters(built.sql, values), db)
         result: T = await type(built.query)._execute(run)  # type: ignore[arg-type]
         return result
@@ -183,6 +189,90 @@ class _Built:
     """The parameters that are constants; the arguments' places are filled in each run."""
     places: tuple[tuple[int, int, int], ...]
     """(parameter, argument, element of the argument's list or -1)."""
+    rows: _Rows | None = None
+    """How a plain read's models are made from its rows; None where Tortoise makes them."""
+
+
+class _Rows:
+    """A plain read's models made from its rows as Tortoise's `Model._init_from_db` makes them
+    (the same attributes, values and conversions), without Tortoise's executor, which is built
+    anew for every query and looks its model's queries up each time. A plain read is a
+    `QuerySet` of whole models: no `only`, `select_related`, `prefetch_related` or annotations
+    (Tortoise's executor reads those)."""
+
+    __slots__ = ("complex", "default", "generated_pk", "model", "native", "query")
+
+    def __init__(self, query: QuerySet[Any]) -> None:
+        model: type[Model] = query.model
+        meta = model._meta
+        self.query = query
+        self.model = model
+        self.generated_pk = meta.db_pk_column not in meta.generated_db_fields
+        self.native = tuple((key, attribute) for key, attribute, _ in meta.db_native_fields)
+        self.default = tuple(
+            (key, attribute, field.field_type) for key, attribute, field in meta.db_default_fields
+        )
+        self.complex = tuple(
+            (key, attribute, field.to_python_value)
+            for key, attribute, field in meta.db_complex_fields
+        )
+
+    @staticmethod
+    def serve(query: AwaitableQuery[Any]) -> _Rows | None:
+        """How the models of `query` are made when it is a plain read; None otherwise."""
+        if (
+            type(query) is not QuerySet
+            or query._prefetch_map
+            or query._prefetch_queries
+            or query._select_related
+            or len(query._select_related_idx) > 1  # the first is the model's own columns
+            or query._annotations
+            or query._fields_for_select
+        ):
+            return None
+        return _Rows(query)
+
+    def build(self, row: Mapping[str, Any]) -> Model:
+        """`Model._init_from_db(**row)`."""
+        model: type[Model] = self.model
+        instance: Model = model.__new__(model)
+        set_attribute = object.__setattr__
+        set_attribute(instance, "_partial", False)
+        set_attribute(instance, "_saved_in_db", True)
+        set_attribute(instance, "_custom_generated_pk", self.generated_pk)
+        set_attribute(instance, "_await_when_save", {})
+        try:
+            for key, attribute in self.native:
+                set_attribute(instance, attribute, row[key])
+            for key, attribute, kind in self.default:
+                value = row[key]
+                set_attribute(instance, attribute, None if value is None else kind(value))
+            for key, attribute, convert in self.complex:
+                set_attribute(instance, attribute, convert(row[key]))
+        except (KeyError, IndexError):  # a column missing: Tortoise makes a partial model
+            partial: Model = model._init_from_db(**row)
+            return partial
+        return instance
+
+    async def select(self, db: Any, sql: str, values: list[object]) -> Any:
+        """`QuerySet._execute` and its executor's `execute_select`, for a plain read."""
+        query = self.query
+        _, rows = await db.execute_query(sql, values)
+        build = self.build
+        instances = []
+        for index, row in enumerate(rows):
+            if index and index % CHUNK_SIZE == 0:
+                await asyncio.sleep(0)  # as Tortoise yields to the loop during a long read
+            instances.append(build(row))
+        if not query._single:
+            return instances
+        if len(instances) == 1:
+            return instances[0]
+        if not instances:
+            if query._raise_does_not_exist:
+                raise DoesNotExist(query.model)
+            return None
+        raise MultipleObjectsReturned(query.model)
 
 
 class _Parameters:
@@ -294,4 +384,5 @@ def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]
         sql=sql,
         values=tuple(constants),
         places=tuple(places),
+        rows=_Rows.serve(query),
     )

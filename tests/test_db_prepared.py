@@ -1,18 +1,27 @@
 """`app.db.Prepared`: a read whose SQL is built once answers as the query built each time,
 with each call's own arguments, on the connection of the moment, and refuses a read whose
 argument would not reach its SQL as a parameter; datetimes (aware only) and updates the
-same. `PreparedIn`: the same for a list of ids, padded to a power of two."""
+same. `PreparedIn`: the same for a list of ids, padded to a power of two. The models of a
+plain read are made from its rows as Tortoise makes them, for every model of the service."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from tortoise import Tortoise
+from tortoise.exceptions import DoesNotExist, MultipleObjectsReturned
+from tortoise.expressions import F
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn
-from app.models import Office
-from tests.conftest import Server
+from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn, _Rows
+from app.models import Message, MessageThread, Office, Posting, User
+from app.models.accounts import Portal
+from app.models.messages import MessageSender
+from tests import flows
+from tests.conftest import GraphQLClient, Server
+from tests.test_messages import apply, seeker_user
 
 AT = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
@@ -172,3 +181,102 @@ async def test_a_read_by_ids_takes_its_other_arguments_after_them(server: Server
         assert await created_since(wanted, AT + dt.timedelta(hours=1), "00000") == [late.id]
         assert await created_since(wanted, AT + dt.timedelta(hours=1), late.code) == []
     assert {shape for shape, *_ in created_since._prepared._shapes} == {(int, 4)}
+
+
+@pytest.fixture
+async def posting(employer: GraphQLClient, staff: GraphQLClient) -> Posting:
+    active = await flows.active_posting(employer, staff, jobTitle="介護職員")
+    return await Posting.get(posting_number=active["postingNumber"])
+
+
+def _same(found: Model, expected: Model) -> None:
+    assert type(found) is type(expected)
+    assert found.__dict__ == expected.__dict__
+    assert [type(value) for value in found.__dict__.values()] == [
+        type(value) for value in expected.__dict__.values()
+    ]
+
+
+async def test_plain_reads_make_the_models_tortoise_makes(
+    server: Server, employer: GraphQLClient, posting: Posting
+) -> None:
+    """Every model with rows after an employer's set-up, a posting, an application and a
+    thread (enums, JSON, nulls, dates read and unread), made by `_Rows` from the rows of
+    `Model.all()` and by Tortoise's executor: the same attributes, values and types."""
+    seeker, _, _ = await seeker_user(server, 1)
+    await apply(server, seeker, posting)
+    employer_user = await User.get(portal=Portal.EMPLOYER)
+    now = server.clock.now()
+    thread = await MessageThread.create(
+        establishment_id=posting.establishment_id,
+        seeker_id=seeker.id,
+        created_at=now,
+        last_message_at=now,
+    )
+    for sender, user, read_at in (
+        (MessageSender.EMPLOYER, employer_user, now),
+        (MessageSender.SEEKER, seeker, None),
+    ):
+        await Message.create(
+            thread=thread,
+            establishment_id=posting.establishment_id,
+            sender=sender,
+            sender_user=user,
+            body=f"{sender.value}から",
+            created_at=now,
+            read_at=read_at,
+        )
+    compared: set[str] = set()
+    for model in Tortoise.apps["models"].values():
+        query = model.all().order_by(model._meta.pk_attr)
+        query._make_query()  # as `Prepared` builds it
+        rows = _Rows.serve(query)
+        assert rows is not None, model
+        sql, values = query.query.get_parameterized_sql()
+        expected = await model.all().order_by(model._meta.pk_attr)
+        found = await rows.select(model._choose_db(), sql, values)
+        assert len(found) == len(expected), model
+        for made, built in zip(found, expected, strict=True):
+            _same(made, built)
+        if expected:
+            compared.add(model.__name__)
+    assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
+
+
+async def test_a_single_plain_read_answers_as_tortoise(server: Server) -> None:
+    """`get`, `get_or_none` and `first` through `_Rows`: one model, None, or Tortoise's
+    errors."""
+    first, second = await _offices(["95001", "95002"])
+    get: Prepared[Office] = Prepared(lambda code: Office.get(code=code))
+    maybe: Prepared[Office | None] = Prepared(lambda code: Office.get_or_none(code=code))
+    newest: Prepared[Office | None] = Prepared(
+        lambda first_id: Office.filter(id__gte=first_id).order_by("-id").first()
+    )
+    assert all(p._shapes == {} for p in (get, maybe, newest))
+    _same(await get(first.code), await Office.get(code=first.code))
+    assert next(iter(get._shapes.values())).rows is not None  # read by `_Rows`
+    assert await maybe("99999") is None
+    with pytest.raises(DoesNotExist):
+        await get("99999")
+    _same(await newest(first.id), await Office.get(id=second.id))  # type: ignore[arg-type]
+    assert await newest(second.id + 1) is None
+    several: Prepared[Office] = Prepared(lambda first_id: Office.get(id__gte=first_id))
+    with pytest.raises(MultipleObjectsReturned):
+        await several(first.id)
+
+
+async def test_reads_tortoise_shapes_itself_are_not_plain(server: Server) -> None:
+    """`only`, `select_related`, `prefetch_related`, annotations and values are read by
+    Tortoise's executor."""
+    plain = Office.all()
+    plain._make_query()
+    assert _Rows.serve(plain) is not None
+    for query in (
+        Office.all().only("id", "code"),
+        Message.all().select_related("thread"),
+        MessageThread.all().prefetch_related("messages"),
+        Office.all().annotate(doubled=F("id") * 2),
+        Office.all().values("id"),
+    ):
+        query._make_query()
+        assert _Rows.serve(query) is None, query
