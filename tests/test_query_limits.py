@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from graphql import OperationDefinitionNode, parse
 from graphql import build_schema as build_sdl_schema
-from strawberry.extensions.validation_cache import _get_validate_cache
 
-from app.schema import VALIDATION_CACHE_SIZE, build_schema, schema
+from app.schema import build_schema, schema
 from app.schema.extensions import (
+    LIMIT_ERRORS,
+    VALIDATION_ERRORS,
     Measure,
-    _cached_limit_errors,
+    cached_query_cost,
     fragments_of,
     measure,
     overlap_pairs,
@@ -70,6 +71,35 @@ def test_a_page_size_is_the_one_the_executor_will_use() -> None:
     assert query_cost(parse("{ items { edges { node { id } } } }"), None, {}, other) == 22
     assert query_cost(parse("query ($n: Int) { " + items + " }"), None, {}, other) == 22
     assert query_cost(parse("query ($n: Int) { " + items + " }"), None, {"n": 2}, other) == 7
+
+
+def test_a_kept_cost_is_the_cost_of_its_page_sizes() -> None:
+    """`cached_query_cost` answers as `query_cost` for each value of the page-size variables
+    (of each type: `True` and `2.0` equal `1` and `2` but count as the largest page), each
+    operation, and whatever the other variables hold; values no key can hold are measured."""
+    document = parse(
+        "query A($n: Int, $after: String) { postings(first: $n, after: $after)"
+        " { edges { node { id } } } } query B { viewer { email } }"
+    )
+    cases: list[tuple[str | None, dict[str, object]]] = [
+        ("A", {"n": 2}),
+        ("A", {"n": 2, "after": "x"}),
+        ("A", {"n": 2.0}),
+        ("A", {"n": 1}),
+        ("A", {"n": True}),
+        ("A", {}),
+        ("A", {"n": [2]}),
+        ("A", {"n": {"first": 2}}),
+        ("B", {"n": 2}),
+        ("A", {"n": 2}),
+    ]
+    for name, variables in cases * 2:
+        expected = query_cost(document, name, variables, schema._schema)
+        assert cached_query_cost(document, name, variables, schema._schema) == expected
+    assert [cached_query_cost(document, "A", {"n": n}, schema._schema) for n in (1, True)] == [
+        4,
+        1 + 100 * 3,
+    ]
 
 
 async def test_a_variable_default_counts_at_its_value(gql: GraphQLClient) -> None:
@@ -207,22 +237,21 @@ async def test_a_repeated_document_is_validated_once_and_still_refused(
 ) -> None:
     too_many = "{ " + " ".join(f"b{i}: viewer {{ email }}" for i in range(MAX_ALIASES + 1)) + " }"
     fine = "query Repeated { viewer { email } }"
-    cache = _get_validate_cache(VALIDATION_CACHE_SIZE)
     await gql.post(fine)
-    before = cache.cache_info()
-    limits_before = _cached_limit_errors.cache_info()
+    before = (VALIDATION_ERRORS.hits, VALIDATION_ERRORS.misses)
+    limits_before = (LIMIT_ERRORS.hits, LIMIT_ERRORS.misses)
 
     for _ in range(3):
         assert "errors" not in (await gql.post(fine)).json()
         assert _codes((await gql.post(too_many)).json()) == ["GRAPHQL_VALIDATION_FAILED"]
 
-    after = cache.cache_info()
-    limits_after = _cached_limit_errors.cache_info()
+    after = (VALIDATION_ERRORS.hits, VALIDATION_ERRORS.misses)
+    limits_after = (LIMIT_ERRORS.hits, LIMIT_ERRORS.misses)
     # The valid document is validated once; the refused one never reaches graphql-core's rules.
-    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 0)
     # Both are measured once: every later request of either hits.
-    assert limits_after.hits - limits_before.hits >= 5
-    assert limits_after.misses - limits_before.misses <= 1
+    assert limits_after[0] - limits_before[0] >= 5
+    assert limits_after[1] - limits_before[1] <= 1
 
 
 async def test_a_syntax_error_is_coded_like_any_other(gql: GraphQLClient) -> None:

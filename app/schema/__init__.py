@@ -173,9 +173,6 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
-VALIDATION_CACHE_SIZE = 512
-
-
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (the defaults when not given)."""
     settings = settings or Settings()
@@ -183,8 +180,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     # The size, depth, alias and repetition limits are checked before graphql-core's rules, in
     # one pass that takes each fragment once (Strawberry's depth and alias limiters expand every
     # spread anew, exponential in fragments spreading fragments; graphql-core's rule for
-    # overlapping fields is quadratic in repeated fields). `ValidationCache` is keyed by the
-    # document and its rules: with no rule added, a repeated document is validated once.
+    # overlapping fields is quadratic in repeated fields). Validation is kept per document and
+    # rules: with no rule added, a repeated document is validated once.
     limits = QueryLimits(
         max_size=settings.query_max_size,
         max_depth=settings.query_max_depth,
@@ -195,7 +192,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.query_max_tokens),
         lambda: QueryCostLimiter(max_cost=settings.query_max_cost),
         lambda: ReportingParserCache(maxsize=PARSER_CACHE_SIZE),
-        lambda: LimitedValidationCache(limits, maxsize=VALIDATION_CACHE_SIZE),
+        lambda: LimitedValidationCache(limits),
         CodedErrors,
     ]
     if production:

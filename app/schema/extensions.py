@@ -1,15 +1,20 @@
 """Schema extensions of our own: the limits on what one operation may ask for (expanded size,
 depth and aliases in validation, cost before execution, all from one measure that takes each
 fragment once); a parser cache whose syntax errors reach clients like any other error; and
-errors without suggestions for production."""
+errors without suggestions for production.
+
+What validation and the cost find of a document is kept per document object
+(`DocumentCache`): the parser cache hands out one document per query text, so a repeated
+request finds its answers without hashing the document, which graphql-core's frozen-dataclass
+nodes make a walk of the whole tree (as `functools.lru_cache` keyed by it does)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from graphql import (
     DocumentNode,
@@ -34,13 +39,46 @@ from graphql import (
     get_named_type,
     value_from_ast_untyped,
 )
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.extensions.utils import is_introspection_key
+from strawberry.schema.schema import validate_document
 
 from app.resolvers.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from app.transport import PARSER_CACHE_SIZE
 
 PAGE_SIZE_ARGUMENTS = ("first", "last")
 """The arguments of a connection that size its page: forward and backward."""
+
+T = TypeVar("T")
+
+DOCUMENT_CACHE_SIZE = PARSER_CACHE_SIZE
+"""Answers kept per cache: as many as the parser cache keeps documents."""
+
+
+class DocumentCache(Generic[T]):
+    """Answers computed once per document object and key, the least recently used dropped
+    past `maxsize`. An entry holds its document, so that its id is not reused while cached."""
+
+    def __init__(self, maxsize: int = DOCUMENT_CACHE_SIZE) -> None:
+        self.maxsize = maxsize
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[tuple[int, Hashable], tuple[DocumentNode, T]] = OrderedDict()
+
+    def get(self, document: DocumentNode, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer for `document` and `key`, computed by `compute` the first time."""
+        entry_key = (id(document), key)
+        entry = self._entries.get(entry_key)
+        if entry is not None and entry[0] is document:
+            self.hits += 1
+            self._entries.move_to_end(entry_key)
+            return entry[1]
+        self.misses += 1
+        answer = compute()
+        self._entries[entry_key] = (document, answer)
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +262,49 @@ def query_cost(
     return measure(chosen[0], fragments_of(document), schema, variables).cost
 
 
+def page_size_variables(document: DocumentNode) -> tuple[str, ...]:
+    """The variables given anywhere in `document` as a `first` or `last`: the only ones a
+    cost reads (`_Measurer.argument`)."""
+    found: set[str] = set()
+    pending: list[Any] = list(document.definitions)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, FieldNode):
+            for argument in node.arguments or ():
+                if argument.name.value in PAGE_SIZE_ARGUMENTS and isinstance(
+                    argument.value, VariableNode
+                ):
+                    found.add(argument.value.name.value)
+        selection_set = getattr(node, "selection_set", None)
+        if selection_set is not None:
+            pending.extend(selection_set.selections)
+    return tuple(sorted(found))
+
+
+_PAGE_SIZE_VARIABLES: DocumentCache[tuple[str, ...]] = DocumentCache()
+_COSTS: DocumentCache[int] = DocumentCache()
+
+
+def cached_query_cost(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    schema: GraphQLSchema | None = None,
+) -> int:
+    """`query_cost`, kept per document, operation and values of its page-size variables."""
+    names = _PAGE_SIZE_VARIABLES.get(document, None, lambda: page_size_variables(document))
+    # Each value with its type: `True` and `1.0` equal `1`, but are no page size.
+    sizes = tuple((type(value), value) for value in (variables.get(n, Undefined) for n in names))
+    key = (operation_name, schema, sizes)
+    try:
+        hash(key)
+    except TypeError:  # a list or an object sent as a page size: refused later, not kept
+        return query_cost(document, operation_name, variables, schema)
+    return _COSTS.get(
+        document, key, lambda: query_cost(document, operation_name, variables, schema)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class QueryLimits:
     max_size: int
@@ -340,30 +421,37 @@ def overlap_pairs(
     return total
 
 
-class LimitedValidationCache(ValidationCache):
-    """Strawberry's validation cache, with `limit_errors` first: a document over the limits is
-    refused with those errors alone, before graphql-core's rules (some of which take time
-    quadratic in repeated fields) ever see it."""
+LIMIT_ERRORS: DocumentCache[tuple[GraphQLError, ...]] = DocumentCache()
+VALIDATION_ERRORS: DocumentCache[list[GraphQLError]] = DocumentCache()
 
-    def __init__(self, limits: QueryLimits, maxsize: int) -> None:
-        super().__init__(maxsize=maxsize)
+
+class LimitedValidationCache(SchemaExtension):
+    """Validation kept per document (as Strawberry's `ValidationCache` keeps it, without
+    hashing the document), with `limit_errors` first: a document over the limits is refused
+    with those errors alone, before graphql-core's rules (some of which take time quadratic in
+    repeated fields) ever see it. The errors of a document are shared by its requests."""
+
+    def __init__(self, limits: QueryLimits) -> None:
         self.limits = limits
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is not None:
-            errors = _cached_limit_errors(context.graphql_document, self.limits)
-            if errors:
-                context.pre_execution_errors = list(errors)
-                yield
-                return
-        yield from super().on_validate()
-
-
-@lru_cache(maxsize=512)
-def _cached_limit_errors(document: DocumentNode, limits: QueryLimits) -> tuple[GraphQLError, ...]:
-    # The parser cache hands out one document per query text, so a repeated document hits.
-    return tuple(limit_errors(document, limits))
+        document = context.graphql_document
+        schema = context.schema._schema
+        rules = context.validation_rules
+        if document is None:
+            context.pre_execution_errors = validate_document(schema, document, rules)  # type: ignore[arg-type]
+            yield
+            return
+        limits = self.limits
+        errors = LIMIT_ERRORS.get(document, limits, lambda: tuple(limit_errors(document, limits)))
+        if errors:
+            context.pre_execution_errors = list(errors)
+        else:
+            context.pre_execution_errors = VALIDATION_ERRORS.get(
+                document, (schema, rules), lambda: validate_document(schema, document, rules)
+            )
+        yield
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -379,7 +467,7 @@ class QueryCostLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
-            cost = query_cost(
+            cost = cached_query_cost(
                 context.graphql_document,
                 context.operation_name,
                 context.variables or {},
