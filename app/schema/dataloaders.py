@@ -71,31 +71,37 @@ class PostingHistoryRow(TypedDict):
     created_at: dt.datetime
 
 
-async def _histories(
-    model: type[models.PostingEvent | models.ApplicationEvent],
-    key: str,
-    row_type: type[Any],
-    ids: Sequence[int],
-) -> list[list[Any]]:
-    """Per id of `key`, its history rows (the fields of `row_type`), oldest first, with the
+def _history_read(
+    model: type[models.PostingEvent | models.ApplicationEvent], key: str, row_type: type[Any]
+) -> PreparedIn[dict[str, Any]]:
+    """The history rows (the fields of `row_type`) of the ids of `key`, oldest first, with the
     portal of who acted: one query, no model built."""
-    history: dict[int, list[Any]] = {i: [] for i in ids}
-    rows = (
-        await model.filter(**{f"{key}__in": list(ids)})
-        .order_by("id")
-        .values(
-            *row_type.__annotations__.keys() - {"actor_portal"},
-            actor_portal="actor__portal",
+    fields = sorted(row_type.__annotations__.keys() - {"actor_portal"})
+    return PreparedIn(
+        lambda ids: (
+            model.filter(**{f"{key}__in": ids})
+            .order_by("id")
+            .values(*fields, actor_portal="actor__portal")
         )
     )
-    for row in rows:
+
+
+_POSTING_HISTORY = _history_read(models.PostingEvent, "posting_id", PostingHistoryRow)
+
+
+async def _histories(
+    read: PreparedIn[dict[str, Any]], key: str, ids: Sequence[int]
+) -> list[list[Any]]:
+    """Per id, its rows of `read` (by `key`), in their order."""
+    history: dict[int, list[Any]] = {i: [] for i in ids}
+    for row in await read(ids):
         history[row[key]].append(row)
     return [history[i] for i in ids]
 
 
 async def _posting_events(posting_ids: Sequence[int]) -> list[list[PostingHistoryRow]]:
     """The history of each posting, oldest first, with who acted."""
-    return await _histories(models.PostingEvent, "posting_id", PostingHistoryRow, posting_ids)
+    return await _histories(_POSTING_HISTORY, "posting_id", posting_ids)
 
 
 # --- Messages -------------------------------------------------------------------------------
@@ -193,8 +199,11 @@ async def _conversation_relations(pairs: Sequence[tuple[int, int]]) -> list[list
 # --- Seekers and applications ---------------------------------------------------------------
 
 
+_SEEKER_PROFILES = PreparedIn(lambda user_ids: models.SeekerProfile.filter(user_id__in=user_ids))
+
+
 async def _seeker_profiles(user_ids: Sequence[int]) -> list[models.SeekerProfile | None]:
-    found = await models.SeekerProfile.filter(user_id__in=list(user_ids))
+    found = await _SEEKER_PROFILES(user_ids)
     by_user = {profile.user_id: profile for profile in found}
     return [by_user.get(i) for i in user_ids]
 
@@ -212,13 +221,16 @@ class ApplicationHistoryRow(TypedDict):
     reason: str
 
 
+_APPLICATION_HISTORY = _history_read(
+    models.ApplicationEvent, "application_id", ApplicationHistoryRow
+)
+
+
 async def _application_events(
     application_ids: Sequence[int],
 ) -> list[list[ApplicationHistoryRow]]:
     """The status history of each application, oldest first, with who acted."""
-    return await _histories(
-        models.ApplicationEvent, "application_id", ApplicationHistoryRow, application_ids
-    )
+    return await _histories(_APPLICATION_HISTORY, "application_id", application_ids)
 
 
 async def _application_notes(
