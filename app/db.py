@@ -14,6 +14,9 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import CHUNK_SIZE
 from tortoise.exceptions import DoesNotExist, MultipleObjectsReturned, ValidationError
+from tortoise.fields import DatetimeField, Field
+from tortoise.fields import data as tortoise_fields
+from tortoise.fields.data import CharEnumFieldInstance, IntEnumFieldInstance
 from tortoise.migrations.api import migrate
 from tortoise.models import Model
 from tortoise.queryset import (
@@ -25,6 +28,7 @@ from tortoise.queryset import (
     ValuesListQuery,
     ValuesQuery,
 )
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 from app.settings import Settings
 
@@ -213,8 +217,7 @@ class _Rows:
             (key, attribute, field.field_type) for key, attribute, field in meta.db_default_fields
         )
         self.complex = tuple(
-            (key, attribute, field.to_python_value)
-            for key, attribute, field in meta.db_complex_fields
+            (key, attribute, _conversion(field)) for key, attribute, field in meta.db_complex_fields
         )
 
     @staticmethod
@@ -273,6 +276,45 @@ class _Rows:
                 raise DoesNotExist(query.model)
             return None
         raise MultipleObjectsReturned(query.model)
+
+
+_NOT_A_MEMBER = object()
+
+
+def _conversion(field: Field[Any]) -> Callable[[Any], Any]:
+    """`field.to_python_value`, or what answers the same for what a driver gives it at less
+    cost, for a field of Tortoise's own classes: an enum's member looked up by its value (the
+    enum asked only for a value it has no member of, which it refuses as Tortoise lets it),
+    and a date parsed from SQLite's text and set in the configured time zone as Tortoise sets
+    it (with the function it parses with, its time zone and `use_tz` as set at start-up)."""
+    to_python_value = field.to_python_value
+    kind = type(field)
+    if kind is CharEnumFieldInstance or kind is IntEnumFieldInstance:
+        members = {member.value: member for member in field.enum_type}  # type: ignore[attr-defined]
+        find = members.get
+
+        def member(value: Any) -> Any:
+            if value is None:
+                return None
+            found = find(value, _NOT_A_MEMBER)
+            return to_python_value(value) if found is _NOT_A_MEMBER else found
+
+        return member
+    if kind is DatetimeField and get_use_tz():
+        zone = get_default_timezone()
+        # ciso8601's parser when installed, else iso8601's: whichever Tortoise parses with.
+        parse: Callable[[str], dt.datetime] = tortoise_fields.parse_datetime  # type: ignore[attr-defined]
+
+        def instant(value: Any) -> Any:
+            if type(value) is not str:
+                return None if value is None else to_python_value(value)
+            parsed = parse(value)
+            if parsed.utcoffset() is None:
+                return parsed.replace(tzinfo=zone)
+            return parsed.astimezone(zone)
+
+        return instant
+    return to_python_value
 
 
 class _Parameters:

@@ -15,7 +15,7 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn, _Rows
+from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn, _conversion, _Rows
 from app.models import Message, MessageThread, Office, Posting, User
 from app.models.accounts import Portal
 from app.models.messages import MessageSender
@@ -190,10 +190,11 @@ async def posting(employer: GraphQLClient, staff: GraphQLClient) -> Posting:
 
 
 def _same(found: Model, expected: Model) -> None:
+    """The same attributes, equal, of the same types and time zones (`repr` shows both)."""
     assert type(found) is type(expected)
     assert found.__dict__ == expected.__dict__
-    assert [type(value) for value in found.__dict__.values()] == [
-        type(value) for value in expected.__dict__.values()
+    assert [repr(value) for value in found.__dict__.values()] == [
+        repr(value) for value in expected.__dict__.values()
     ]
 
 
@@ -280,3 +281,35 @@ async def test_reads_tortoise_shapes_itself_are_not_plain(server: Server) -> Non
     ):
         query._make_query()
         assert _Rows.serve(query) is None, query
+
+
+def test_the_conversions_answer_as_tortoise(server: Server) -> None:
+    """An enum's member by its value, and a date from SQLite's text (aware, naive, in another
+    zone) or from a driver that gives datetimes: what Tortoise's field answers, refusals too."""
+    sender = Message._meta.fields_map["sender"]
+    created_at = Message._meta.fields_map["created_at"]
+    for field, values in (
+        (sender, ["EMPLOYER", "SEEKER", None]),
+        (
+            created_at,
+            [
+                "2026-12-04 09:30:00.123456+00:00",
+                "2026-12-04T09:30:00",
+                "2026-12-04 18:30:00+09:00",
+                dt.datetime(2026, 12, 4, 9, 30, tzinfo=dt.UTC),
+                dt.datetime(2026, 12, 4, 9, 30),
+                None,
+            ],
+        ),
+    ):
+        convert = _conversion(field)
+        assert convert is not field.to_python_value  # a conversion of its own
+        for value in values:
+            expected = field.to_python_value(value)
+            assert repr(convert(value)) == repr(expected), value
+    with pytest.raises(ValueError, match="'NOBODY' is not a valid MessageSender"):
+        _conversion(sender)("NOBODY")
+    with pytest.raises(ValueError, match=r"month must be in 1\.\.12"):  # ciso8601's words
+        created_at.to_python_value("2026-13-45")
+    with pytest.raises(ValueError, match=r"month must be in 1\.\.12"):
+        _conversion(created_at)("2026-13-45")
