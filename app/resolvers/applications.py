@@ -58,7 +58,7 @@ from app.resolvers import (
     postings,
     validation,
 )
-from app.resolvers.paging import Page, Window, newest
+from app.resolvers.paging import IdList, Page, Window, empty_page, newest
 from app.runtime import Runtime
 from app.viewer import Viewer
 from app.wages import PREFECTURES
@@ -618,6 +618,27 @@ def result_locked(posting: Posting, field: str) -> UserErrors:
 # --- Reading ------------------------------------------------------------------------------
 
 
+def _applications_of(status: ApplicationStatus | None, *columns: str) -> IdList[Application]:
+    """The applications whose `columns` hold the arguments given, of `status` when one is
+    given, newest first (the status is the list's own: a prepared read takes no enum)."""
+    fixed = {} if status is None else {"status": status}
+
+    def query(*values: int) -> QuerySet[Application]:
+        return Application.filter(**dict(zip(columns, values, strict=True)), **fixed)
+
+    return IdList(query, newest_first=True)
+
+
+# The establishment's list, of a posting or all, of a status or all: what every visit reads.
+_ESTABLISHMENT_APPLICATIONS = {
+    (by_posting, status): _applications_of(
+        status, "establishment_id", *(["posting_id"] * by_posting)
+    )
+    for by_posting in (False, True)
+    for status in (None, *ApplicationStatus)
+}
+
+
 async def establishment_applications(
     viewer: Viewer,
     *,
@@ -627,12 +648,12 @@ async def establishment_applications(
 ) -> Page[Application]:
     """The applications to the employer's establishment's postings, newest first."""
     user = viewer.require_employer()
-    query = Application.filter(establishment_id=user.establishment_id)
-    if posting_id is not None:
-        query = query.filter(posting_id=posting_id)
-    if status is not None:
-        query = query.filter(status=status)
-    return await newest(query, window)
+    if user.establishment_id is None:  # no establishment: nothing to list, as before
+        return empty_page()
+    listed = _ESTABLISHMENT_APPLICATIONS[(posting_id is not None, status)]
+    if posting_id is None:
+        return await listed.page(window, user.establishment_id)
+    return await listed.page(window, user.establishment_id, posting_id)
 
 
 async def my_applications(viewer: Viewer, *, window: Window[int]) -> Page[Application]:
