@@ -9,7 +9,7 @@ dashboards (`bench/memory.py`), the scale comparison, the validation of
 documents that spread fragments in fragments (`bench/validation.py`, in process) and the
 posting form's check and the postings page at its size (`bench/forms.py`, in process, on the
 `small` data), and writes everything, with the machine and its load, to
-bench/results/<time>-<preset>.json.
+bench/results/<time>-<preset>.json (`<time>-<preset>-postgresql.json` on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -664,7 +664,8 @@ def main(argv: list[str] | None = None) -> int:
     report["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-{args.preset}.json"
+    on_postgres = report.get("database", {}).get("kind") == "postgresql"
+    out = RESULTS / f"{stamp}-{args.preset}{'-postgresql' if on_postgres else ''}.json"
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"results: {out.relative_to(ROOT)}")
     return 0

@@ -27,8 +27,10 @@ the two totals). The parts, which add up to the instrumented total:
 Across those parts, whichever runs them: the SQL statements and the time awaiting them
 (`sql`, the driver and its thread; summed, so overlapping statements count twice), Tortoise
 building them (`build`: `_make_query` and pypika's `get_parameterized_sql`), building models
-from rows (`rows`: `Model._init_from_db`) and parsing the rows' dates (`dates`:
-`DatetimeField.to_python_value`, within `rows` or within a `values()` query's conversion).
+from rows (`rows`: `Model._init_from_db`, and `app.db._Rows.build` for the prepared reads) and
+parsing the rows' dates (`dates`: `DatetimeField.to_python_value`, within `rows` or within a
+`values()` query's conversion; the prepared reads parse most of theirs within `rows`, by a
+conversion of their own).
 
 `--profile pyinstrument` or `--profile cprofile` profiles `--requests` requests of one
 scenario (`--scenario`) instead, and prints the profile.
@@ -326,7 +328,7 @@ def instrumented(application: Starlette, parts: Parts) -> Iterator[None]:
     from tortoise.models import Model
     from tortoise.queryset import AwaitableQuery
 
-    from app import main, transport
+    from app import db, main, transport
     from app.resolvers.accounts import viewer_for_token
 
     patches = Patches()
@@ -386,6 +388,9 @@ def instrumented(application: Starlette, parts: Parts) -> Iterator[None]:
         "_init_from_db",
         classmethod(across_sync(parts, "rows", Model.__dict__["_init_from_db"].__func__)),
     )
+    rows = getattr(db, "_Rows", None)  # the prepared reads' own models; none in older trees
+    if rows is not None:
+        patches.set(rows, "build", across_sync(parts, "rows", rows.build))
     patches.set(
         DatetimeField, "to_python_value", across_sync(parts, "dates", DatetimeField.to_python_value)
     )
