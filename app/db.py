@@ -126,10 +126,11 @@ class Prepared(Generic[T]):
     then executes that SQL with its own arguments in their places, through the query's own
     `_execute` (rows, models, `select_related` and conversions as Tortoise makes them; a plain
     read's models made by `_Rows`, as Tortoise makes them), on the connection the query would
-    choose now (a transaction's within one; the write connection for an update). An argument must reach the SQL as a parameter of a filter, limit or
-    update, unconverted (ints, strings and aware datetimes are: Tortoise converts only naive
-    ones, which are refused): one that does not, or that the query keeps for itself (a
-    count's limit), is refused when the shape is built.
+    choose now (a transaction's within one; the write connection for an update). An argument
+    must reach the SQL as a parameter of a filter, limit or update, unconverted (ints, strings
+    and aware datetimes are: Tortoise converts only naive ones, which are refused): one that
+    does not, or that the query keeps for itself (a count's limit), is refused when the shape
+    is built.
     """
 
     def __init__(self, build: Callable[..., Awaitable[T]]) -> None:

@@ -437,12 +437,11 @@ class LimitedValidationCache(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        schema = context.schema._schema
-        rules = context.validation_rules
-        if document is None:
-            context.pre_execution_errors = validate_document(schema, document, rules)  # type: ignore[arg-type]
+        if document is None:  # never parsed: Strawberry answers with the syntax error
             yield
             return
+        schema = context.schema._schema
+        rules = context.validation_rules
         limits = self.limits
         errors = LIMIT_ERRORS.get(document, limits, lambda: tuple(limit_errors(document, limits)))
         if errors:
