@@ -324,6 +324,48 @@ async def test_a_result_is_locked_after_the_third_month_end(
 # --- Reading: the page, its statement count, and who sees what --------------------------------
 
 
+def _posting_reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.startswith("SELECT") and 'FROM "POSTING"' in sql]
+
+
+async def test_a_page_reads_only_the_posting_items_it_shows(
+    server: Server, staff: GraphQLClient, employer: GraphQLClient
+) -> None:
+    """`posting { content { jobTitle } }` reads the postings' own columns and the job title,
+    not the hundred columns of their form; with a field that reads more of it (`postingSummary`,
+    `check`) in the same batch, one read of every column. The answers are the same."""
+    first = await flows.active_posting(employer, staff, jobTitle="介護職員")
+    second = await flows.active_posting(employer, staff, jobTitle="調理補助")
+    await sf.seed_applicants(server, first["id"], ["APPLIED"] * 3)
+    await sf.seed_applicants(server, second["id"], ["APPLIED"] * 3)
+    titled = "applications(first: 10) { edges { node { id posting { id postingNumber status"
+    documents = {
+        "title": "{ " + titled + " content { jobTitle } } } } } }",
+        "summary": "{ " + titled + " content { jobTitle } } postingSummary { jobTitle } } } } }",
+        "check": "{ " + titled + " content { jobTitle } check { errors { code } } } } } } }",
+    }
+    answers: dict[str, list[dict[str, object]]] = {}
+    reads: dict[str, list[str]] = {}
+    for name, document in documents.items():
+        with counting_queries() as statements:
+            data = await employer.execute(document)
+        answers[name] = [
+            {key: edge["node"]["posting"][key] for key in ("id", "postingNumber", "status")}
+            | {"jobTitle": edge["node"]["posting"]["content"]["jobTitle"]}
+            for edge in data["applications"]["edges"]
+        ]
+        reads[name] = _posting_reads(statements)
+    assert len(answers["title"]) == 6
+    assert {a["jobTitle"] for a in answers["title"]} == {"介護職員", "調理補助"}
+    assert answers["title"] == answers["summary"] == answers["check"]
+    assert [len(found) for found in reads.values()] == [1, 1, 1]
+    # Only the title of the form's 69 items; every one of them where more is asked for.
+    assert '"JOB_TITLE"' in reads["title"][0]
+    assert '"WORK_STYLE"' not in reads["title"][0]
+    assert '"WORK_STYLE"' in reads["summary"][0]
+    assert '"WORK_STYLE"' in reads["check"][0]
+
+
 async def test_statement_count_does_not_grow_with_the_page(
     server: Server, staff: GraphQLClient, employer: GraphQLClient
 ) -> None:

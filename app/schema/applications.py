@@ -48,7 +48,7 @@ from app.schema.paging import (
     window,
 )
 from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
-from app.schema.postings import Posting, PostingSearchResult
+from app.schema.postings import Posting, PostingSearchResult, content_items
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
 describe.enum(
@@ -300,7 +300,7 @@ class Application(relay.Node):
         )
     )
     async def result_locked_from(self, info: Info) -> dt.date | None:
-        posting = await info.context.loaders.posting_by_id.load(self.posting_pk)
+        posting = await info.context.loaders.posting(self.posting_pk)
         if posting.invalidated_at is None:
             return None
         return applications.result_locked_from(posting.invalidated_at)
@@ -365,7 +365,9 @@ class Application(relay.Node):
         user = info.context.viewer.user
         if user is None or user.portal == PortalEnum.SEEKER:
             return None
-        return Posting.from_model(await info.context.loaders.posting_by_id.load(self.posting_pk))
+        # A page of applications shows a title or two of each posting's form: only those read.
+        items = content_items(s for field in info.selected_fields for s in field.selections)
+        return Posting.from_model(await info.context.loaders.posting(self.posting_pk, items))
 
     @strawberry.field(description="The posting as job seekers see it (公開範囲 applied).")
     async def posting_summary(self, info: Info) -> PostingSearchResult:
@@ -671,7 +673,7 @@ class ApplicationCounts:
 
     @strawberry.field(description="The posting counted.")
     async def posting(self, info: Info) -> Posting:
-        return Posting.from_model(await info.context.loaders.posting_by_id.load(self.posting_pk))
+        return Posting.from_model(await info.context.loaders.posting(self.posting_pk))
 
 
 COUNTS_TYPE = "ApplicationCounts"

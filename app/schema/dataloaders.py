@@ -18,7 +18,7 @@ from app.models.applications import ApplicationStatus
 from app.models.establishments import ReviewStatus
 from app.models.messages import MessageSender
 from app.models.postings import PostingAction, PostingStatus
-from app.resolvers import documents, images
+from app.resolvers import documents, images, postings
 from app.resolvers.applicants import Person
 
 K = TypeVar("K")
@@ -48,9 +48,21 @@ async def _establishments(ids: Sequence[int]) -> list[models.Establishment]:
     return [by_id[i] for i in ids]
 
 
-async def _postings(ids: Sequence[int]) -> list[models.Posting]:
-    by_id = {posting.id: posting for posting in await _POSTINGS(ids)}
-    return [by_id[i] for i in ids]
+PostingKey = tuple[int, frozenset[str] | None]
+"""A posting's id and the items of its form to read (None: every column; `Loaders.posting`)."""
+
+
+async def _postings(keys: Sequence[PostingKey]) -> list[models.Posting]:
+    """The postings of one batch in one statement: every column when one of its loads asks
+    for all, else the postings' own columns and the items any of them asks for."""
+    ids = list(dict.fromkeys(posting_id for posting_id, _ in keys))
+    some = [items for _, items in keys if items is not None]
+    if len(some) < len(keys):
+        found = await _POSTINGS(ids)
+    else:
+        found = await postings.postings_with_items(ids, frozenset[str]().union(*some))
+    by_id = {posting.id: posting for posting in found}
+    return [by_id[posting_id] for posting_id, _ in keys]
 
 
 class PostingHistoryRow(TypedDict):
@@ -347,7 +359,7 @@ class Loaders:
     user_by_id = _Loader[int, models.User | None](_users)
     establishment_by_id = _Loader[int, models.Establishment](_establishments)
     posting_events_by_posting_id = _Loader[int, list[PostingHistoryRow]](_posting_events)
-    posting_by_id = _Loader[int, models.Posting](_postings)
+    posting_by_id = _Loader[PostingKey, models.Posting](_postings)
     message_thread_by_id = _Loader[int, models.MessageThread](_message_threads)
     last_message_by_thread_id = _Loader[int, models.Message | None](_last_messages)
     unread_count_by_thread_and_sender = _Loader[tuple[int, MessageSender], int](
@@ -380,6 +392,13 @@ class Loaders:
     @cached_property
     def person_by_application_id(self) -> DataLoader[int, Person | None]:
         return DataLoader(load_fn=self.read_persons)
+
+    def posting(
+        self, posting_id: int, items: frozenset[str] | None = None
+    ) -> Awaitable[models.Posting]:
+        """The posting, with every column, or (given `items`) with its own columns and at
+        least those items of its form: a partial model, for what reads no other item."""
+        return self.posting_by_id.load((posting_id, items))
 
     def forget(self) -> None:
         """Drop the dataloaders built so far, their caches and last batches with them: the

@@ -394,7 +394,7 @@ class ReviewHistoryEntry:
 
         if self.posting_pk is None:
             return None
-        return Posting.from_model(await info.context.loaders.posting_by_id.load(self.posting_pk))
+        return Posting.from_model(await info.context.loaders.posting(self.posting_pk))
 
     @strawberry.field(
         description=(

@@ -780,7 +780,7 @@ async def _linked(info: Info, posting_id: int | None) -> Posting | None:
     """A renewal or reuse link: always within one establishment, so visible with its posting."""
     if posting_id is None:
         return None
-    return Posting.from_model(await info.context.loaders.posting_by_id.load(posting_id))
+    return Posting.from_model(await info.context.loaders.posting(posting_id))
 
 
 # The form's items a search result shows everyone; the address and the contact, which follow the
@@ -972,27 +972,37 @@ def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
+def content_items(selections: Iterable[Selection]) -> frozenset[str] | None:
+    """The form's items a selection on `Posting` shows: those selected under `content`, so
+    that a list reads a few of its hundred columns; None (every column) when a field reads
+    the whole form."""
+    items: set[str] = set()
+    for field in _fields(selections):
+        if field.name in _WHOLE_FORM:
+            return None
+        if field.name != "content":
+            continue
+        for item in _fields(field.selections):
+            if item.name == "__typename":
+                continue
+            if item.name not in _ITEM_BY_FIELD:
+                return None
+            items.add(_ITEM_BY_FIELD[item.name])
+    return frozenset(items)
+
+
 def _selected_items(info: Info) -> frozenset[str] | None:
-    """The form's items a page of postings shows: those selected under `content`, so a list
-    reads a few of its hundred columns; None (every column) when a field reads the whole
-    form."""
+    """The form's items a page of postings shows (`content_items` of its nodes)."""
     items: set[str] = set()
     for page in info.selected_fields:
         for edges in _fields(page.selections):
             if edges.name != "edges":
                 continue
             for node in (f for f in _fields(edges.selections) if f.name == "node"):
-                for field in _fields(node.selections):
-                    if field.name in _WHOLE_FORM:
-                        return None
-                    if field.name != "content":
-                        continue
-                    for item in _fields(field.selections):
-                        if item.name == "__typename":
-                            continue
-                        if item.name not in _ITEM_BY_FIELD:
-                            return None
-                        items.add(_ITEM_BY_FIELD[item.name])
+                found = content_items(node.selections)
+                if found is None:
+                    return None
+                items |= found
     return frozenset(items)
 
 

@@ -34,7 +34,7 @@ PROFILE_TYPE = "SeekerProfile"
 async def posting_summary(info: Info, posting_id: int) -> PostingSearchResult:
     """A posting as job seekers see it, its publication range (公開範囲) applied."""
     loaders = info.context.loaders
-    posting = await loaders.posting_by_id.load(posting_id)
+    posting = await loaders.posting(posting_id)
     posting.establishment = await loaders.establishment_by_id.load(posting.establishment_id)
     show_name = postings.shows_establishment(info.context.viewer, posting)
     return PostingSearchResult.from_model(posting, show_name=show_name)
