@@ -245,25 +245,31 @@ async def _application_events(
     return await _histories(_APPLICATION_HISTORY, "application_id", application_ids)
 
 
+_NOTES = PreparedIn(
+    lambda ids: models.ApplicationNote.filter(application_id__in=ids).order_by("-id")
+)
+
+
 async def _application_notes(
     application_ids: Sequence[int],
 ) -> list[list[models.ApplicationNote]]:
     """The internal notes of each application, newest first. Unchecked: the field that loads
     them shows them only to the establishment's logins."""
     notes: dict[int, list[models.ApplicationNote]] = {i: [] for i in application_ids}
-    for note in await models.ApplicationNote.filter(
-        application_id__in=list(application_ids)
-    ).order_by("-id"):
+    for note in await _NOTES(application_ids):
         notes[note.application_id].append(note)
     return [notes[i] for i in application_ids]
+
+
+_INTERVIEWS = PreparedIn(
+    lambda ids: models.Interview.filter(application_id__in=ids).order_by("starts_at", "id")
+)
 
 
 async def _interviews(application_ids: Sequence[int]) -> list[list[models.Interview]]:
     """The interviews of each application, soonest first, cancelled ones included."""
     interviews: dict[int, list[models.Interview]] = {i: [] for i in application_ids}
-    for interview in await models.Interview.filter(
-        application_id__in=list(application_ids)
-    ).order_by("starts_at", "id"):
+    for interview in await _INTERVIEWS(application_ids):
         interviews[interview.application_id].append(interview)
     return [interviews[i] for i in application_ids]
 
@@ -271,13 +277,18 @@ async def _interviews(application_ids: Sequence[int]) -> list[list[models.Interv
 # --- Establishments --------------------------------------------------------------------------
 
 
+_PENDING_CHANGES = PreparedIn(
+    lambda ids: models.EstablishmentChange.filter(
+        establishment_id__in=ids, status=ReviewStatus.PENDING
+    ).order_by("id")
+)
+
+
 async def _pending_establishment_changes(
     establishment_ids: Sequence[int],
 ) -> list[models.EstablishmentChange | None]:
     """The change waiting for review of each establishment (at most one waits)."""
-    found = await models.EstablishmentChange.filter(
-        establishment_id__in=list(establishment_ids), status=ReviewStatus.PENDING
-    ).order_by("id")
+    found = await _PENDING_CHANGES(establishment_ids)
     by_establishment = {change.establishment_id: change for change in found}
     return [by_establishment.get(i) for i in establishment_ids]
 
@@ -285,14 +296,19 @@ async def _pending_establishment_changes(
 # --- Office events ------------------------------------------------------------------------------
 
 
-async def _office_event_registration_counts(event_ids: Sequence[int]) -> list[int]:
-    """How many establishments registered for each event, in one statement."""
-    rows = (
-        await models.OfficeEventInterest.filter(event_id__in=list(event_ids))
+_REGISTRATION_COUNTS: PreparedIn[dict[str, Any]] = PreparedIn(
+    lambda ids: (
+        models.OfficeEventInterest.filter(event_id__in=ids)
         .annotate(taken=Count("id"))
         .group_by("event_id")
         .values("event_id", "taken")
     )
+)
+
+
+async def _office_event_registration_counts(event_ids: Sequence[int]) -> list[int]:
+    """How many establishments registered for each event, in one statement."""
+    rows = await _REGISTRATION_COUNTS(event_ids)
     taken = {row["event_id"]: row["taken"] for row in rows}
     return [taken.get(i, 0) for i in event_ids]
 
