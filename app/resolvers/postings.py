@@ -21,7 +21,6 @@ import calendar
 import contextlib
 import datetime as dt
 import functools
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -1314,24 +1313,18 @@ def _own_columns() -> tuple[str, ...]:
 PARTIAL_READS_KEPT = 64
 """Sets of items whose reads of postings by id are kept prepared (a document names its set)."""
 
-_PARTIAL_READS: OrderedDict[frozenset[str], PreparedIn[Posting]] = OrderedDict()
+
+@functools.lru_cache(maxsize=PARTIAL_READS_KEPT)
+def _partial_read(items: frozenset[str]) -> PreparedIn[Posting]:
+    columns = (*_own_columns(), *sorted(items))
+    return PreparedIn(lambda wanted: Posting.filter(id__in=wanted).only(*columns))
 
 
 async def postings_with_items(ids: Sequence[int], items: frozenset[str]) -> list[Posting]:
     """The postings of `ids` holding their own columns and only `items` of their form, as the
     postings page reads them: a list that shows a posting's title reads a few of its hundred
     columns. The SQL is built once per set of items, the last `PARTIAL_READS_KEPT` kept."""
-    read = _PARTIAL_READS.get(items)
-    if read is None:
-        columns = (*_own_columns(), *sorted(items))
-        read = _PARTIAL_READS[items] = PreparedIn(
-            lambda wanted: Posting.filter(id__in=wanted).only(*columns)
-        )
-        if len(_PARTIAL_READS) > PARTIAL_READS_KEPT:
-            _PARTIAL_READS.popitem(last=False)
-    else:
-        _PARTIAL_READS.move_to_end(items)
-    return await read(ids)
+    return await _partial_read(items)(ids)
 
 
 async def establishment_postings(

@@ -45,7 +45,7 @@ import enum
 import json
 import logging
 import weakref
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from copy import copy
 from decimal import Decimal
@@ -85,6 +85,7 @@ from graphql.type.introspection import TypeNameMetaFieldDef
 from strawberry.relay import Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from app.schema.extensions import DocumentCache
 from app.settings import ExecutionMode
 
 PLAN_CACHE_SIZE = 512
@@ -319,15 +320,15 @@ class ObjectPlan:
 class _Operation:
     """The plans made for one operation, per value of its condition variables."""
 
-    __slots__ = ("conditions", "operation", "plans")
+    __slots__ = ("conditions", "plans")
 
-    def __init__(self, operation: OperationDefinitionNode, conditions: tuple[str, ...]) -> None:
-        self.operation = operation  # kept, so that its id is not reused while cached
+    def __init__(self, conditions: tuple[str, ...]) -> None:
         self.conditions = conditions
         self.plans: dict[tuple[Any, ...], ObjectPlan] = {}
 
 
-_operations: OrderedDict[tuple[int, int, bool], _Operation | None] = OrderedDict()
+_OPERATIONS: DocumentCache[_Operation | None] = DocumentCache(PLAN_CACHE_SIZE)
+"""Per operation node, schema and `hide_suggestions`: its plans, or None when not planned."""
 
 
 def weakly(method: Callable[..., T]) -> Callable[..., T]:
@@ -399,18 +400,13 @@ class CompiledExecutor(EventExecutor):
             or (self.middleware_manager is not None and self.middleware_manager.middlewares)
         ):
             return None
-        key = (id(self.schema), id(operation), self.hide_suggestions)
-        known = _operations.get(key, Undefined)
-        if known is Undefined:
-            known = _plannable(operation, self.fragment_definitions)
-            _operations[key] = known
-            if len(_operations) > PLAN_CACHE_SIZE:
-                _operations.popitem(last=False)
-        else:
-            _operations.move_to_end(key)
+        known = _OPERATIONS.get(
+            operation,
+            (self.schema, self.hide_suggestions),
+            lambda: _plannable(operation, self.fragment_definitions),
+        )
         if known is None:
             return None
-        assert isinstance(known, _Operation)
         coerced = self.variable_values.coerced
         signature = tuple(coerced.get(name) for name in known.conditions)
         plan = known.plans.get(signature)
@@ -876,7 +872,7 @@ def _plannable(operation: OperationDefinitionNode, fragments: dict[str, Any]) ->
         selection_set = getattr(node, "selection_set", None)
         if selection_set is not None:
             pending.extend(selection_set.selections)
-    return _Operation(operation, tuple(sorted(conditions)))
+    return _Operation(tuple(sorted(conditions)))
 
 
 def _check_same(operation: OperationDefinitionNode, reference: Any, compiled: Any) -> None:

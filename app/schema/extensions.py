@@ -31,6 +31,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     NamedTypeNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
     Undefined,
@@ -56,16 +57,17 @@ DOCUMENT_CACHE_SIZE = PARSER_CACHE_SIZE
 
 
 class DocumentCache(Generic[T]):
-    """Answers computed once per document object and key, the least recently used dropped
-    past `maxsize`. An entry holds its document, so that its id is not reused while cached."""
+    """Answers computed once per document object (or other node of one: the compiled plans
+    keep theirs per operation) and key, the least recently used dropped past `maxsize`. An
+    entry holds its node, so that its id is not reused while cached."""
 
     def __init__(self, maxsize: int = DOCUMENT_CACHE_SIZE) -> None:
         self.maxsize = maxsize
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[tuple[int, Hashable], tuple[DocumentNode, T]] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, Hashable], tuple[Node, T]] = OrderedDict()
 
-    def get(self, document: DocumentNode, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, document: Node, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer for `document` and `key`, computed by `compute` the first time."""
         entry_key = (id(document), key)
         entry = self._entries.get(entry_key)
