@@ -343,6 +343,9 @@ async def test_a_page_reads_only_the_posting_items_it_shows(
         "title": "{ " + titled + " content { jobTitle } } } } } }",
         "summary": "{ " + titled + " content { jobTitle } } postingSummary { jobTitle } } } } }",
         "check": "{ " + titled + " content { jobTitle } check { errors { code } } } } } } }",
+        "fragment": "{ "
+        + titled
+        + " ...T } } } } } fragment T on Posting { content { jobTitle } }",
     }
     answers: dict[str, list[dict[str, object]]] = {}
     reads: dict[str, list[str]] = {}
@@ -357,11 +360,12 @@ async def test_a_page_reads_only_the_posting_items_it_shows(
         reads[name] = _posting_reads(statements)
     assert len(answers["title"]) == 6
     assert {a["jobTitle"] for a in answers["title"]} == {"介護職員", "調理補助"}
-    assert answers["title"] == answers["summary"] == answers["check"]
-    assert [len(found) for found in reads.values()] == [1, 1, 1]
+    assert answers["title"] == answers["summary"] == answers["check"] == answers["fragment"]
+    assert [len(found) for found in reads.values()] == [1, 1, 1, 1]
     # Only the title of the form's 69 items; every one of them where more is asked for.
     assert '"JOB_TITLE"' in reads["title"][0]
     assert '"WORK_STYLE"' not in reads["title"][0]
+    assert reads["fragment"] == reads["title"]
     assert '"WORK_STYLE"' in reads["summary"][0]
     assert '"WORK_STYLE"' in reads["check"][0]
 

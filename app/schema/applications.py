@@ -48,7 +48,7 @@ from app.schema.paging import (
     window,
 )
 from app.schema.permissions import IsEmployer, IsSeeker, IsStaff
-from app.schema.postings import Posting, PostingSearchResult, content_items
+from app.schema.postings import Posting, PostingSearchResult, posting_items
 from app.schema.seekers import PROFILE_TYPE, ApplicantProfile, posting_summary
 
 describe.enum(
@@ -366,7 +366,7 @@ class Application(relay.Node):
         if user is None or user.portal == PortalEnum.SEEKER:
             return None
         # A page of applications shows a title or two of each posting's form: only those read.
-        items = content_items(s for field in info.selected_fields for s in field.selections)
+        items = posting_items(info)
         return Posting.from_model(await info.context.loaders.posting(self.posting_pk, items))
 
     @strawberry.field(description="The posting as job seekers see it (公開範囲 applied).")

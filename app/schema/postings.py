@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Annotated, Any, Self, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 import strawberry
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionNode,
+)
 from strawberry import relay
-from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
 import app.schema.describe as describe
@@ -961,49 +967,97 @@ _ITEM_BY_FIELD = {to_camel_case(item.name): item.name for item in ITEMS}
 _WHOLE_FORM = frozenset({"check"})
 """Fields of `Posting` that read every item of its form."""
 
+Fragments = Mapping[str, FragmentDefinitionNode]
 
-def _fields(selections: Iterable[Selection]) -> Iterator[SelectedField]:
+
+def _fields(selections: Iterable[SelectionNode], fragments: Fragments) -> Iterator[FieldNode]:
     """The fields selected, through fragments (whatever their conditions: reading a column
     more than needed is harmless)."""
     for selection in selections:
-        if isinstance(selection, SelectedField):
+        if isinstance(selection, FieldNode):
             yield selection
-        else:
-            yield from _fields(selection.selections)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set.selections, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set.selections, fragments)
 
 
-def content_items(selections: Iterable[Selection]) -> frozenset[str] | None:
-    """The form's items a selection on `Posting` shows: those selected under `content`, so
-    that a list reads a few of its hundred columns; None (every column) when a field reads
-    the whole form."""
+def _selections(nodes: Iterable[FieldNode]) -> Iterator[SelectionNode]:
+    for node in nodes:
+        if node.selection_set is not None:
+            yield from node.selection_set.selections
+
+
+def content_items(nodes: Iterable[FieldNode], fragments: Fragments) -> frozenset[str] | None:
+    """The form's items a field of type `Posting` shows (its `nodes`, as merged in the
+    document): those selected under `content`, so that a list reads a few of its hundred
+    columns; None (every column) when a field reads the whole form."""
     items: set[str] = set()
-    for field in _fields(selections):
-        if field.name in _WHOLE_FORM:
+    for field in _fields(_selections(nodes), fragments):
+        name = field.name.value
+        if name in _WHOLE_FORM:
             return None
-        if field.name != "content":
+        if name != "content":
             continue
-        for item in _fields(field.selections):
-            if item.name == "__typename":
+        for item in _fields(_selections((field,)), fragments):
+            if item.name.value == "__typename":
                 continue
-            if item.name not in _ITEM_BY_FIELD:
+            found = _ITEM_BY_FIELD.get(item.name.value)
+            if found is None:
                 return None
-            items.add(_ITEM_BY_FIELD[item.name])
+            items.add(found)
     return frozenset(items)
 
 
-def _selected_items(info: Info) -> frozenset[str] | None:
+def _page_items(nodes: Iterable[FieldNode], fragments: Fragments) -> frozenset[str] | None:
     """The form's items a page of postings shows (`content_items` of its nodes)."""
     items: set[str] = set()
-    for page in info.selected_fields:
-        for edges in _fields(page.selections):
-            if edges.name != "edges":
+    for edges in _fields(_selections(nodes), fragments):
+        if edges.name.value != "edges":
+            continue
+        for node in _fields(_selections((edges,)), fragments):
+            if node.name.value != "node":
                 continue
-            for node in (f for f in _fields(edges.selections) if f.name == "node"):
-                found = content_items(node.selections)
-                if found is None:
-                    return None
-                items |= found
+            found = content_items((node,), fragments)
+            if found is None:
+                return None
+            items |= found
     return frozenset(items)
+
+
+class _PerField(Generic[T]):
+    """`compute(nodes, fragments)` of the field a resolver runs for, worked out once per field
+    of a document instead of once per object: a page of fifty applications asks for its
+    postings' items fifty times. Keyed by the identity of the field's nodes, which belong to
+    the parsed document (kept by the parser cache and the compiled plans); each entry holds
+    its nodes, so no id is reused while it is kept. What a field selects does not depend on
+    the variables (conditions are not looked at)."""
+
+    def __init__(
+        self, compute: Callable[[Sequence[FieldNode], Fragments], T], *, size: int = 512
+    ) -> None:
+        self._compute = compute
+        self._size = size
+        self._found: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], T]] = {}
+
+    def __call__(self, info: Info) -> T:
+        raw = info._raw_info
+        nodes = tuple(raw.field_nodes)
+        key = tuple(map(id, nodes))
+        entry = self._found.get(key)
+        if entry is None:
+            if len(self._found) >= self._size:
+                del self._found[next(iter(self._found))]
+            entry = self._found[key] = (nodes, self._compute(nodes, raw.fragments))
+        return entry[1]
+
+
+posting_items = _PerField(content_items)
+"""The form's items the field (of type `Posting`) that `info` is of shows."""
+_selected_items = _PerField(_page_items)
+"""The form's items the page of postings that `info` is of shows."""
 
 
 @strawberry.type
