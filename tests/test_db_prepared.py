@@ -242,6 +242,38 @@ async def test_plain_reads_make_the_models_tortoise_makes(
         if expected:
             compared.add(model.__name__)
     assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
+    await _partial_reads_make_the_models_tortoise_makes()
+
+
+async def _partial_reads_make_the_models_tortoise_makes() -> None:
+    """`only` reads of every model: every other field (the key first, then every kind of field
+    the model has: foreign keys, enums, dates, JSON), one field, its fields twice over, and
+    all of them; by `_Rows` and by Tortoise, the same partial (or whole) models."""
+    compared: set[str] = set()
+    for model in Tortoise.apps["models"].values():
+        fields = list(model._meta.fields_db_projection)
+        pk = model._meta.pk_attr
+        choices = {
+            "every other": [pk, *(name for name in fields[1::2] if name != pk)],
+            "one": [fields[-1]],
+            "twice": [*fields[:3], *fields[:3]],
+            "all": fields,
+        }
+        for name, chosen in choices.items():
+            query = model.all().order_by(pk).only(*chosen)
+            query._make_query()
+            rows = _Rows.serve(query)
+            assert rows is not None, (model, name)
+            sql, values = query.query.get_parameterized_sql()
+            expected = await model.all().order_by(pk).only(*chosen)
+            found = await rows.select(model._choose_db(), sql, values)
+            assert len(found) == len(expected), (model, name)
+            for made, built in zip(found, expected, strict=True):
+                _same(made, built)
+                assert made._partial is (set(chosen) != set(fields)), (model, name)
+            if expected:
+                compared.add(model.__name__)
+    assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
 
 
 async def test_a_single_plain_read_answers_as_tortoise(server: Server) -> None:
@@ -267,13 +299,13 @@ async def test_a_single_plain_read_answers_as_tortoise(server: Server) -> None:
 
 
 async def test_reads_tortoise_shapes_itself_are_not_plain(server: Server) -> None:
-    """`only`, `select_related`, `prefetch_related`, annotations and values are read by
-    Tortoise's executor."""
-    plain = Office.all()
-    plain._make_query()
-    assert _Rows.serve(plain) is not None
+    """`select_related`, an `only` of a related field, `prefetch_related`, annotations and
+    values are read by Tortoise's executor."""
+    for plain in (Office.all(), Office.all().only("id", "code")):
+        plain._make_query()
+        assert _Rows.serve(plain) is not None
     for query in (
-        Office.all().only("id", "code"),
+        Message.all().only("id", "thread__id"),
         Message.all().select_related("thread"),
         MessageThread.all().prefetch_related("messages"),
         Office.all().annotate(doubled=F("id") * 2),
