@@ -23,8 +23,12 @@ PAGE = "totalCount pageInfo { hasPreviousPage hasNextPage startCursor endCursor 
 ARGUMENTS = "first: $first, after: $after, last: $last, before: $before"
 VARIABLES = "$first: Int, $after: String, $last: Int, $before: String"
 
-POSTINGS = f"""query PagingPostings({VARIABLES}, $status: PostingStatus) {{
-  postings({ARGUMENTS}, status: $status) {{ {PAGE} edges {{ cursor node {{ id }} }} }}
+POSTINGS = f"""query PagingPostings(
+  {VARIABLES}, $status: PostingStatus, $category: PostingCategory
+) {{
+  postings({ARGUMENTS}, status: $status, category: $category) {{
+    {PAGE} edges {{ cursor node {{ id content {{ jobTitle }} }} }}
+  }}
 }}"""
 
 REVIEW_QUEUE = f"""query PagingPostingReviewQueue({VARIABLES}) {{
@@ -118,15 +122,35 @@ async def test_the_employers_postings_page_both_ways_with_their_filter(
 ) -> None:
     drafts = [(await flows.create_posting(employer, jobTitle=f"下書き{n}"))["id"] for n in range(3)]
     submitted = await submitted_posting(employer, "提出済み")
-    newest_first = [submitted["id"], *reversed(drafts)]
+    seasonal = (await flows.create_posting(employer, jobTitle="季節の下書き", category="SEASONAL"))[
+        "id"
+    ]
+    newest_first = [seasonal, submitted["id"], *reversed(drafts)]
 
     await pages_both_ways(fetcher(employer, POSTINGS, "postings"), newest_first)
     await pages_both_ways(
-        fetcher(employer, POSTINGS, "postings", status="DRAFT"), list(reversed(drafts))
+        fetcher(employer, POSTINGS, "postings", status="DRAFT"), [seasonal, *reversed(drafts)]
     )
     only = await fetcher(employer, POSTINGS, "postings", status="SUBMITTED")(first=0)
     assert only["edges"] == []
     assert only["totalCount"] == 1
+    # 求人区分, alone and with a status.
+    general = fetcher(employer, POSTINGS, "postings", category="GENERAL")
+    await pages_both_ways(general, [submitted["id"], *reversed(drafts)])
+    for status, expected in (("DRAFT", [seasonal]), ("SUBMITTED", [])):
+        listed = await fetcher(employer, POSTINGS, "postings", category="SEASONAL", status=status)(
+            first=10
+        )
+        assert ids(listed) == expected
+        assert listed["totalCount"] == len(expected)
+    titles = await fetcher(employer, POSTINGS, "postings")(first=10)
+    assert [edge["node"]["content"]["jobTitle"] for edge in titles["edges"]] == [
+        "季節の下書き",
+        "提出済み",
+        "下書き2",
+        "下書き1",
+        "下書き0",
+    ]
 
 
 async def test_the_home_lists_page_both_ways(
