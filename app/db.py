@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import types
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,9 @@ class Prepared(Generic[T]):
         if built.rows is not None:
             rows: T = await built.rows.select(db, built.sql, values)
             return rows
+        if built.dicts is not None:
+            dicts: T = await built.dicts.select(db, built.sql, values)
+            return dicts
         run = _Run(built.query, _Parameters(built.sql, values), db)
         result: T = await type(built.query)._execute(run)  # type: ignore[arg-type]
         return result
@@ -196,6 +200,8 @@ class _Built:
     """(parameter, argument, element of the argument's list or -1)."""
     rows: _Rows | None = None
     """How a plain read's models are made from its rows; None where Tortoise makes them."""
+    dicts: _Dicts | None = None
+    """How a `values()` read's rows are converted; None where Tortoise converts them."""
 
 
 _NATIVE, _TYPED, _CONVERTED = 0, 1, 2
@@ -334,6 +340,50 @@ class _Rows:
         if len(instances) == 1:
             return instances[0]
         if not instances:
+            if query._raise_does_not_exist:
+                raise DoesNotExist(query.model)
+            return None
+        raise MultipleObjectsReturned(query.model)
+
+
+class _Dicts:
+    """A `values()` read's rows converted as `ValuesQuery._execute` converts them (each column
+    by the function Tortoise resolves for it, once per query here instead of once per run,
+    and an enum's or a date's by `_conversion`)."""
+
+    __slots__ = ("conversions", "query")
+
+    def __init__(self, query: ValuesQuery[Any]) -> None:
+        self.query = query
+        conversions = []
+        for alias, name in query._fields_for_select.items():
+            convert = query.resolve_to_python_value(query.model, name)
+            if isinstance(convert, types.LambdaType):  # as is: Tortoise leaves these out
+                continue
+            field = getattr(convert, "__self__", None)
+            if isinstance(field, Field) and convert == field.to_python_value:
+                convert = _conversion(field)
+            conversions.append((alias, convert))
+        self.conversions: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(conversions)
+
+    @staticmethod
+    def serve(query: AwaitableQuery[Any]) -> _Dicts | None:
+        return _Dicts(query) if type(query) is ValuesQuery else None
+
+    async def select(self, db: Any, sql: str, values: list[object]) -> Any:
+        """`ValuesQuery._execute`."""
+        query = self.query
+        result: list[dict[str, Any]] = await db.execute_query_dict(sql, values)
+        conversions = self.conversions
+        if conversions:
+            for row in result:
+                for column, convert in conversions:
+                    row[column] = convert(row[column])
+        if not query._single:
+            return result
+        if len(result) == 1:
+            return result[0]
+        if not result:
             if query._raise_does_not_exist:
                 raise DoesNotExist(query.model)
             return None
@@ -489,4 +539,5 @@ def _prepare(build: Callable[..., Awaitable[Any]], arguments: Sequence[Argument]
         values=tuple(constants),
         places=tuple(places),
         rows=_Rows.serve(query),
+        dicts=_Dicts.serve(query),
     )

@@ -15,7 +15,7 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn, _conversion, _Rows
+from app.db import LONGEST_PREPARED_LIST, Prepared, PreparedIn, _conversion, _Dicts, _Rows
 from app.models import Message, MessageThread, Office, Posting, User
 from app.models.accounts import Portal
 from app.models.messages import MessageSender
@@ -243,6 +243,7 @@ async def test_plain_reads_make_the_models_tortoise_makes(
             compared.add(model.__name__)
     assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
     await _partial_reads_make_the_models_tortoise_makes()
+    await _values_reads_answer_as_tortoise()
 
 
 async def _partial_reads_make_the_models_tortoise_makes() -> None:
@@ -274,6 +275,63 @@ async def _partial_reads_make_the_models_tortoise_makes() -> None:
             if expected:
                 compared.add(model.__name__)
     assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
+
+
+async def _values_reads_answer_as_tortoise() -> None:
+    """`values()` reads of every model, of all its fields under their names and under other
+    names, and through a relation: by `_Dicts` and by Tortoise, the same rows, values and
+    types (enums, dates, JSON, nulls)."""
+    compared: set[str] = set()
+    for model in Tortoise.apps["models"].values():
+        fields = list(model._meta.fields_db_projection)
+        pk = model._meta.pk_attr
+        renamed = {f"as_{name}": name for name in fields}
+        related = {
+            f"{name}__{model._meta.fields_map[name].related_model._meta.pk_attr}"  # type: ignore[attr-defined]
+            for name in model._meta.fk_fields
+        }
+        for args, kwargs in (
+            (fields, {}),
+            ([], renamed),
+            ([pk], {f"via_{n}".replace("__", "_"): n for n in sorted(related)}),
+        ):
+            query = model.all().order_by(pk).values(*args, **kwargs)
+            query._choose_db_if_not_chosen()
+            query._make_query()
+            dicts = _Dicts.serve(query)
+            assert dicts is not None, model
+            sql, values = query.query.get_parameterized_sql()
+            expected = await model.all().order_by(pk).values(*args, **kwargs)
+            found = await dicts.select(model._choose_db(), sql, values)
+            assert found == expected, model
+            assert [[repr(v) for v in row.values()] for row in found] == [
+                [repr(v) for v in row.values()] for row in expected
+            ], model
+            if expected:
+                compared.add(model.__name__)
+    assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
+
+
+async def test_a_single_values_read_answers_as_tortoise(server: Server) -> None:
+    """`values()` of `get`, `get_or_none` and `first`: one row, None, or Tortoise's errors."""
+    first, second = await _offices(["96001", "96002"])
+    get: Prepared[dict[str, object]] = Prepared(
+        lambda code: Office.filter(code=code).get().values("id", "created_at")
+    )
+    maybe: Prepared[dict[str, object] | None] = Prepared(
+        lambda code: Office.filter(code=code).first().values("id")
+    )
+    assert await get(first.code) == {"id": first.id, "created_at": first.created_at}
+    assert next(iter(get._shapes.values())).dicts is not None  # read by `_Dicts`
+    assert await maybe(second.code) == {"id": second.id}
+    assert await maybe("99999") is None
+    with pytest.raises(DoesNotExist):
+        await get("99999")
+    several: Prepared[dict[str, object]] = Prepared(
+        lambda first_id: Office.filter(id__gte=first_id).get().values("id")
+    )
+    with pytest.raises(MultipleObjectsReturned):
+        await several(first.id)
 
 
 async def test_a_single_plain_read_answers_as_tortoise(server: Server) -> None:
