@@ -210,6 +210,10 @@ _NATIVE, _TYPED, _CONVERTED = 0, 1, 2
 field's conversion (its complex fields, and every field of a partial model not native)."""
 
 
+Step = tuple[int | str, str, int, Callable[[Any], Any] | None]
+"""(the column's place in the row, or its name in a dict, attribute, how, conversion)."""
+
+
 @dataclass(frozen=True)
 class _Plan:
     """How the models of rows with these columns are made: each attribute from the column at
@@ -217,16 +221,52 @@ class _Plan:
 
     partial: bool
     """A column of the model is missing (an `only` read): Tortoise's partial model."""
-    steps: tuple[tuple[int | str, str, int, Callable[[Any], Any] | None], ...]
-    """(the column's place in the row, or its name in a dict, attribute, how, conversion)."""
+    steps: tuple[Step, ...]
+    make: Callable[[Any], Model]
+    """One model from one row: a function written for these steps (`_maker`)."""
+
+
+def _maker(model: type[Model], generated_pk: bool, partial: bool, steps: Sequence[Step]) -> Any:
+    """A function making one model of `model` from one row by `steps`: its attributes as one
+    dict, written out (a loop over the steps costs twice as much). As `object.__setattr__`
+    in Tortoise's order would, a repeated attribute keeps the place of its first step and
+    the value of its last. The source holds only the places, the attributes (both as
+    literals) and the conversions by name."""
+    names: dict[str, Any] = {"new": object.__new__, "model": model}
+    items = [
+        f"'_partial': {partial!r}",
+        "'_saved_in_db': True",
+        f"'_custom_generated_pk': {generated_pk!r}",
+        "'_await_when_save': {}",
+    ]
+    for number, (at, attribute, how, convert) in enumerate(steps):
+        column = f"row[{at!r}]"
+        if how == _NATIVE:
+            items.append(f"{attribute!r}: {column}")
+            continue
+        names[f"convert_{number}"] = convert
+        if how == _TYPED:
+            value = f"None if (value := {column}) is None else convert_{number}(value)"
+        else:
+            value = f"convert_{number}({column})"
+        items.append(f"{attribute!r}: {value}")
+    source = (
+        "def make(row):\n"
+        "    instance = new(model)\n"
+        f"    instance.__dict__.update({{{', '.join(items)}}})\n"
+        "    return instance\n"
+    )
+    exec(compile(source, f"<rows of {model.__name__}>", "exec"), names)  # noqa: S102
+    return names["make"]
 
 
 class _Rows:
     """A plain read's models made from its rows as Tortoise's `Model._init_from_db` makes them
     (the same attributes, in the same order, values and conversions), without Tortoise's
     executor, which is built anew for every query and looks its model's queries up each time,
-    and with each column read by its place in the row (SQLite's rows find a name by comparing
-    it with each column's, case-insensitively: 60 µs for a posting's 90 columns). A plain read
+    with each column read by its place in the row (SQLite's rows find a name by comparing it
+    with each column's, case-insensitively: 60 µs for a posting's 90 columns), by a function
+    written for the read's columns (`_maker`). A plain read
     is a `QuerySet` of whole models or of some of their own fields (`only`): no
     `select_related`, `prefetch_related`, annotations or related fields (Tortoise's executor
     reads those)."""
@@ -270,7 +310,7 @@ class _Rows:
         for index, column in enumerate(columns):
             place[column] = column if isinstance(row, dict) else index
         meta = self.model._meta
-        steps: list[tuple[int | str, str, int, Callable[[Any], Any] | None]] = []
+        steps: list[Step] = []
         partial = False
         whole = (
             *((key, attribute, _NATIVE, None) for key, attribute, _ in meta.db_native_fields),
@@ -302,39 +342,26 @@ class _Rows:
                     steps.append((at, attribute, _TYPED, field.field_type))
                 else:
                     steps.append((at, attribute, _CONVERTED, _conversion(field)))
-        found = self.plans[columns] = _Plan(partial=partial, steps=tuple(steps))
+        make = _maker(self.model, self.generated_pk, partial, steps)
+        found = self.plans[columns] = _Plan(partial=partial, steps=tuple(steps), make=make)
         return found
 
-    def build(self, plan: _Plan, row: Any) -> Model:
-        """`Model._init_from_db(**dict(row))`, by `plan` (the plan of the row's columns)."""
-        model: type[Model] = self.model
-        instance: Model = model.__new__(model)
-        set_attribute = object.__setattr__
-        set_attribute(instance, "_partial", False)
-        set_attribute(instance, "_saved_in_db", True)
-        set_attribute(instance, "_custom_generated_pk", self.generated_pk)
-        set_attribute(instance, "_await_when_save", {})
-        for at, attribute, how, convert in plan.steps:
-            value = row[at]
-            if how == _CONVERTED or (how == _TYPED and value is not None):
-                value = convert(value)  # type: ignore[misc]
-            set_attribute(instance, attribute, value)
-        if plan.partial:
-            set_attribute(instance, "_partial", True)
-        return instance
+    def build(self, plan: _Plan, rows: Sequence[Any]) -> list[Model]:
+        """`Model._init_from_db(**dict(row))` of each row, by `plan` (their columns' plan)."""
+        make = plan.make
+        return [make(row) for row in rows]
 
     async def select(self, db: Any, sql: str, values: list[object]) -> Any:
         """`QuerySet._execute` and its executor's `execute_select`, for a plain read."""
         query = self.query
         _, rows = await db.execute_query(sql, values)
-        instances = []
+        instances: list[Model] = []
         if rows:
             plan = self.plan(rows[0])
-            build = self.build
-            for index, row in enumerate(rows):
-                if index and index % CHUNK_SIZE == 0:
+            for start in range(0, len(rows), CHUNK_SIZE):
+                if start:
                     await asyncio.sleep(0)  # as Tortoise yields to the loop during a long read
-                instances.append(build(plan, row))
+                instances += self.build(plan, rows[start : start + CHUNK_SIZE])
         if not query._single:
             return instances
         if len(instances) == 1:

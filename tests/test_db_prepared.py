@@ -312,6 +312,29 @@ async def _values_reads_answer_as_tortoise() -> None:
     assert {"User", "Session", "Establishment", "Posting", "Application", "Message"} <= compared
 
 
+async def test_rows_given_as_dicts_make_the_same_models(server: Server) -> None:
+    """A driver giving each row as a dict (by name, not by place): the same models, whole or
+    partial."""
+    await _offices(["97001", "97002"])
+    for query, expected in (
+        (Office.all().order_by("id"), await Office.all().order_by("id")),
+        (
+            Office.all().order_by("id").only("id", "code"),
+            await Office.all().order_by("id").only("id", "code"),
+        ),
+    ):
+        query._make_query()
+        rows = _Rows.serve(query)
+        assert rows is not None
+        dicts = await Office._choose_db().execute_query_dict(*query.query.get_parameterized_sql())
+        assert dicts
+        assert all(type(row) is dict for row in dicts)
+        made = rows.build(rows.plan(dicts[0]), dicts)
+        assert len(made) == len(expected)
+        for found, built in zip(made, expected, strict=True):
+            _same(found, built)
+
+
 async def test_a_single_values_read_answers_as_tortoise(server: Server) -> None:
     """`values()` of `get`, `get_or_none` and `first`: one row, None, or Tortoise's errors."""
     first, second = await _offices(["96001", "96002"])
