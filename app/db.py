@@ -362,15 +362,7 @@ class _Rows:
                 if start:
                     await asyncio.sleep(0)  # as Tortoise yields to the loop during a long read
                 instances += self.build(plan, rows[start : start + CHUNK_SIZE])
-        if not query._single:
-            return instances
-        if len(instances) == 1:
-            return instances[0]
-        if not instances:
-            if query._raise_does_not_exist:
-                raise DoesNotExist(query.model)
-            return None
-        raise MultipleObjectsReturned(query.model)
+        return _answer(query, instances)
 
 
 class _Dicts:
@@ -399,22 +391,27 @@ class _Dicts:
 
     async def select(self, db: Any, sql: str, values: list[object]) -> Any:
         """`ValuesQuery._execute`."""
-        query = self.query
         result: list[dict[str, Any]] = await db.execute_query_dict(sql, values)
         conversions = self.conversions
         if conversions:
             for row in result:
                 for column, convert in conversions:
                     row[column] = convert(row[column])
-        if not query._single:
-            return result
-        if len(result) == 1:
-            return result[0]
-        if not result:
-            if query._raise_does_not_exist:
-                raise DoesNotExist(query.model)
-            return None
-        raise MultipleObjectsReturned(query.model)
+        return _answer(self.query, result)
+
+
+def _answer(query: QuerySet[Any] | ValuesQuery[Any], found: list[Any]) -> Any:
+    """What the query answers with the rows (or models) `found`: all of them, or for a single
+    one (`get`, `first`, …) the one, None, or Tortoise's errors, as its `_execute` does."""
+    if not query._single:
+        return found
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        if query._raise_does_not_exist:
+            raise DoesNotExist(query.model)
+        return None
+    raise MultipleObjectsReturned(query.model)
 
 
 _NOT_A_MEMBER = object()
