@@ -176,7 +176,17 @@ async def server(settings: Settings, clock: MovableClock) -> AsyncIterator[Serve
         await _reset_postgres(settings.database_url)
     await apply_migrations(settings)
     app = create_app(settings, clock)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    # Longer than any wait of a test between two requests of one client: with uvicorn's 5 s,
+    # the server may close an idle pooled connection just as the client sends on it again
+    # (httpx.ReadError; seen in CI after 5 s of waiting for deliveries).
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        timeout_keep_alive=120,
+    )
     uv = uvicorn.Server(config)
     task = asyncio.create_task(uv.serve())
     while not uv.started:
